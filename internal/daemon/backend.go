@@ -1,0 +1,93 @@
+package daemon
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+
+	"github.com/phalanx-ledger/phalanx/internal/api"
+	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
+	"github.com/phalanx-ledger/phalanx/internal/projection"
+)
+
+// backend serves the REST API from the daemon's parts.
+type backend struct{ d *Daemon }
+
+var _ api.Backend = backend{}
+
+func (b backend) Publish(ctx context.Context, body []byte) ([]intake.Submission, error) {
+	return b.d.intake.Publish(ctx, body)
+}
+
+func (b backend) Wait(ctx context.Context, txHash string) (intake.Outcome, error) {
+	return b.d.intake.Wait(ctx, txHash)
+}
+
+func (b backend) Outcome(ctx context.Context, txHash string) (intake.Outcome, error) {
+	return b.d.outcome(ctx, txHash, false)
+}
+
+func (b backend) Get(ctx context.Context, id string, all bool) ([]projection.Version, error) {
+	return b.d.proj.Get(ctx, id, all)
+}
+
+func (b backend) Search(ctx context.Context, q projection.Query) (projection.Page, error) {
+	return b.d.proj.Search(ctx, q)
+}
+
+func (b backend) Status(ctx context.Context) (api.Status, error) {
+	return b.d.Status(ctx)
+}
+
+func (b backend) Members(ctx context.Context) ([]api.Member, error) {
+	ms := b.d.app.Members()
+	out := make([]api.Member, len(ms))
+	enc := base64.StdEncoding.EncodeToString
+	for i, m := range ms {
+		out[i] = api.Member{ID: m.ID, Name: m.Name, SignKey: enc(m.SignKey), SealKey: enc(m.SealKey),
+			ValidatorKey: enc(m.ValidatorKey), Power: m.Power, Sectors: m.Sectors, Regions: m.Regions,
+			Status: m.Status, JoinHeight: m.JoinHeight}
+	}
+	return out, nil
+}
+
+// Status describes the node.
+func (d *Daemon) Status(ctx context.Context) (api.Status, error) {
+	st := d.app.State()
+	next := d.follow.next.Load()
+	s := api.Status{API: d.url, Member: d.cfg.Member, ChainID: st.ChainID, Height: st.Height,
+		AppHash: strings.ToUpper(hex.EncodeToString(st.AppHash)), Records: st.Records, Projected: next,
+		NodeID: d.cmt.NodeID(), Version: Version}
+	cs, err := d.cmt.Status(ctx)
+	if err != nil {
+		return api.Status{}, err
+	}
+	s.LastBlockTime, s.CatchingUp = cs.SyncInfo.LatestBlockTime.UTC(), cs.SyncInfo.CatchingUp
+	vals, err := d.cmt.Validators(ctx)
+	if err != nil {
+		return api.Status{}, err
+	}
+	s.Validators = len(vals)
+	return s, nil
+}
+
+// outcome looks a committed transaction up in CometBFT's tx index. With
+// projected set, a transaction whose block the projection has not applied
+// yet counts as not found.
+func (d *Daemon) outcome(ctx context.Context, txHash string, projected bool) (intake.Outcome, error) {
+	h, err := hex.DecodeString(txHash)
+	if err != nil || len(h) != 32 {
+		return intake.Outcome{}, errs.Errorf(errs.Invalid, "transaction hash %q: want 64 hex digits", txHash)
+	}
+	res, err := d.cmt.Tx(ctx, h)
+	if err != nil {
+		return intake.Outcome{}, errs.Errorf(errs.NotFound, "transaction %s is not committed", strings.ToUpper(txHash))
+	}
+	if projected && res.Height > d.follow.height.Load() {
+		return intake.Outcome{}, errs.Errorf(errs.NotFound, "transaction %s is committed but not yet indexed", strings.ToUpper(txHash))
+	}
+	r := res.TxResult
+	return intake.OutcomeOf(strings.ToUpper(txHash), res.Height, r.Code, r.Log, r.Data), nil
+}

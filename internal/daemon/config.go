@@ -1,0 +1,203 @@
+package daemon
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/keys"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/node"
+)
+
+// Config is a node's settings, kept in DIR/phalanx.json and decoded
+// strictly.
+type Config struct {
+	Member        string `json:"member"`
+	ChainID       string `json:"chain_id"`
+	APIListen     string `json:"api_listen"`     // host:port; 127.0.0.1 unless told otherwise
+	TLSCert       string `json:"tls_cert"`       // PEM file; with tls_key the API serves HTTPS
+	TLSKey        string `json:"tls_key"`        // PEM file
+	P2PListen     string `json:"p2p_listen"`     // tcp://host:port
+	RPCListen     string `json:"rpc_listen"`     // CometBFT RPC; "" disables it
+	Peers         string `json:"peers"`          // persistent peers id@host:port,…
+	TimeoutCommit string `json:"timeout_commit"` // Go duration
+	EmptyBlocks   string `json:"empty_blocks"`   // Go duration; "0s" makes blocks only for transactions
+}
+
+// Files of a data directory.
+const (
+	ConfigFile     = "phalanx.json"
+	KeyFile        = "keys/member.json"
+	APIURLFile     = "api.url"
+	AdminTokenFile = "admin.token"
+	cometDir       = "cometbft"
+	ledgerDir      = "ledger"
+	projectionFile = "projection.db"
+	authFile       = "node.db"
+	lockFile       = "phalanx.lock"
+)
+
+// DefaultAPIListen is where the API listens unless configured otherwise.
+const DefaultAPIListen = "127.0.0.1:8470"
+
+// InitOptions describe the member and network a new data directory is for.
+type InitOptions struct {
+	Member    string   // member id; default "member1"
+	Name      string   // organisation name; default the id
+	Sectors   []string // e.g. energy, finance
+	Regions   []string // e.g. EU
+	ChainID   string   // default "phalanx-" + random hex
+	APIListen string   // default DefaultAPIListen
+}
+
+// Initialized reports whether dir holds an initialised node.
+func Initialized(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, ConfigFile))
+	return err == nil
+}
+
+// Init creates a data directory for a single-member network: member keys
+// (0600), the CometBFT home with validator and node keys, the genesis file
+// naming this member as the only validator, and phalanx.json.
+func Init(dir string, o InitOptions) error {
+	if Initialized(dir) {
+		return fmt.Errorf("%s is already initialised", dir)
+	}
+	o = o.withDefaults()
+	if !ledger.ValidMemberID(o.Member) {
+		return fmt.Errorf("member id %q: want 1-63 of a-z, 0-9, '-'", o.Member)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	id, err := keys.Generate(o.Member)
+	if err != nil {
+		return err
+	}
+	if err := id.Save(filepath.Join(dir, KeyFile)); err != nil {
+		return err
+	}
+	valKey, _, err := node.InitHome(filepath.Join(dir, cometDir))
+	if err != nil {
+		return err
+	}
+	member := ledger.Member{ID: o.Member, Name: o.Name, SignKey: id.SignPublic(), SealKey: id.SealPublic(),
+		ValidatorKey: valKey, Power: 10, Sectors: o.Sectors, Regions: o.Regions}
+	if err := writeGenesis(dir, o.ChainID, member); err != nil {
+		return err
+	}
+	p2p, err := freeLoopbackPort()
+	if err != nil {
+		return err
+	}
+	c := Config{Member: o.Member, ChainID: o.ChainID, APIListen: o.APIListen, P2PListen: "tcp://" + p2p,
+		TimeoutCommit: "50ms", EmptyBlocks: "0s"}
+	return c.save(dir)
+}
+
+func (o InitOptions) withDefaults() InitOptions {
+	if o.Member == "" {
+		o.Member = "member1"
+	}
+	if o.Name == "" {
+		o.Name = o.Member
+	}
+	if o.ChainID == "" {
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		o.ChainID = "phalanx-" + hex.EncodeToString(b)
+	}
+	if o.APIListen == "" {
+		o.APIListen = DefaultAPIListen
+	}
+	if o.Sectors == nil {
+		o.Sectors = []string{}
+	}
+	if o.Regions == nil {
+		o.Regions = []string{}
+	}
+	return o
+}
+
+func writeGenesis(dir, chainID string, m ledger.Member) error {
+	app, err := json.Marshal(ledger.Genesis{Members: []ledger.Member{m}})
+	if err != nil {
+		return fmt.Errorf("encode genesis app state: %w", err)
+	}
+	vals := []node.GenesisValidator{{Name: m.ID, PubKey: m.ValidatorKey, Power: m.Power}}
+	// Genesis time is the one wall-clock reading a network has: it is fixed
+	// in the genesis file that every member shares.
+	return node.WriteGenesis(filepath.Join(dir, cometDir), chainID, time.Now().UTC().Truncate(time.Second), vals, app)
+}
+
+func freeLoopbackPort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// LoadConfig reads DIR/phalanx.json strictly and validates it.
+func LoadConfig(dir string) (Config, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Config{}, fmt.Errorf("%s is not a Phalanx data directory (no %s); run \"phalanx init\" or \"phalanx up\"", dir, ConfigFile)
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("decode %s: %w", ConfigFile, err)
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	if !ledger.ValidMemberID(c.Member) {
+		return fmt.Errorf("config: member %q is not a valid member id", c.Member)
+	}
+	if c.ChainID == "" {
+		return errors.New("config: chain_id is empty")
+	}
+	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
+		return fmt.Errorf("config: api_listen %q: %w", c.APIListen, err)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("config: tls_cert and tls_key go together")
+	}
+	for name, d := range map[string]string{"timeout_commit": c.TimeoutCommit, "empty_blocks": c.EmptyBlocks} {
+		if _, err := time.ParseDuration(d); err != nil {
+			return fmt.Errorf("config: %s %q: %w", name, d, err)
+		}
+	}
+	return nil
+}
+
+func (c Config) save(dir string) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, ConfigFile), append(b, '\n'), 0o600)
+}
+
+func (c Config) nodeConfig(dir string) node.Config {
+	tc, _ := time.ParseDuration(c.TimeoutCommit) // validated
+	eb, _ := time.ParseDuration(c.EmptyBlocks)
+	return node.Config{Home: filepath.Join(dir, cometDir), P2PListen: c.P2PListen, RPCListen: c.RPCListen,
+		Peers: c.Peers, TimeoutCommit: tc, EmptyBlocks: eb, MaxTxBytes: 64 << 20}
+}

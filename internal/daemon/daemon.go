@@ -1,0 +1,271 @@
+// Package daemon assembles a Phalanx node: member keys, the ledger state
+// machine inside an embedded CometBFT node, the SQLite projection that
+// follows it, the intake pipeline, API tokens and the REST API. cmd/phalanx
+// only parses flags and calls it; tests run whole nodes through it.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/phalanx-ledger/phalanx/internal/api"
+	"github.com/phalanx-ledger/phalanx/internal/auth"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
+	"github.com/phalanx-ledger/phalanx/internal/keys"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/node"
+	"github.com/phalanx-ledger/phalanx/internal/projection"
+)
+
+// Version is the software version reported by the API.
+const Version = "0.1.0"
+
+// Options adjust how Open runs a node.
+type Options struct {
+	APIListen string       // overrides the configured API address (e.g. "127.0.0.1:0")
+	Logger    *slog.Logger // nil discards
+	CometLog  io.Writer    // CometBFT's own log (errors only); nil = stderr
+}
+
+// Daemon is a running node. Open it, Serve it, Close it.
+type Daemon struct {
+	dir    string
+	cfg    Config
+	log    *slog.Logger
+	id     *keys.Identity
+	lock   *os.File
+	kv     *node.StateKV
+	app    *ledger.App
+	cmt    *node.Node
+	proj   *projection.Store
+	tokens *auth.Store
+	intake *intake.Service
+	follow *follower
+	api    *api.Server
+	ln     net.Listener
+	url    string
+
+	closeOnce sync.Once
+}
+
+// Open starts a node on an initialised data directory: it takes the
+// directory lock, opens the stores, starts consensus (which replays any
+// blocks the ledger state has not applied), brings the projection up to
+// date and binds the API listener. Serve then answers requests.
+func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	if o.APIListen != "" {
+		cfg.APIListen = o.APIListen
+	}
+	d = &Daemon{dir: dir, cfg: cfg, log: o.Logger}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if err := d.openStores(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.startLedger(ctx, o.CometLog); err != nil {
+		return nil, err
+	}
+	if err := d.startAPI(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Daemon) openStores(ctx context.Context) error {
+	lock, err := lockDir(d.dir)
+	if err != nil {
+		return err
+	}
+	d.lock = lock
+	if d.id, err = keys.Load(filepath.Join(d.dir, KeyFile)); err != nil {
+		return err
+	}
+	if d.id.Member != d.cfg.Member {
+		return fmt.Errorf("key file is for member %q but %s names %q", d.id.Member, ConfigFile, d.cfg.Member)
+	}
+	if d.kv, err = node.OpenStateKV(filepath.Join(d.dir, ledgerDir), "state"); err != nil {
+		return err
+	}
+	if d.proj, err = projection.Open(ctx, filepath.Join(d.dir, projectionFile)); err != nil {
+		return fmt.Errorf("open projection: %w", err)
+	}
+	if d.tokens, err = auth.Open(ctx, filepath.Join(d.dir, authFile), nil); err != nil {
+		return fmt.Errorf("open token store: %w", err)
+	}
+	return nil
+}
+
+func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
+	d.follow = newFollower(d.proj, d.log)
+	app, err := ledger.New(d.kv, d.follow.committed)
+	if err != nil {
+		return err
+	}
+	d.app = app
+	d.follow.start(ctx, app)
+	nc := d.cfg.nodeConfig(d.dir)
+	nc.Log = cometLog
+	if d.cmt, err = node.Start(ctx, nc, app); err != nil {
+		return err
+	}
+	d.intake, err = intake.New(intake.Config{Identity: d.id, Ledger: app, Mempool: mempool{d.cmt},
+		Lookup: func(ctx context.Context, h string) (intake.Outcome, error) { return d.outcome(ctx, h, true) }})
+	if err != nil {
+		return err
+	}
+	d.follow.notify = d.intake.Committed
+	return nil
+}
+
+func (d *Daemon) startAPI(ctx context.Context) error {
+	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log})
+	if err != nil {
+		return err
+	}
+	d.api = srv
+	if d.ln, err = net.Listen("tcp", d.cfg.APIListen); err != nil {
+		return fmt.Errorf("API listen on %s: %w", d.cfg.APIListen, err)
+	}
+	scheme := "http"
+	if d.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	d.url = scheme + "://" + d.ln.Addr().String()
+	if err := writeFile0600(filepath.Join(d.dir, APIURLFile), d.url+"\n"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// URL is the API's base URL.
+func (d *Daemon) URL() string { return d.url }
+
+// Dir is the data directory.
+func (d *Daemon) Dir() string { return d.dir }
+
+// Ledger is the running state machine (read-only use).
+func (d *Daemon) Ledger() *ledger.App { return d.app }
+
+// Intake is the node's publishing pipeline.
+func (d *Daemon) Intake() *intake.Service { return d.intake }
+
+// Projection is the node's read model.
+func (d *Daemon) Projection() *projection.Store { return d.proj }
+
+// AdminToken returns the node's local admin credential, creating it (and
+// DIR/admin.token, mode 0600) when missing or no longer valid.
+func (d *Daemon) AdminToken(ctx context.Context) (string, error) {
+	path := filepath.Join(d.dir, AdminTokenFile)
+	if b, err := os.ReadFile(path); err == nil {
+		secret := strings.TrimSpace(string(b))
+		if _, err := d.tokens.Authenticate(ctx, secret); err == nil {
+			return secret, nil
+		}
+	}
+	secret, _, err := d.tokens.CreateToken(ctx, "local admin", auth.RoleAdmin)
+	if err != nil {
+		return "", err
+	}
+	return secret, writeFile0600(path, secret+"\n")
+}
+
+// Serve answers API requests until ctx is done.
+func (d *Daemon) Serve(ctx context.Context) error {
+	return api.Serve(ctx, d.ln, d.api.Handler(), d.cfg.TLSCert, d.cfg.TLSKey)
+}
+
+// Close stops everything Open started, in reverse order.
+func (d *Daemon) Close() error {
+	var errs []error
+	d.closeOnce.Do(func() {
+		if d.ln != nil {
+			d.ln.Close()
+		}
+		if d.cmt != nil {
+			errs = append(errs, d.cmt.Stop())
+		}
+		if d.follow != nil {
+			d.follow.stop()
+		}
+		for _, c := range []io.Closer{d.tokens, d.proj, d.kv} {
+			if c != nil && !isNilCloser(c) {
+				errs = append(errs, c.Close())
+			}
+		}
+		if d.lock != nil {
+			os.Remove(filepath.Join(d.dir, APIURLFile))
+			d.lock.Close()
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func isNilCloser(c io.Closer) bool {
+	switch v := c.(type) {
+	case *auth.Store:
+		return v == nil
+	case *projection.Store:
+		return v == nil
+	case *node.StateKV:
+		return v == nil
+	}
+	return false
+}
+
+// lockDir takes an exclusive lock on the data directory so that two
+// processes never run the same node (and never sign with the same keys).
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s is in use by another phalanx process", dir)
+	}
+	return f, nil
+}
+
+func writeFile0600(path, content string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// mempool adapts the CometBFT node to intake.Mempool.
+type mempool struct{ n *node.Node }
+
+func (m mempool) Submit(ctx context.Context, tx []byte) (uint32, string, error) {
+	res, err := m.n.Broadcast(ctx, tx)
+	if err != nil {
+		if strings.Contains(err.Error(), "mempool is full") {
+			return 0, "", intake.ErrMempoolFull
+		}
+		if strings.Contains(err.Error(), "tx already exists in cache") {
+			return 0, "", fmt.Errorf("transaction already submitted: %w", err)
+		}
+		return 0, "", fmt.Errorf("broadcast: %w", err)
+	}
+	return res.Code, res.Log, nil
+}

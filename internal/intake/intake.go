@@ -1,0 +1,241 @@
+// Package intake turns what a member publishes into signed ledger
+// transactions: validate STIX, split into batches, sign with the member's
+// key and the next nonce, hand to the mempool, and let callers wait until
+// the ledger has committed and the projection can answer for it.
+package intake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/keys"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
+)
+
+// Mempool takes signed transactions. ErrMempoolFull says to try again later.
+type Mempool interface {
+	Submit(ctx context.Context, tx []byte) (code uint32, log string, err error)
+}
+
+// ErrMempoolFull is returned by a Mempool that has no room right now.
+var ErrMempoolFull = errors.New("mempool is full")
+
+// Ledger is what intake reads of the committed ledger.
+type Ledger interface {
+	State() ledger.State
+	Params() ledger.Params
+	PendingNonce(member string) uint64
+}
+
+// Lookup finds a committed transaction's outcome (errs.NotFound if none).
+type Lookup func(ctx context.Context, txHash string) (Outcome, error)
+
+// Config configures a Service.
+type Config struct {
+	Identity  *keys.Identity
+	Ledger    Ledger
+	Mempool   Mempool
+	Lookup    Lookup
+	BatchSize int // objects per transaction; default 1000
+}
+
+// Service publishes for one member. Safe for concurrent use.
+type Service struct {
+	cfg Config
+
+	submitMu sync.Mutex // one transaction at a time gets its nonce and enters the mempool
+
+	waitMu  sync.Mutex
+	waiters map[string][]chan Outcome
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Identity == nil || cfg.Ledger == nil || cfg.Mempool == nil || cfg.Lookup == nil {
+		return nil, errors.New("intake: identity, ledger, mempool and lookup are required")
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 1000
+	}
+	return &Service{cfg: cfg, waiters: map[string][]chan Outcome{}}, nil
+}
+
+// Publish validates a STIX bundle or single object and submits it as one or
+// more transactions. Invalid input is refused before anything is signed.
+func (s *Service) Publish(ctx context.Context, body []byte) ([]Submission, error) {
+	objs, err := stix.ParseInput(body)
+	if err != nil {
+		return nil, errs.Errorf(errs.Invalid, "%v", err)
+	}
+	return s.PublishObjects(ctx, objs)
+}
+
+// PublishObjects submits already validated objects.
+func (s *Service) PublishObjects(ctx context.Context, objs []*stix.Object) ([]Submission, error) {
+	batches, err := s.batch(objs)
+	if err != nil {
+		return nil, err
+	}
+	subs := make([]Submission, 0, len(batches))
+	for _, b := range batches {
+		sub, err := s.submit(ctx, b)
+		if err != nil {
+			return subs, err
+		}
+		subs = append(subs, sub)
+	}
+	return subs, nil
+}
+
+// batch splits objects into transactions under the ledger's limits.
+func (s *Service) batch(objs []*stix.Object) ([][]*stix.Object, error) {
+	p := s.cfg.Ledger.Params()
+	budget := p.MaxTxBytes - 4096 // envelope, signature and CBOR headers
+	perTx := min(int64(s.cfg.BatchSize), p.MaxObjectsPerTx)
+	var out [][]*stix.Object
+	var cur []*stix.Object
+	var size int64
+	for i, o := range objs {
+		n := int64(len(o.Raw)) + 8
+		if int64(len(o.Raw)) > p.MaxObjectBytes {
+			return nil, errs.Errorf(errs.TooLarge, "object %d (%s) is %d bytes; the limit is %d", i, o.ID, len(o.Raw), p.MaxObjectBytes)
+		}
+		if len(cur) > 0 && (int64(len(cur)) >= perTx || size+n > budget) {
+			out, cur, size = append(out, cur), nil, 0
+		}
+		cur, size = append(cur, o), size+n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	if len(out) == 0 {
+		return nil, errs.Errorf(errs.Invalid, "nothing to publish")
+	}
+	return out, nil
+}
+
+// submit signs one batch with the next nonce and hands it to the mempool,
+// retrying while the mempool is full.
+func (s *Service) submit(ctx context.Context, objs []*stix.Object) (Submission, error) {
+	raws := make([][]byte, len(objs))
+	ids := make([]string, len(objs))
+	for i, o := range objs {
+		raws[i], ids[i] = o.Raw, o.ID
+	}
+	payload, err := tx.EncodePublish(tx.Publish{Objects: raws})
+	if err != nil {
+		return Submission{}, err
+	}
+	s.submitMu.Lock()
+	defer s.submitMu.Unlock()
+	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 500*time.Millisecond) {
+		sub, err := s.sign(ctx, payload, ids)
+		if !errors.Is(err, ErrMempoolFull) {
+			return sub, err
+		}
+		select {
+		case <-ctx.Done():
+			return Submission{}, errs.Errorf(errs.Unavailable, "mempool full and %v", ctx.Err())
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func (s *Service) sign(ctx context.Context, payload []byte, ids []string) (Submission, error) {
+	id := s.cfg.Identity
+	body := tx.Body{ChainID: s.cfg.Ledger.State().ChainID, Type: tx.TypePublish, Author: id.Member,
+		Nonce: s.cfg.Ledger.PendingNonce(id.Member) + 1, Payload: payload}
+	raw, err := tx.Sign(body, id.Sign)
+	if err != nil {
+		return Submission{}, err
+	}
+	code, log, err := s.cfg.Mempool.Submit(ctx, raw)
+	if err != nil {
+		return Submission{}, err
+	}
+	return Submission{TxHash: TxHash(raw), Objects: ids, Code: code, Codename: ledger.CodeName(code), Log: log}, nil
+}
+
+// TxHash is the CometBFT hash of a transaction, upper-case hex.
+func TxHash(raw []byte) string {
+	h := sha256.Sum256(raw)
+	return strings.ToUpper(hex.EncodeToString(h[:]))
+}
+
+// Wait blocks until the transaction is committed and projected, or ctx ends.
+func (s *Service) Wait(ctx context.Context, txHash string) (Outcome, error) {
+	txHash = strings.ToUpper(txHash)
+	ch := make(chan Outcome, 1)
+	s.waitMu.Lock()
+	s.waiters[txHash] = append(s.waiters[txHash], ch)
+	s.waitMu.Unlock()
+	defer s.forget(txHash, ch)
+	if out, err := s.cfg.Lookup(ctx, txHash); err == nil {
+		return out, nil
+	} else if errs.CodeOf(err) != errs.NotFound {
+		return Outcome{}, err
+	}
+	select {
+	case out := <-ch:
+		return out, nil
+	case <-ctx.Done():
+		return Outcome{}, errs.Errorf(errs.Unavailable, "transaction %s not committed yet: %v", txHash, ctx.Err())
+	}
+}
+
+func (s *Service) forget(txHash string, ch chan Outcome) {
+	s.waitMu.Lock()
+	defer s.waitMu.Unlock()
+	list := s.waiters[txHash]
+	for i, c := range list {
+		if c == ch {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(s.waiters, txHash)
+	} else {
+		s.waiters[txHash] = list
+	}
+}
+
+// Committed wakes the waiters of a block's transactions. The caller calls it
+// once the block's records are queryable.
+func (s *Service) Committed(c ledger.Committed) {
+	s.waitMu.Lock()
+	defer s.waitMu.Unlock()
+	if len(s.waiters) == 0 {
+		return
+	}
+	for _, t := range c.Txs {
+		h := strings.ToUpper(hex.EncodeToString(t.Hash))
+		for _, ch := range s.waiters[h] {
+			select {
+			case ch <- OutcomeOf(h, c.Height, t.Code, t.Log, t.Data):
+			default:
+			}
+		}
+	}
+}
+
+// OutcomeOf builds an Outcome from a transaction result.
+func OutcomeOf(hash string, height int64, code uint32, log string, data []byte) Outcome {
+	out := Outcome{TxHash: hash, Height: height, Code: code, Codename: ledger.CodeName(code), Log: log}
+	if code == ledger.CodeOK && len(data) > 0 {
+		if err := json.Unmarshal(data, &out.Records); err != nil {
+			out.Log = fmt.Sprintf("undecodable result data: %v", err)
+		}
+	}
+	return out
+}

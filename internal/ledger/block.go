@@ -1,0 +1,298 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
+)
+
+// block is the state staged by FinalizeBlock: an overlay of writes over the
+// committed state.
+type block struct {
+	a         *App
+	height    int64
+	time      time.Time
+	writes    map[string][]byte // state writes (hashed into the state hash)
+	nonces    map[string]uint64
+	owners    map[string]owner
+	tree      *compact.Range
+	records   []record.Record
+	txs       []TxResult
+	stateHash []byte
+	appHash   []byte
+}
+
+func (a *App) newBlock(height int64, t time.Time) *block {
+	tr, err := rangeFn.NewRange(0, a.tree.End(), cloneHashes(a.tree.Hashes()))
+	if err != nil {
+		panic(fmt.Sprintf("ledger: clone tree: %v", err)) // a valid range always clones
+	}
+	return &block{a: a, height: height, time: t.UTC(), writes: map[string][]byte{},
+		nonces: map[string]uint64{}, owners: map[string]owner{}, tree: tr}
+}
+
+// deliver executes one transaction: all of it or none of it.
+func (b *block) deliver(raw []byte) *abci.ExecTxResult {
+	hash := sha256.Sum256(raw)
+	t, objs, rej := b.a.validate(raw, b)
+	if rej != nil {
+		b.txs = append(b.txs, TxResult{Hash: hash[:], Code: rej.code, Log: rej.log})
+		return &abci.ExecTxResult{Code: rej.code, Log: rej.log, Codespace: "phalanx"}
+	}
+	author := t.Body.Author
+	b.nonces[author] = t.Body.Nonce
+	b.writes[string(nonceKey(author))] = u64(t.Body.Nonce)
+	outs := make([]recordOut, len(objs))
+	for i, o := range objs {
+		outs[i] = b.addRecord(hash[:], author, o)
+	}
+	data, _ := json.Marshal(outs) // plain structs: cannot fail
+	b.txs = append(b.txs, TxResult{Hash: hash[:], Code: CodeOK, Data: data})
+	return &abci.ExecTxResult{Code: CodeOK, Data: data, Events: []abci.Event{{
+		Type: "publish",
+		Attributes: []abci.EventAttribute{
+			{Key: "author", Value: author, Index: true},
+			{Key: "objects", Value: fmt.Sprint(len(objs))},
+		},
+	}}}
+}
+
+// recordOut is one entry of a publish transaction's result data.
+type recordOut struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Index   uint64 `json:"index"`
+}
+
+func (b *block) addRecord(txHash []byte, author string, o *stix.Object) recordOut {
+	if _, ok, _ := b.owner(o.ID); !ok {
+		ow := owner{Author: author, Type: o.Type, Created: o.Created}
+		b.owners[o.ID] = ow
+		b.writes[string(objectKey(o.ID))] = mustEncode(ow)
+	}
+	idx := b.tree.End()
+	r := record.Record{Index: idx, Height: b.height, Time: b.time, TxHash: txHash, Author: author,
+		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw}
+	b.writes[string(versionKey(o.ID, r.Modified))] = u64(idx)
+	b.writes[string(recordKey(idx))] = mustEncode(fromRecord(r))
+	leaf := rfc6962.DefaultHasher.HashLeaf(r.LeafData())
+	if err := b.tree.Append(leaf, b.visit); err != nil {
+		panic(fmt.Sprintf("ledger: append leaf %d: %v", idx, err)) // appending to a range from 0 cannot fail
+	}
+	b.records = append(b.records, r)
+	return recordOut{ID: o.ID, Version: r.Modified, Index: idx}
+}
+
+func (b *block) visit(id compact.NodeID, hash []byte) {
+	b.writes[string(nodeKey(id))] = bytes.Clone(hash)
+}
+
+// finish computes the block's state hash and app hash.
+func (b *block) finish() {
+	b.stateHash = nextStateHash(b.a.stateHash, b.height, b.writes)
+	b.appHash = computeAppHash(b.tree.End(), rootOf(b.tree), b.stateHash)
+}
+
+// pairs is everything Commit writes, state and meta, in key order.
+func (b *block) pairs() []Pair {
+	pairs := sortedPairs(b.writes)
+	return append(pairs,
+		Pair{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
+		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))})
+}
+
+// view is the state a transaction is validated against.
+type view interface {
+	member(id string) *Member
+	nonce(id string) uint64
+	owner(id string) (owner, bool, error)
+	hasVersion(id, version string) (bool, error)
+}
+
+func (b *block) member(id string) *Member { return b.a.members[id] }
+
+func (b *block) nonce(id string) uint64 {
+	if n, ok := b.nonces[id]; ok {
+		return n
+	}
+	return b.a.nonces[id]
+}
+
+func (b *block) owner(id string) (owner, bool, error) {
+	if o, ok := b.owners[id]; ok {
+		return o, true, nil
+	}
+	return b.a.committedOwner(id)
+}
+
+func (b *block) hasVersion(id, version string) (bool, error) {
+	if _, ok := b.writes[string(versionKey(id, version))]; ok {
+		return true, nil
+	}
+	return b.a.committedVersion(id, version)
+}
+
+// checkView is the mempool's view: committed state plus admitted nonces.
+type checkView struct{ a *App }
+
+func (c *checkView) member(id string) *Member { return c.a.members[id] }
+func (c *checkView) nonce(id string) uint64   { return c.a.checkNonces[id] }
+func (c *checkView) owner(id string) (owner, bool, error) {
+	return c.a.committedOwner(id)
+}
+func (c *checkView) hasVersion(id, v string) (bool, error) { return c.a.committedVersion(id, v) }
+
+func (a *App) committedOwner(id string) (owner, bool, error) {
+	v, err := a.kv.Get(objectKey(id))
+	if err != nil || v == nil {
+		return owner{}, false, err
+	}
+	var o owner
+	if err := cborDec.Unmarshal(v, &o); err != nil {
+		return owner{}, false, fmt.Errorf("decode owner of %s: %w", id, err)
+	}
+	return o, true, nil
+}
+
+func (a *App) committedVersion(id, version string) (bool, error) {
+	v, err := a.kv.Get(versionKey(id, version))
+	return v != nil, err
+}
+
+// rejection is why a transaction was refused.
+type rejection struct {
+	code uint32
+	log  string
+}
+
+func reject(code uint32, format string, args ...any) *rejection {
+	return &rejection{code: code, log: fmt.Sprintf(format, args...)}
+}
+
+// validate runs every check a transaction must pass, cheapest first.
+func (a *App) validate(raw []byte, v view) (*tx.Tx, []*stix.Object, *rejection) {
+	if int64(len(raw)) > a.params.MaxTxBytes {
+		return nil, nil, reject(CodeTooLarge, "transaction is %d bytes; the limit is %d", len(raw), a.params.MaxTxBytes)
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil, nil, reject(CodeMalformed, "%v", err)
+	}
+	if rej := a.checkEnvelope(t, v); rej != nil {
+		return nil, nil, rej
+	}
+	if t.Body.Type != tx.TypePublish {
+		return nil, nil, reject(CodeUnknownType, "unknown transaction type %d", t.Body.Type)
+	}
+	objs, rej := a.checkPublish(t, v)
+	return t, objs, rej
+}
+
+func (a *App) checkEnvelope(t *tx.Tx, v view) *rejection {
+	if t.Body.ChainID != a.chainID {
+		return reject(CodeWrongChain, "transaction is for chain %q; this is %q", t.Body.ChainID, a.chainID)
+	}
+	m := v.member(t.Body.Author)
+	if m == nil {
+		return reject(CodeUnknownMember, "author %q is not a member", t.Body.Author)
+	}
+	if m.Status != StatusActive {
+		return reject(CodeRemovedMember, "author %q was removed from the community", t.Body.Author)
+	}
+	if err := t.Verify(m.SignKey); err != nil {
+		return reject(CodeBadSignature, "signature does not verify with %s's key", m.ID)
+	}
+	if want := v.nonce(m.ID) + 1; t.Body.Nonce != want {
+		kind := "out-of-order"
+		if t.Body.Nonce < want {
+			kind = "replayed"
+		}
+		return reject(CodeBadNonce, "%s nonce %d from %s; expected %d", kind, t.Body.Nonce, m.ID, want)
+	}
+	return nil
+}
+
+func (a *App) checkPublish(t *tx.Tx, v view) ([]*stix.Object, *rejection) {
+	p, err := tx.DecodePublish(t.Body.Payload)
+	if err != nil {
+		return nil, reject(CodeMalformed, "%v", err)
+	}
+	if len(p.Objects) == 0 {
+		return nil, reject(CodeEmpty, "publish transaction carries no objects")
+	}
+	if int64(len(p.Objects)) > a.params.MaxObjectsPerTx {
+		return nil, reject(CodeTooLarge, "transaction carries %d objects; the limit is %d", len(p.Objects), a.params.MaxObjectsPerTx)
+	}
+	objs := make([]*stix.Object, len(p.Objects))
+	seen := make(map[string]bool, len(p.Objects))
+	for i, raw := range p.Objects {
+		o, rej := a.checkObject(i, raw, t.Body.Author, v, seen)
+		if rej != nil {
+			return nil, rej
+		}
+		objs[i] = o
+	}
+	return objs, nil
+}
+
+func (a *App) checkObject(i int, raw []byte, author string, v view, seen map[string]bool) (*stix.Object, *rejection) {
+	if int64(len(raw)) > a.params.MaxObjectBytes {
+		return nil, reject(CodeTooLarge, "object %d is %d bytes; the limit is %d", i, len(raw), a.params.MaxObjectBytes)
+	}
+	o, err := stix.Parse(raw)
+	if err != nil {
+		return nil, reject(CodeInvalidSTIX, "object %d: %v", i, err)
+	}
+	if !bytes.Equal(o.Raw, raw) {
+		return nil, reject(CodeInvalidSTIX, "object %d (%s): not in compact JSON form", i, o.ID)
+	}
+	key := o.ID + "\x00" + o.Version()
+	if seen[key] {
+		return nil, reject(CodeDuplicate, "object %d (%s version %q) appears twice in the transaction", i, o.ID, o.Version())
+	}
+	seen[key] = true
+	return o, a.checkVersion(i, o, author, v)
+}
+
+func (a *App) checkVersion(i int, o *stix.Object, author string, v view) *rejection {
+	ow, ok, err := v.owner(o.ID)
+	if err != nil {
+		return reject(CodeInternal, "read state: %v", err)
+	}
+	if ok && ow.Author != author {
+		return reject(CodeNotOwner, "object %d (%s) belongs to %s; only its author may version it", i, o.ID, ow.Author)
+	}
+	if ok && (ow.Type != o.Type || ow.Created != o.Created) {
+		return reject(CodeInvalidSTIX, "object %d (%s): a new version must keep type and created of the first", i, o.ID)
+	}
+	dup, err := v.hasVersion(o.ID, o.Version())
+	if err != nil {
+		return reject(CodeInternal, "read state: %v", err)
+	}
+	if dup {
+		return reject(CodeDuplicate, "object %d (%s version %q) is already on the ledger", i, o.ID, o.Version())
+	}
+	return nil
+}
+
+func cloneHashes(hs [][]byte) [][]byte {
+	out := make([][]byte, len(hs))
+	for i, h := range hs {
+		out[i] = bytes.Clone(h)
+	}
+	return out
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+

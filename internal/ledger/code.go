@@ -1,0 +1,46 @@
+package ledger
+
+// Result codes of CheckTx and FinalizeBlock. They are part of the protocol
+// (FinalizeBlock codes are hashed into the next block header): never
+// renumber, only append.
+const (
+	CodeOK            uint32 = 0
+	CodeMalformed     uint32 = 1  // not a decodable, canonical transaction
+	CodeWrongChain    uint32 = 2  // chain id differs from this network's
+	CodeBadSignature  uint32 = 3  // signature does not verify with the author's key
+	CodeUnknownMember uint32 = 4  // author is not a member
+	CodeRemovedMember uint32 = 5  // author was removed from the community
+	CodeBadNonce      uint32 = 6  // replayed or out-of-order nonce
+	CodeTooLarge      uint32 = 7  // transaction or object over the size limits
+	CodeInvalidSTIX   uint32 = 8  // an object fails STIX 2.1 validation
+	CodeDuplicate     uint32 = 9  // this object version is already on the ledger
+	CodeNotOwner      uint32 = 10 // a new version of another member's object
+	CodeUnknownType   uint32 = 11 // transaction type this ledger does not know
+	CodeEmpty         uint32 = 12 // a publish transaction with no objects
+	CodeInternal      uint32 = 13 // the node failed to read its own state
+)
+
+var codeNames = [...]string{
+	CodeOK:            "ok",
+	CodeMalformed:     "malformed",
+	CodeWrongChain:    "wrong_chain",
+	CodeBadSignature:  "bad_signature",
+	CodeUnknownMember: "unknown_member",
+	CodeRemovedMember: "removed_member",
+	CodeBadNonce:      "bad_nonce",
+	CodeTooLarge:      "too_large",
+	CodeInvalidSTIX:   "invalid_stix",
+	CodeDuplicate:     "duplicate",
+	CodeNotOwner:      "not_owner",
+	CodeUnknownType:   "unknown_type",
+	CodeEmpty:         "empty",
+	CodeInternal:      "internal",
+}
+
+// CodeName returns the stable name of a result code ("ok", "bad_nonce", …).
+func CodeName(code uint32) string {
+	if int(code) < len(codeNames) {
+		return codeNames[code]
+	}
+	return "unknown"
+}

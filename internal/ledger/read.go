@@ -1,0 +1,87 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/phalanx-ledger/phalanx/internal/record"
+)
+
+// State is a summary of the committed ledger state.
+type State struct {
+	ChainID string
+	Height  int64
+	AppHash []byte
+	Records uint64 // size of the record log
+	Root    []byte // RFC 6962 root of the record log
+}
+
+// State returns the committed state summary. Safe for concurrent use.
+func (a *App) State() State {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return State{ChainID: a.chainID, Height: a.height, AppHash: a.appHash, Records: a.tree.End(), Root: rootOf(a.tree)}
+}
+
+// Members returns the member directory sorted by id. Safe for concurrent use.
+func (a *App) Members() []Member {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]Member, 0, len(a.members))
+	for _, m := range a.members {
+		out = append(out, *m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Nonce returns the last committed nonce of a member (0 if none).
+func (a *App) Nonce(member string) uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.nonces[member]
+}
+
+// PendingNonce returns the last nonce of a member the mempool has admitted
+// (committed or waiting in the mempool).
+func (a *App) PendingNonce(member string) uint64 {
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	return a.checkNonces[member]
+}
+
+// Params returns the committed community parameters.
+func (a *App) Params() Params {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.params
+}
+
+// Records returns the committed records with index in [from, to), at most
+// max of them (max ≤ 0: no limit).
+func (a *App) Records(from, to uint64, max int) ([]record.Record, error) {
+	var out []record.Record
+	err := a.kv.Iterate(recordKey(from), recordKey(to), func(k, v []byte) error {
+		var s storedRecord
+		if err := cborDec.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("decode record %x: %w", k, err)
+		}
+		idx := binary.BigEndian.Uint64(k[len(prefixRecord):])
+		out = append(out, toRecord(idx, s))
+		if max > 0 && len(out) >= max {
+			return errStop
+		}
+		return nil
+	})
+	if err == errStop {
+		err = nil
+	}
+	return out, err
+}
+
+type stopErr struct{}
+
+func (stopErr) Error() string { return "stop" }
+
+var errStop error = stopErr{}

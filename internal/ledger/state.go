@@ -1,0 +1,164 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/phalanx-ledger/phalanx/internal/record"
+)
+
+// Key layout of the ledger state. Everything except meta/ is hashed into
+// the state hash; meta/ is derived bookkeeping.
+var (
+	keyHeight    = []byte("meta/height")
+	keyAppHash   = []byte("meta/apphash")
+	keyStateHash = []byte("meta/statehash")
+	keyTree      = []byte("meta/tree")
+	keyChainID   = []byte("meta/chainid")
+	keyParams    = []byte("meta/params")
+
+	prefixMember  = []byte("mem/")
+	prefixNonce   = []byte("nonce/")
+	prefixObject  = []byte("obj/")
+	prefixVersion = []byte("ver/")
+	prefixRecord  = []byte("rec/")
+	prefixNode    = []byte("node/")
+)
+
+func memberKey(id string) []byte { return append(bytes.Clone(prefixMember), id...) }
+func nonceKey(id string) []byte  { return append(bytes.Clone(prefixNonce), id...) }
+func objectKey(id string) []byte { return append(bytes.Clone(prefixObject), id...) }
+func versionKey(id, version string) []byte {
+	k := append(bytes.Clone(prefixVersion), id...)
+	return append(append(k, 0), version...)
+}
+func recordKey(index uint64) []byte {
+	return binary.BigEndian.AppendUint64(bytes.Clone(prefixRecord), index)
+}
+func nodeKey(id compact.NodeID) []byte {
+	k := append(bytes.Clone(prefixNode), byte(id.Level))
+	return binary.BigEndian.AppendUint64(k, id.Index)
+}
+
+// owner is what the ledger remembers of an object id: who may version it.
+type owner struct {
+	Author  string `cbor:"1,keyasint"`
+	Type    string `cbor:"2,keyasint"`
+	Created string `cbor:"3,keyasint"`
+}
+
+// storedRecord is the on-ledger form of a record.Record.
+type storedRecord struct {
+	Height   int64  `cbor:"1,keyasint"`
+	TimeNano int64  `cbor:"2,keyasint"`
+	TxHash   []byte `cbor:"3,keyasint"`
+	Author   string `cbor:"4,keyasint"`
+	ObjectID string `cbor:"5,keyasint"`
+	Type     string `cbor:"6,keyasint"`
+	Modified string `cbor:"7,keyasint"`
+	Object   []byte `cbor:"8,keyasint"`
+}
+
+// tree is the persisted compact range of the record log.
+type tree struct {
+	Size   uint64   `cbor:"1,keyasint"`
+	Hashes [][]byte `cbor:"2,keyasint"`
+}
+
+var (
+	cborEnc cbor.EncMode
+	cborDec cbor.DecMode
+	rangeFn = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+)
+
+func init() {
+	var err error
+	if cborEnc, err = cbor.CoreDetEncOptions().EncMode(); err != nil {
+		panic(err)
+	}
+	if cborDec, err = (cbor.DecOptions{DupMapKey: cbor.DupMapKeyEnforcedAPF}).DecMode(); err != nil {
+		panic(err)
+	}
+}
+
+func mustEncode(v any) []byte {
+	b, err := cborEnc.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("ledger: encode %T: %v", v, err)) // only plain structs are encoded
+	}
+	return b
+}
+
+func toRecord(index uint64, s storedRecord) record.Record {
+	return record.Record{
+		Index: index, Height: s.Height, Time: unixNano(s.TimeNano), TxHash: s.TxHash,
+		Author: s.Author, ObjectID: s.ObjectID, Type: s.Type, Modified: s.Modified, Object: s.Object,
+	}
+}
+
+func fromRecord(r record.Record) storedRecord {
+	return storedRecord{
+		Height: r.Height, TimeNano: r.Time.UnixNano(), TxHash: r.TxHash, Author: r.Author,
+		ObjectID: r.ObjectID, Type: r.Type, Modified: r.Modified, Object: r.Object,
+	}
+}
+
+// rootOf returns the RFC 6962 root of a compact range starting at 0.
+func rootOf(r *compact.Range) []byte {
+	if r.End() == 0 {
+		return rfc6962.DefaultHasher.EmptyRoot()
+	}
+	root, err := r.GetRootHash(nil)
+	if err != nil {
+		panic(fmt.Sprintf("ledger: root of range [0,%d): %v", r.End(), err)) // cannot fail for ranges from 0
+	}
+	return root
+}
+
+// nextStateHash chains the previous state hash with every state write of a
+// block, in key order.
+func nextStateHash(prev []byte, height int64, writes map[string][]byte) []byte {
+	keys := make([]string, 0, len(writes))
+	for k := range writes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	h.Write([]byte("phalanx/state/v1\x00"))
+	h.Write(prev)
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(height))
+	h.Write(n[:])
+	for _, k := range keys {
+		writeLenPrefixed(h, []byte(k))
+		writeLenPrefixed(h, writes[k])
+	}
+	return h.Sum(nil)
+}
+
+func writeLenPrefixed(h interface{ Write([]byte) (int, error) }, b []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	h.Write(n[:])
+	h.Write(b)
+}
+
+// computeAppHash binds the record log (size and root) and the state hash:
+// SHA-256("phalanx/apphash/v1" 0x00 || u64be(size) || root || state hash).
+func computeAppHash(size uint64, root, state []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte("phalanx/apphash/v1\x00"))
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], size)
+	h.Write(n[:])
+	h.Write(root)
+	h.Write(state)
+	return h.Sum(nil)
+}

@@ -1,0 +1,71 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	dbm "github.com/cometbft/cometbft-db"
+	"github.com/cometbft/cometbft/store"
+	"github.com/cometbft/cometbft/types"
+)
+
+// Replay feeds a stopped node's stored blocks to a fresh application:
+// InitChain from the genesis file, then FinalizeBlock and Commit for every
+// block. It checks each block's resulting app hash against the AppHash of
+// the next header, so a replay that diverges from what the network agreed
+// on fails at the first bad height. It returns the last height replayed
+// and the app hash after it.
+func Replay(ctx context.Context, home string, app abci.Application) (int64, []byte, error) {
+	gen, err := types.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
+	if err != nil {
+		return 0, nil, fmt.Errorf("read genesis: %w", err)
+	}
+	db, err := dbm.NewPebbleDBWithOpts("blockstore", filepath.Join(home, "data"), quietPebble())
+	if err != nil {
+		return 0, nil, fmt.Errorf("open block store: %w", err)
+	}
+	bs := store.NewBlockStore(db)
+	defer bs.Close()
+	init, err := app.InitChain(ctx, &abci.InitChainRequest{ChainId: gen.ChainID, Time: gen.GenesisTime,
+		InitialHeight: gen.InitialHeight, AppStateBytes: gen.AppState})
+	if err != nil {
+		return 0, nil, fmt.Errorf("init chain: %w", err)
+	}
+	appHash := init.AppHash
+	top := bs.Height()
+	for h := bs.Base(); h > 0 && h <= top; h++ {
+		if err := ctx.Err(); err != nil {
+			return h - 1, appHash, err
+		}
+		b, _ := bs.LoadBlock(h)
+		if b == nil {
+			return h - 1, appHash, fmt.Errorf("block %d missing from the block store", h)
+		}
+		if !bytes.Equal(b.Header.AppHash, appHash) {
+			return h - 1, appHash, fmt.Errorf("app hash after height %d is %X; the network agreed on %X", h-1, appHash, []byte(b.Header.AppHash))
+		}
+		if appHash, err = replayBlock(ctx, app, b); err != nil {
+			return h - 1, appHash, err
+		}
+	}
+	return top, appHash, nil
+}
+
+func replayBlock(ctx context.Context, app abci.Application, b *types.Block) ([]byte, error) {
+	txs := make([][]byte, len(b.Txs))
+	for i, t := range b.Txs {
+		txs[i] = t
+	}
+	res, err := app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: txs, Height: b.Height, Time: b.Time,
+		Hash: b.Hash(), ProposerAddress: b.ProposerAddress, NextValidatorsHash: b.NextValidatorsHash})
+	if err != nil {
+		return nil, fmt.Errorf("finalize block %d: %w", b.Height, err)
+	}
+	if _, err := app.Commit(ctx, &abci.CommitRequest{}); err != nil {
+		return nil, fmt.Errorf("commit block %d: %w", b.Height, err)
+	}
+	return res.AppHash, nil
+}

@@ -1,0 +1,185 @@
+// Package tx is the wire format of Phalanx transactions: a canonical CBOR
+// body (RFC 8949 core deterministic encoding) signed with the author's
+// Ed25519 key.
+//
+// Encoding on the wire:
+//
+//	Tx   = CBOR array [ body: bstr, signature: bstr(64) ]
+//	body = canonical CBOR map {1: chain_id tstr, 2: type uint, 3: author tstr,
+//	                           4: nonce uint, 5: payload bstr}
+//	signature = Ed25519(sign_key, "phalanx/tx/v1" 0x00 || body)
+//
+// The signature covers the exact body bytes, and Decode refuses a body that
+// is not in canonical form, so one logical transaction has exactly one
+// encoding and one hash.
+package tx
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// Type says what a transaction asks the ledger to do.
+type Type uint8
+
+// Transaction types.
+const (
+	// TypePublish adds STIX objects to the ledger (payload: Publish).
+	TypePublish Type = 1
+)
+
+// String names the type.
+func (t Type) String() string {
+	switch t {
+	case TypePublish:
+		return "publish"
+	default:
+		return fmt.Sprintf("type(%d)", uint8(t))
+	}
+}
+
+// signPrefix separates Phalanx transaction signatures from any other use of
+// the same key.
+const signPrefix = "phalanx/tx/v1\x00"
+
+// Body is the signed part of a transaction.
+type Body struct {
+	ChainID string `cbor:"1,keyasint"`
+	Type    Type   `cbor:"2,keyasint"`
+	Author  string `cbor:"3,keyasint"`
+	Nonce   uint64 `cbor:"4,keyasint"`
+	Payload []byte `cbor:"5,keyasint"`
+}
+
+// Tx is a decoded transaction: the body, its exact encoding and signature.
+type Tx struct {
+	Body      Body
+	BodyBytes []byte
+	Signature []byte
+}
+
+type envelope struct {
+	_         struct{} `cbor:",toarray"`
+	Body      []byte
+	Signature []byte
+}
+
+// Publish is the payload of a TypePublish transaction: STIX objects as
+// compact JSON, in the order the author gave them.
+type Publish struct {
+	Objects [][]byte `cbor:"1,keyasint"`
+}
+
+// Errors returned by Decode and Verify. Callers map them to ledger codes.
+var (
+	ErrMalformed = errors.New("malformed transaction")
+	ErrSignature = errors.New("bad signature")
+)
+
+var (
+	encMode cbor.EncMode
+	decMode cbor.DecMode
+)
+
+func init() {
+	var err error
+	if encMode, err = cbor.CoreDetEncOptions().EncMode(); err != nil {
+		panic(err)
+	}
+	if decMode, err = (cbor.DecOptions{
+		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
+		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
+		IndefLength:       cbor.IndefLengthForbidden,
+		TagsMd:            cbor.TagsForbidden,
+		MaxArrayElements:  1 << 20,
+		MaxMapPairs:       1 << 10,
+		MaxNestedLevels:   8,
+	}).DecMode(); err != nil {
+		panic(err)
+	}
+}
+
+// Sign encodes body canonically and signs it.
+func Sign(body Body, key ed25519.PrivateKey) ([]byte, error) {
+	bb, err := encMode.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode tx body: %w", err)
+	}
+	sig := ed25519.Sign(key, signedBytes(bb))
+	out, err := encMode.Marshal(envelope{Body: bb, Signature: sig})
+	if err != nil {
+		return nil, fmt.Errorf("encode tx: %w", err)
+	}
+	return out, nil
+}
+
+// Decode parses a transaction and checks that it is in canonical form. It
+// does not verify the signature (the verifier needs the author's key).
+func Decode(raw []byte) (*Tx, error) {
+	var env envelope
+	if err := decMode.Unmarshal(raw, &env); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	var body Body
+	if err := decMode.Unmarshal(env.Body, &body); err != nil {
+		return nil, fmt.Errorf("%w: body: %v", ErrMalformed, err)
+	}
+	if err := canonical(raw, env, body); err != nil {
+		return nil, err
+	}
+	if len(env.Signature) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("%w: signature is %d bytes, want %d", ErrMalformed, len(env.Signature), ed25519.SignatureSize)
+	}
+	return &Tx{Body: body, BodyBytes: env.Body, Signature: env.Signature}, nil
+}
+
+func canonical(raw []byte, env envelope, body Body) error {
+	bb, err := encMode.Marshal(body)
+	if err != nil || !bytes.Equal(bb, env.Body) {
+		return fmt.Errorf("%w: body is not canonical CBOR", ErrMalformed)
+	}
+	re, err := encMode.Marshal(env)
+	if err != nil || !bytes.Equal(re, raw) {
+		return fmt.Errorf("%w: envelope is not canonical CBOR", ErrMalformed)
+	}
+	return nil
+}
+
+// Verify checks the signature with the author's public key.
+func (t *Tx) Verify(pub ed25519.PublicKey) error {
+	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, signedBytes(t.BodyBytes), t.Signature) {
+		return ErrSignature
+	}
+	return nil
+}
+
+func signedBytes(body []byte) []byte {
+	b := make([]byte, 0, len(signPrefix)+len(body))
+	return append(append(b, signPrefix...), body...)
+}
+
+// EncodePublish encodes a publish payload.
+func EncodePublish(p Publish) ([]byte, error) {
+	b, err := encMode.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode publish payload: %w", err)
+	}
+	return b, nil
+}
+
+// DecodePublish decodes a publish payload, refusing non-canonical forms.
+func DecodePublish(b []byte) (Publish, error) {
+	var p Publish
+	if err := decMode.Unmarshal(b, &p); err != nil {
+		return Publish{}, fmt.Errorf("%w: publish payload: %v", ErrMalformed, err)
+	}
+	re, err := encMode.Marshal(p)
+	if err != nil || !bytes.Equal(re, b) {
+		return Publish{}, fmt.Errorf("%w: publish payload is not canonical CBOR", ErrMalformed)
+	}
+	return p, nil
+}
