@@ -295,4 +295,3 @@ func cloneHashes(hs [][]byte) [][]byte {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
-
