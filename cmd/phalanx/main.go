@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -75,5 +74,3 @@ func oneLine(err error) string {
 	}
 	return b.String()
 }
-
-var errInterrupted = errors.New("interrupted")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -89,7 +88,7 @@ func runUp(ctx context.Context, cmd *cobra.Command, g *globals, o daemon.InitOpt
 		fmt.Fprintln(out, "loaded the sample data set")
 	}
 	st := d.Ledger().State()
-	fmt.Fprintf(out, "phalanx node %q up: chain %s, height %d, %d records\n", o.Member, st.ChainID, st.Height, st.Records)
+	fmt.Fprintf(out, "phalanx node %q up: chain %s, height %d, %d records\n", d.Member(), st.ChainID, st.Height, st.Records)
 	fmt.Fprintf(out, "API:   %s   (OpenAPI: %s/openapi.yaml)\n", d.URL(), d.URL())
 	fmt.Fprintf(out, "token: %s   (also in %s/%s)\n", token, g.Dir, daemon.AdminTokenFile)
 	fmt.Fprintln(out, "Ctrl-C to stop")
@@ -138,4 +137,3 @@ func newReindexCmd(g *globals) *cobra.Command {
 	}
 }
 
-var _ = os.Stdout

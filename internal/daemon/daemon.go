@@ -17,8 +17,11 @@ import (
 	"sync"
 	"syscall"
 
+	cmtmempool "github.com/cometbft/cometbft/mempool"
+
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
+	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
@@ -159,6 +162,9 @@ func (d *Daemon) startAPI(ctx context.Context) error {
 // URL is the API's base URL.
 func (d *Daemon) URL() string { return d.url }
 
+// Member is the id of the member this node belongs to.
+func (d *Daemon) Member() string { return d.cfg.Member }
+
 // Dir is the data directory.
 func (d *Daemon) Dir() string { return d.dir }
 
@@ -206,10 +212,14 @@ func (d *Daemon) Close() error {
 		if d.follow != nil {
 			d.follow.stop()
 		}
-		for _, c := range []io.Closer{d.tokens, d.proj, d.kv} {
-			if c != nil && !isNilCloser(c) {
-				errs = append(errs, c.Close())
-			}
+		if d.tokens != nil {
+			errs = append(errs, d.tokens.Close())
+		}
+		if d.proj != nil {
+			errs = append(errs, d.proj.Close())
+		}
+		if d.kv != nil {
+			errs = append(errs, d.kv.Close())
 		}
 		if d.lock != nil {
 			os.Remove(filepath.Join(d.dir, APIURLFile))
@@ -217,18 +227,6 @@ func (d *Daemon) Close() error {
 		}
 	})
 	return errors.Join(errs...)
-}
-
-func isNilCloser(c io.Closer) bool {
-	switch v := c.(type) {
-	case *auth.Store:
-		return v == nil
-	case *projection.Store:
-		return v == nil
-	case *node.StateKV:
-		return v == nil
-	}
-	return false
 }
 
 // lockDir takes an exclusive lock on the data directory so that two
@@ -258,14 +256,17 @@ type mempool struct{ n *node.Node }
 
 func (m mempool) Submit(ctx context.Context, tx []byte) (uint32, string, error) {
 	res, err := m.n.Broadcast(ctx, tx)
-	if err != nil {
-		if strings.Contains(err.Error(), "mempool is full") {
-			return 0, "", intake.ErrMempoolFull
-		}
-		if strings.Contains(err.Error(), "tx already exists in cache") {
-			return 0, "", fmt.Errorf("transaction already submitted: %w", err)
-		}
-		return 0, "", fmt.Errorf("broadcast: %w", err)
+	var invalid cmtmempool.ErrInvalidTx
+	var full cmtmempool.ErrMempoolIsFull
+	switch {
+	case err == nil:
+		return res.Code, res.Log, nil
+	case errors.As(err, &invalid):
+		return invalid.Code, invalid.Log, nil
+	case errors.As(err, &full), errors.Is(err, cmtmempool.ErrRecheckFull):
+		return 0, "", intake.ErrMempoolFull
+	case errors.Is(err, cmtmempool.ErrTxInCache), errors.Is(err, cmtmempool.ErrTxInMempool):
+		return 0, "", errs.Errorf(errs.Conflict, "transaction already submitted")
 	}
-	return res.Code, res.Log, nil
+	return 0, "", fmt.Errorf("broadcast: %w", err)
 }

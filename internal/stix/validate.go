@@ -76,8 +76,28 @@ func (c *checker) identify() *ValidationError {
 		return fieldErr("id", "%q does not start with the object's type %q", id, typ+"--")
 	}
 	c.def = typeDefs[typ]
+	if c.def == nil && !strings.HasPrefix(typ, "x-") && !definesNewObject(c.m) {
+		return fieldErr("type", "unknown STIX 2.1 object type %q (custom types start with \"x-\" or carry an extension-definition extension with extension_type new-sdo, new-sco or new-sro)", typ)
+	}
 	c.class = c.classify()
 	return nil
+}
+
+// definesNewObject reports whether the object names, in its extensions, an
+// extension definition that makes it a new object type (STIX 2.1 §7.3).
+func definesNewObject(m map[string]any) bool {
+	exts, _ := m["extensions"].(map[string]any)
+	for _, k := range sortedKeys(exts) {
+		if !strings.HasPrefix(k, "extension-definition--") {
+			continue
+		}
+		ext, _ := exts[k].(map[string]any)
+		switch ext["extension_type"] {
+		case "new-sdo", "new-sco", "new-sro":
+			return true
+		}
+	}
+	return false
 }
 
 // classify returns the class of the object. Custom object types are treated
