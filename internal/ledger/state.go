@@ -123,8 +123,13 @@ func rootOf(r *compact.Range) []byte {
 }
 
 // nextStateHash chains the previous state hash with every state write of a
-// block, in key order.
+// block, in key order. A block that writes nothing keeps the state hash, so
+// empty blocks keep the app hash and CometBFT need not make proof blocks
+// forever.
 func nextStateHash(prev []byte, height int64, writes map[string][]byte) []byte {
+	if len(writes) == 0 && prev != nil {
+		return prev
+	}
 	keys := make([]string, 0, len(writes))
 	for k := range writes {
 		keys = append(keys, k)
