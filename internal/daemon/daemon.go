@@ -69,6 +69,7 @@ func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.TLSCert, cfg.TLSKey = inDir(dir, cfg.TLSCert), inDir(dir, cfg.TLSKey)
 	if o.APIListen != "" {
 		cfg.APIListen = o.APIListen
 	}
@@ -241,6 +242,15 @@ func lockDir(dir string) (*os.File, error) {
 		return nil, fmt.Errorf("%s is in use by another phalanx process", dir)
 	}
 	return f, nil
+}
+
+// inDir resolves a configured path: relative paths are relative to the
+// data directory.
+func inDir(dir, path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
 }
 
 func writeFile0600(path, content string) error {
