@@ -1,7 +1,9 @@
-// Package auth keeps a node's API credentials: bearer tokens with roles.
-// Tokens live in their own SQLite file (DIR/node.db), apart from the
-// projection, because the projection may be thrown away and rebuilt while
-// credentials may not. Only SHA-256 digests of secrets are stored.
+// Package auth keeps the API credentials of one node: bearer tokens, each
+// with a role, in a small SQLite file of their own (the projection beside
+// it may be thrown away and rebuilt; credentials may not).
+//
+// Only the SHA-256 of a token's secret is stored. The secret is shown once,
+// when the token is created.
 package auth
 
 import (
@@ -10,57 +12,51 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
+	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 )
 
-// SecretPrefix starts every token secret, so leaked secrets are easy to find.
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// SecretPrefix starts every token secret, so that leaked secrets are easy
+// to find. A secret is SecretPrefix followed by base64url (unpadded) of 32
+// random bytes.
 const SecretPrefix = "phx_"
 
-const schema = `
-CREATE TABLE IF NOT EXISTS tokens (
-	id      TEXT PRIMARY KEY,
-	name    TEXT NOT NULL,
-	role    TEXT NOT NULL,
-	digest  BLOB NOT NULL UNIQUE,
-	created INTEGER NOT NULL
-);`
+const (
+	secretBytes = 32
+	secretLen   = len(SecretPrefix) + (secretBytes*8+5)/6
+	idPrefix    = "tok_"
+	maxName     = 200
+)
 
-// Store is the token store. Safe for concurrent use.
+// Store is a node's token database. It is safe for concurrent use.
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
 }
 
-// Open opens (or creates, mode 0600) the token database at path. now is the
-// clock for creation times; nil means time.Now.
+// Open opens (creating, with mode 0600) the token database at path. now is
+// the clock that stamps tokens; nil means time.Now.
 func Open(ctx context.Context, path string, now func() time.Time) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	db, err := openDB(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("create token store: %w", err)
+		return nil, fmt.Errorf("open token store %s: %w", path, err)
 	}
-	f.Close()
-	if err := os.Chmod(path, 0o600); err != nil {
-		return nil, fmt.Errorf("chmod token store: %w", err)
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		return nil, fmt.Errorf("open token store: %w", err)
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if err := migrate(ctx, db, migrations); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("create token schema: %w", err)
+		return nil, fmt.Errorf("open token store %s: %w", path, err)
 	}
 	return &Store{db: db, now: now}, nil
 }
@@ -68,121 +64,154 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// ParseRole checks a role name.
-func ParseRole(s string) (Role, error) {
-	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
-	case RoleAdmin, RoleAnalyst, RoleReader, RoleMachine:
-		return r, nil
-	}
-	return "", errs.Errorf(errs.Invalid, "unknown role %q (want admin, analyst, reader or machine)", s)
-}
-
-// Can reports whether the role may perform the action.
-func (r Role) Can(a Action) bool {
-	switch r {
-	case RoleAdmin:
-		return true
-	case RoleAnalyst, RoleMachine:
-		return a == ActionRead || a == ActionPublish
-	case RoleReader:
-		return a == ActionRead
-	}
-	return false
-}
-
-// Authorize returns nil if the token's role may perform a, else an
-// errs.Forbidden error naming both.
-func Authorize(t Token, a Action) error {
-	if t.Role.Can(a) {
-		return nil
-	}
-	return errs.Errorf(errs.Forbidden, "role %q may not %s", t.Role, a)
-}
-
-// CreateToken makes a token and returns its secret, which is not stored and
-// cannot be shown again.
+// CreateToken creates a token named name with role and returns its secret,
+// which is not kept and cannot be shown again. It fails with errs.Invalid
+// for an empty or overlong name or an unknown role.
 func (s *Store) CreateToken(ctx context.Context, name string, role Role) (string, Token, error) {
-	if _, err := ParseRole(string(role)); err != nil {
-		return "", Token{}, err
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", Token{}, errs.Errorf(errs.Invalid, "token name must not be empty")
+	case len(name) > maxName:
+		return "", Token{}, errs.Errorf(errs.Invalid, "token name too long: %d bytes, at most %d", len(name), maxName)
+	case !role.valid():
+		return "", Token{}, errs.Errorf(errs.Invalid, "unknown role %q: want admin, analyst, machine or reader", role)
 	}
-	if name = strings.TrimSpace(name); name == "" || len(name) > 200 {
-		return "", Token{}, errs.Errorf(errs.Invalid, "token name must be 1 to 200 characters")
-	}
-	raw := make([]byte, 32)
-	idb := make([]byte, 4)
-	if _, err := rand.Read(raw); err != nil {
-		return "", Token{}, err
-	}
-	if _, err := rand.Read(idb); err != nil {
-		return "", Token{}, err
-	}
-	secret := SecretPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	t := Token{ID: "tok_" + hex.EncodeToString(idb), Name: name, Role: role, Created: s.now().UTC().Truncate(time.Second)}
-	d := digest(secret)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens(id, name, role, digest, created) VALUES (?, ?, ?, ?, ?)`,
-		t.ID, t.Name, string(t.Role), d[:], t.Created.Unix())
+	secret, hash, err := newSecret()
 	if err != nil {
-		return "", Token{}, fmt.Errorf("store token: %w", err)
+		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
-	return secret, t, nil
+	tok := Token{Name: name, Role: role, Created: fromNanos(s.now().UnixNano())}
+	if tok.ID, err = s.insert(ctx, tok, hash); err != nil {
+		return "", Token{}, fmt.Errorf("create token: %w", err)
+	}
+	return secret, tok, nil
 }
 
-// Authenticate returns the token whose secret this is.
+// insert stores tok under a fresh random id, drawing again on the rare
+// collision, and returns the id.
+func (s *Store) insert(ctx context.Context, tok Token, hash []byte) (string, error) {
+	const q = `INSERT INTO tokens (id, name, role, hash, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	for range 10 {
+		id, err := newID()
+		if err != nil {
+			return "", err
+		}
+		res, err := s.db.ExecContext(ctx, q, id, tok.Name, string(tok.Role), hash, tok.Created.UnixNano())
+		if err != nil {
+			return "", err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return id, err
+		}
+	}
+	return "", errors.New("no free token id after 10 draws")
+}
+
+// Authenticate returns the token whose secret this is. It fails with
+// errs.Unauthenticated: "missing token" for an empty secret, "invalid
+// token" for any other that is not an active token's (malformed, unknown
+// or revoked alike).
+//
+// The token is found by the SHA-256 of the secret; the stored hash is then
+// compared in constant time. An index lookup by hash leaks at most how a
+// hash of the guess compares with stored hashes, which tells an attacker
+// nothing about any secret.
 func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) {
 	if secret == "" {
 		return Token{}, errs.Errorf(errs.Unauthenticated, "missing token")
 	}
-	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 100 {
-		return Token{}, errs.Errorf(errs.Unauthenticated, "invalid token")
+	invalid := errs.Errorf(errs.Unauthenticated, "invalid token")
+	if len(secret) != secretLen || !strings.HasPrefix(secret, SecretPrefix) {
+		return Token{}, invalid
 	}
-	d := digest(secret)
-	var t Token
-	var role string
-	var stored []byte
-	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, role, digest, created FROM tokens WHERE digest = ?`, d[:]).
-		Scan(&t.ID, &t.Name, &role, &stored, &created)
-	if err == sql.ErrNoRows || (err == nil && subtle.ConstantTimeCompare(stored, d[:]) != 1) {
-		return Token{}, errs.Errorf(errs.Unauthenticated, "invalid token")
+	sum := sha256.Sum256([]byte(secret))
+	const q = `SELECT id, name, role, hash, created FROM tokens WHERE hash = ? AND revoked IS NULL`
+	tok, hash, err := scanToken(s.db.QueryRowContext(ctx, q, sum[:]))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Token{}, invalid
+	case err != nil:
+		return Token{}, fmt.Errorf("authenticate: %w", err)
+	case subtle.ConstantTimeCompare(hash, sum[:]) != 1:
+		return Token{}, invalid
 	}
-	if err != nil {
-		return Token{}, fmt.Errorf("look up token: %w", err)
-	}
-	t.Role, t.Created = Role(role), time.Unix(created, 0).UTC()
-	return t, nil
+	return tok, nil
 }
 
-// ListTokens lists every token, oldest first.
+// ListTokens returns the active tokens, oldest first.
 func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, role, created FROM tokens ORDER BY created, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, role, hash, created FROM tokens WHERE revoked IS NULL ORDER BY created, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	defer rows.Close()
-	out := []Token{}
+	toks := []Token{}
 	for rows.Next() {
-		var t Token
-		var role string
-		var created int64
-		if err := rows.Scan(&t.ID, &t.Name, &role, &created); err != nil {
+		tok, _, err := scanToken(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list tokens: %w", err)
 		}
-		t.Role, t.Created = Role(role), time.Unix(created, 0).UTC()
-		out = append(out, t)
+		toks = append(toks, tok)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return toks, nil
 }
 
-// RevokeToken deletes a token.
+// RevokeToken revokes the active token with the given id, at once and for
+// good; errs.NotFound if there is none. The row stays, marked with the
+// time of revocation, as a record and so that its id is never reused.
 func (s *Store) RevokeToken(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE id = ?`, id)
+	const q = `UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL`
+	res, err := s.db.ExecContext(ctx, q, s.now().UnixNano(), id)
 	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
+		return fmt.Errorf("revoke token %s: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.Errorf(errs.NotFound, "no token %q", id)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	if n == 0 {
+		return errs.Errorf(errs.NotFound, "no active token %q", id)
 	}
 	return nil
 }
 
-func digest(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
+// scanToken reads a row of (id, name, role, hash, created).
+func scanToken(row interface{ Scan(...any) error }) (Token, []byte, error) {
+	var tok Token
+	var role string
+	var hash []byte
+	var created int64
+	if err := row.Scan(&tok.ID, &tok.Name, &role, &hash, &created); err != nil {
+		return Token{}, nil, err
+	}
+	tok.Role, tok.Created = Role(role), fromNanos(created)
+	return tok, hash, nil
+}
+
+// fromNanos is the UTC time of unix nanoseconds n: what the store keeps of
+// a time, so a token reads back equal to the one created.
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// newSecret returns a fresh secret and its SHA-256.
+func newSecret() (string, []byte, error) {
+	b := make([]byte, secretBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	secret := SecretPrefix + base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(secret))
+	return secret, sum[:], nil
+}
+
+// newID returns a fresh public token id.
+func newID() (string, error) {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return idPrefix + hex.EncodeToString(b), nil
+}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/errs"
@@ -53,7 +54,9 @@ type Config struct {
 type Service struct {
 	cfg Config
 
-	submitMu sync.Mutex // one transaction at a time gets its nonce and enters the mempool
+	submitMu sync.Mutex  // one transaction at a time gets its nonce and enters the mempool
+	next     uint64      // next nonce to use; 0 = take it from the ledger's mempool view
+	resync   atomic.Bool // set when a block rejected a transaction: reset next
 
 	waitMu  sync.Mutex
 	waiters map[string][]chan Outcome
@@ -138,8 +141,13 @@ func (s *Service) submit(ctx context.Context, objs []*stix.Object) (Submission, 
 	}
 	s.submitMu.Lock()
 	defer s.submitMu.Unlock()
+	resynced := false
 	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 500*time.Millisecond) {
 		sub, err := s.sign(ctx, payload, ids)
+		if err == nil && sub.Code == ledger.CodeBadNonce && !resynced {
+			s.next, resynced = 0, true // our count drifted (a transaction was dropped): ask the ledger
+			continue
+		}
 		if !errors.Is(err, ErrMempoolFull) {
 			return sub, err
 		}
@@ -153,8 +161,14 @@ func (s *Service) submit(ctx context.Context, objs []*stix.Object) (Submission, 
 
 func (s *Service) sign(ctx context.Context, payload []byte, ids []string) (Submission, error) {
 	id := s.cfg.Identity
+	// Our own count wins over the ledger's mempool view, which lags right
+	// after a commit until CometBFT has rechecked the mempool.
+	if s.resync.Swap(false) {
+		s.next = 0
+	}
+	nonce := max(s.next, s.cfg.Ledger.PendingNonce(id.Member)+1)
 	body := tx.Body{ChainID: s.cfg.Ledger.State().ChainID, Type: tx.TypePublish, Author: id.Member,
-		Nonce: s.cfg.Ledger.PendingNonce(id.Member) + 1, Payload: payload}
+		Nonce: nonce, Payload: payload}
 	raw, err := tx.Sign(body, id.Sign)
 	if err != nil {
 		return Submission{}, err
@@ -162,6 +176,9 @@ func (s *Service) sign(ctx context.Context, payload []byte, ids []string) (Submi
 	code, log, err := s.cfg.Mempool.Submit(ctx, raw)
 	if err != nil {
 		return Submission{}, err
+	}
+	if code == ledger.CodeOK {
+		s.next = nonce + 1
 	}
 	return Submission{TxHash: TxHash(raw), Objects: ids, Code: code, Codename: ledger.CodeName(code), Log: log}, nil
 }
@@ -213,6 +230,7 @@ func (s *Service) forget(txHash string, ch chan Outcome) {
 // Committed wakes the waiters of a block's transactions. The caller calls it
 // once the block's records are queryable.
 func (s *Service) Committed(c ledger.Committed) {
+	s.resyncAfterFailure(c)
 	s.waitMu.Lock()
 	defer s.waitMu.Unlock()
 	if len(s.waiters) == 0 {
@@ -225,6 +243,18 @@ func (s *Service) Committed(c ledger.Committed) {
 			case ch <- OutcomeOf(h, c.Height, t.Code, t.Log, t.Data):
 			default:
 			}
+		}
+	}
+}
+
+// resyncAfterFailure forgets our nonce count when a block rejected a
+// transaction: if it was ours, its nonce was not used and the transactions
+// queued behind it are dropped, so the next one must ask the ledger.
+func (s *Service) resyncAfterFailure(c ledger.Committed) {
+	for _, t := range c.Txs {
+		if t.Code != ledger.CodeOK {
+			s.resync.Store(true) // not s.next: never wait for submitMu on the commit path
+			return
 		}
 	}
 }

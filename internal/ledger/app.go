@@ -19,6 +19,7 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
 // Committed is what the ledger reports after each durable commit: the
@@ -59,6 +60,7 @@ type App struct {
 	checkMu     sync.Mutex        // guards checkNonces
 	checkNonces map[string]uint64 // mempool view: committed nonces plus accepted CheckTx
 	pending     *block            // staged by FinalizeBlock, written by Commit
+	parsed      *parseCache       // payload validation results by transaction hash
 }
 
 var _ abci.Application = (*App)(nil)
@@ -67,7 +69,7 @@ var _ abci.Application = (*App)(nil)
 // after every durable commit (inside Commit: it must not block for long).
 func New(kv KV, onCommit func(Committed)) (*App, error) {
 	a := &App{kv: kv, onCommit: onCommit, members: map[string]*Member{}, nonces: map[string]uint64{},
-		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0)}
+		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(200000)}
 	if err := a.load(); err != nil {
 		return nil, fmt.Errorf("load ledger state: %w", err)
 	}
@@ -181,7 +183,16 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
 	v := &checkView{a: a}
-	t, _, rej := a.validate(req.Tx, v)
+	var t *tx.Tx
+	var rej *rejection
+	if req.Type == abci.CHECK_TX_TYPE_RECHECK {
+		// After a commit only the nonce order and the author can have
+		// changed for a transaction already admitted; FinalizeBlock
+		// re-validates everything anyway.
+		t, rej = a.validateEnvelope(req.Tx, v)
+	} else {
+		t, _, rej = a.validate(req.Tx, v)
+	}
 	if rej != nil {
 		return &abci.CheckTxResponse{Code: rej.code, Log: rej.log, Codespace: "phalanx"}, nil
 	}

@@ -54,8 +54,8 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 	b.nonces[author] = t.Body.Nonce
 	b.writes[string(nonceKey(author))] = u64(t.Body.Nonce)
 	outs := make([]recordOut, len(objs))
-	for i, o := range objs {
-		outs[i] = b.addRecord(hash[:], author, o)
+	for i, c := range objs {
+		outs[i] = b.addRecord(hash[:], author, c)
 	}
 	data, _ := json.Marshal(outs) // plain structs: cannot fail
 	b.txs = append(b.txs, TxResult{Hash: hash[:], Code: CodeOK, Data: data})
@@ -75,8 +75,9 @@ type recordOut struct {
 	Index   uint64 `json:"index"`
 }
 
-func (b *block) addRecord(txHash []byte, author string, o *stix.Object) recordOut {
-	if _, ok, _ := b.owner(o.ID); !ok {
+func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
+	o := c.obj
+	if c.isNew {
 		ow := owner{Author: author, Type: o.Type, Created: o.Created}
 		b.owners[o.ID] = ow
 		b.writes[string(objectKey(o.ID))] = mustEncode(ow)
@@ -180,23 +181,43 @@ func reject(code uint32, format string, args ...any) *rejection {
 	return &rejection{code: code, log: fmt.Sprintf(format, args...)}
 }
 
+// checked is a validated object and whether its id is new to the ledger.
+type checked struct {
+	obj   *stix.Object
+	isNew bool
+}
+
 // validate runs every check a transaction must pass, cheapest first.
-func (a *App) validate(raw []byte, v view) (*tx.Tx, []*stix.Object, *rejection) {
+func (a *App) validate(raw []byte, v view) (*tx.Tx, []checked, *rejection) {
+	t, rej := a.validateEnvelope(raw, v)
+	if rej != nil {
+		return nil, nil, rej
+	}
+	objs, rej := a.parsePublish(raw, t)
+	if rej != nil {
+		return nil, nil, rej
+	}
+	cs, rej := a.checkState(objs, t.Body.Author, v)
+	return t, cs, rej
+}
+
+// validateEnvelope decodes the transaction and checks size, chain, author,
+// signature, nonce and type: everything but the payload.
+func (a *App) validateEnvelope(raw []byte, v view) (*tx.Tx, *rejection) {
 	if int64(len(raw)) > a.params.MaxTxBytes {
-		return nil, nil, reject(CodeTooLarge, "transaction is %d bytes; the limit is %d", len(raw), a.params.MaxTxBytes)
+		return nil, reject(CodeTooLarge, "transaction is %d bytes; the limit is %d", len(raw), a.params.MaxTxBytes)
 	}
 	t, err := tx.Decode(raw)
 	if err != nil {
-		return nil, nil, reject(CodeMalformed, "%v", err)
+		return nil, reject(CodeMalformed, "%v", err)
 	}
 	if rej := a.checkEnvelope(t, v); rej != nil {
-		return nil, nil, rej
+		return nil, rej
 	}
 	if t.Body.Type != tx.TypePublish {
-		return nil, nil, reject(CodeUnknownType, "unknown transaction type %d", t.Body.Type)
+		return nil, reject(CodeUnknownType, "unknown transaction type %d", t.Body.Type)
 	}
-	objs, rej := a.checkPublish(t, v)
-	return t, objs, rej
+	return t, nil
 }
 
 func (a *App) checkEnvelope(t *tx.Tx, v view) *rejection {
@@ -223,7 +244,14 @@ func (a *App) checkEnvelope(t *tx.Tx, v view) *rejection {
 	return nil
 }
 
-func (a *App) checkPublish(t *tx.Tx, v view) ([]*stix.Object, *rejection) {
+// parsePublish decodes and validates the payload's objects. The result is a
+// pure function of the transaction bytes and the parameters, so it is
+// cached between CheckTx and FinalizeBlock.
+func (a *App) parsePublish(raw []byte, t *tx.Tx) ([]*stix.Object, *rejection) {
+	key := sha256.Sum256(raw)
+	if objs, ok := a.parsed.get(key); ok {
+		return objs, nil
+	}
 	p, err := tx.DecodePublish(t.Body.Payload)
 	if err != nil {
 		return nil, reject(CodeMalformed, "%v", err)
@@ -237,16 +265,17 @@ func (a *App) checkPublish(t *tx.Tx, v view) ([]*stix.Object, *rejection) {
 	objs := make([]*stix.Object, len(p.Objects))
 	seen := make(map[string]bool, len(p.Objects))
 	for i, raw := range p.Objects {
-		o, rej := a.checkObject(i, raw, t.Body.Author, v, seen)
+		o, rej := a.parseObject(i, raw, seen)
 		if rej != nil {
 			return nil, rej
 		}
 		objs[i] = o
 	}
+	a.parsed.put(key, objs)
 	return objs, nil
 }
 
-func (a *App) checkObject(i int, raw []byte, author string, v view, seen map[string]bool) (*stix.Object, *rejection) {
+func (a *App) parseObject(i int, raw []byte, seen map[string]bool) (*stix.Object, *rejection) {
 	if int64(len(raw)) > a.params.MaxObjectBytes {
 		return nil, reject(CodeTooLarge, "object %d is %d bytes; the limit is %d", i, len(raw), a.params.MaxObjectBytes)
 	}
@@ -262,28 +291,56 @@ func (a *App) checkObject(i int, raw []byte, author string, v view, seen map[str
 		return nil, reject(CodeDuplicate, "object %d (%s version %q) appears twice in the transaction", i, o.ID, o.Version())
 	}
 	seen[key] = true
-	return o, a.checkVersion(i, o, author, v)
+	return o, nil
 }
 
-func (a *App) checkVersion(i int, o *stix.Object, author string, v view) *rejection {
+// checkState checks the objects against the ledger: ownership, unchanged
+// type and created across versions, no duplicate versions.
+func (a *App) checkState(objs []*stix.Object, author string, v view) ([]checked, *rejection) {
+	out := make([]checked, len(objs))
+	first := map[string]*stix.Object{} // ids new to the ledger, first seen in this transaction
+	for i, o := range objs {
+		if f, ok := first[o.ID]; ok {
+			if f.Type != o.Type || f.Created != o.Created {
+				return nil, reject(CodeInvalidSTIX, "object %d (%s): a new version must keep type and created of the first", i, o.ID)
+			}
+			out[i] = checked{obj: o}
+			continue
+		}
+		isNew, rej := a.checkVersion(i, o, author, v)
+		if rej != nil {
+			return nil, rej
+		}
+		if isNew {
+			first[o.ID] = o
+		}
+		out[i] = checked{obj: o, isNew: isNew}
+	}
+	return out, nil
+}
+
+func (a *App) checkVersion(i int, o *stix.Object, author string, v view) (bool, *rejection) {
 	ow, ok, err := v.owner(o.ID)
 	if err != nil {
-		return reject(CodeInternal, "read state: %v", err)
+		return false, reject(CodeInternal, "read state: %v", err)
 	}
-	if ok && ow.Author != author {
-		return reject(CodeNotOwner, "object %d (%s) belongs to %s; only its author may version it", i, o.ID, ow.Author)
+	if !ok {
+		return true, nil // a new id has no versions yet
 	}
-	if ok && (ow.Type != o.Type || ow.Created != o.Created) {
-		return reject(CodeInvalidSTIX, "object %d (%s): a new version must keep type and created of the first", i, o.ID)
+	if ow.Author != author {
+		return false, reject(CodeNotOwner, "object %d (%s) belongs to %s; only its author may version it", i, o.ID, ow.Author)
+	}
+	if ow.Type != o.Type || ow.Created != o.Created {
+		return false, reject(CodeInvalidSTIX, "object %d (%s): a new version must keep type and created of the first", i, o.ID)
 	}
 	dup, err := v.hasVersion(o.ID, o.Version())
 	if err != nil {
-		return reject(CodeInternal, "read state: %v", err)
+		return false, reject(CodeInternal, "read state: %v", err)
 	}
 	if dup {
-		return reject(CodeDuplicate, "object %d (%s version %q) is already on the ledger", i, o.ID, o.Version())
+		return false, reject(CodeDuplicate, "object %d (%s version %q) is already on the ledger", i, o.ID, o.Version())
 	}
-	return nil
+	return false, nil
 }
 
 func cloneHashes(hs [][]byte) [][]byte {

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
 	dbm "github.com/cometbft/cometbft-db"
 
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
@@ -17,7 +18,7 @@ var _ ledger.KV = (*StateKV)(nil)
 
 // OpenStateKV opens (or creates) the ledger state database dir/name.db.
 func OpenStateKV(dir, name string) (*StateKV, error) {
-	db, err := dbm.NewPebbleDBWithOpts(name, dir, quietPebble())
+	db, err := dbm.NewPebbleDBWithOpts(name, dir, pebbleOptions(64<<20))
 	if err != nil {
 		return nil, fmt.Errorf("open ledger state in %s: %w", dir, err)
 	}
@@ -57,9 +58,19 @@ func (s *StateKV) Write(pairs []ledger.Pair) error {
 // Close closes the database.
 func (s *StateKV) Close() error { return s.db.Close() }
 
-func quietPebble() *pebble.Options {
+// pebbleOptions are pebble's defaults with a quiet logger, Bloom filters
+// (most ledger reads ask for ids that do not exist yet: a filter answers
+// those without reading a block) and a block cache of cacheBytes.
+func pebbleOptions(cacheBytes int64) *pebble.Options {
 	opts := &pebble.Options{Logger: quietLogger{}}
+	if cacheBytes > 0 {
+		opts.Cache = pebble.NewCache(cacheBytes)
+	}
 	opts.EnsureDefaults()
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		opts.Levels[i].FilterType = pebble.TableFilter
+	}
 	return opts
 }
 

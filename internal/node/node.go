@@ -63,7 +63,7 @@ func Start(ctx context.Context, c Config, app abci.Application) (*Node, error) {
 		return nil, err
 	}
 	closer := &dbCloser{}
-	n, err := nm.NewNode(ctx, conf, pv, nodeKey, proxy.NewLocalClientCreator(app),
+	n, err := nm.NewNode(ctx, conf, pv, nodeKey, proxy.NewConnSyncLocalClientCreator(app) /* mempool and consensus run in parallel; the ledger guards its own state */,
 		nm.DefaultGenesisDocProviderFunc(conf), closer.provider, nm.DefaultMetricsProvider(conf.Instrumentation), logger)
 	if err != nil {
 		closer.closeAll()
@@ -163,7 +163,7 @@ func (d *dbCloser) provider(ctx *cfg.DBContext) (dbm.DB, error) {
 	var db dbm.DB
 	var err error
 	if dbm.BackendType(ctx.Config.DBBackend) == dbm.PebbleDBBackend {
-		db, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), quietPebble())
+		db, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), pebbleOptions(0))
 	} else {
 		db, err = cfg.DefaultDBProvider(ctx)
 	}

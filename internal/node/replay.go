@@ -23,7 +23,7 @@ func Replay(ctx context.Context, home string, app abci.Application) (int64, []by
 	if err != nil {
 		return 0, nil, fmt.Errorf("read genesis: %w", err)
 	}
-	db, err := dbm.NewPebbleDBWithOpts("blockstore", filepath.Join(home, "data"), quietPebble())
+	db, err := dbm.NewPebbleDBWithOpts("blockstore", filepath.Join(home, "data"), pebbleOptions(0))
 	if err != nil {
 		return 0, nil, fmt.Errorf("open block store: %w", err)
 	}

@@ -1,0 +1,286 @@
+package projection
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/record"
+)
+
+// Apply adds records to the projection in one transaction. Records must come
+// in increasing Index order: one whose Index is below NextIndex is already
+// applied and is skipped, so replaying a batch is harmless; one above it is a
+// gap, and Apply fails (errs.Conflict) without applying anything.
+//
+// A second version of an object with a version it already has (which the
+// ledger never accepts) is skipped, though its index is consumed.
+func (s *Store) Apply(ctx context.Context, recs []record.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	if err := inTx(ctx, s.write, func(tx *sql.Tx) error { return s.apply(ctx, tx, recs) }); err != nil {
+		return err
+	}
+	s.ckpt.request()
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, recs []record.Record) error {
+	next, err := getMeta(ctx, tx, metaNextIndex)
+	if err != nil {
+		return fmt.Errorf("apply: read next index: %w", err)
+	}
+	recs, err = pending(recs, uint64(next))
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	if err := newBatch(ctx, tx, s.stmts).apply(recs); err != nil {
+		return err
+	}
+	last := recs[len(recs)-1]
+	const setMeta = `UPDATE OR FAIL meta SET value = CASE key WHEN 'next_index' THEN ? ELSE ? END WHERE key IN ('next_index', 'height')`
+	if _, err := tx.ExecContext(ctx, setMeta, int64(last.Index+1), last.Height); err != nil {
+		return fmt.Errorf("apply: update position: %w", err)
+	}
+	return nil
+}
+
+// pending returns the records of recs not applied yet (index next on),
+// checking that they follow one another without a gap.
+func pending(recs []record.Record, next uint64) ([]record.Record, error) {
+	out := make([]record.Record, 0, len(recs))
+	for i := range recs {
+		switch idx := recs[i].Index; {
+		case idx < next:
+			continue
+		case idx > next:
+			return nil, errs.Errorf(errs.Conflict, "apply record %d: gap in ledger index, expected %d", idx, next)
+		}
+		out = append(out, recs[i])
+		next++
+	}
+	return out, nil
+}
+
+// batch applies one batch of records. It decides in Go which version of
+// each object is the latest and which records are duplicates, and writes
+// each table with multi-row inserts while JSON decoding runs ahead.
+type batch struct {
+	ctx, rowCtx context.Context
+	tx          *sql.Tx
+	objects     map[string]*objectVersions // stored versions of the batch's objects
+	demote      []int64                    // versions no longer latest
+
+	versions, labels, values, text *inserter
+}
+
+func newBatch(ctx context.Context, tx *sql.Tx, st *statements) *batch {
+	// Row statements run without cancellation: for a cancellable context
+	// the driver starts a watcher goroutine per statement, which costs
+	// more than the insert. The loop checks ctx itself, and the
+	// transaction, begun with ctx, is rolled back if ctx ends.
+	rowCtx := context.WithoutCancel(ctx)
+	return &batch{
+		ctx: ctx, rowCtx: rowCtx, tx: tx,
+		versions: st.versions.in(rowCtx, tx),
+		labels:   st.labels.in(rowCtx, tx),
+		values:   st.values.in(rowCtx, tx),
+		text:     st.text.in(rowCtx, tx),
+	}
+}
+
+// objectVersions are the versions of one object, as stored or applied.
+type objectVersions struct {
+	vkeys     map[string]bool
+	latestIdx int64
+	latest    string // vkey of the latest version
+}
+
+func (b *batch) apply(recs []record.Record) error {
+	if err := b.loadObjects(recs); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	ctx, cancel := context.WithCancel(b.ctx)
+	parsed := extractAhead(ctx, recs)
+	defer func() {
+		cancel()
+		for range parsed { // wait for the decoder to stop using recs
+		}
+	}()
+	for i := range recs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r := &recs[i]
+		p := <-parsed
+		if p.err != nil {
+			return errs.Errorf(errs.Invalid, "apply record %d (%s): %v", r.Index, r.ObjectID, p.err)
+		}
+		if err := b.add(r, p.fields); err != nil {
+			return fmt.Errorf("apply record %d: %w", r.Index, err)
+		}
+	}
+	if err := b.finish(); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	return nil
+}
+
+// loadObjects reads the stored versions of every object recs name.
+func (b *batch) loadObjects(recs []record.Record) error {
+	ids := make([]string, len(recs))
+	for i := range recs {
+		ids[i] = recs[i].ObjectID
+	}
+	idsJSON, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	const q = `SELECT id, idx, vkey, is_latest FROM versions WHERE id IN (SELECT value FROM json_each(?))`
+	rs, err := b.tx.QueryContext(b.rowCtx, q, string(idsJSON))
+	if err != nil {
+		return fmt.Errorf("load versions: %w", err)
+	}
+	defer rs.Close()
+	b.objects = make(map[string]*objectVersions, len(recs))
+	for rs.Next() {
+		var id, vkey string
+		var idx int64
+		var latest bool
+		if err := rs.Scan(&id, &idx, &vkey, &latest); err != nil {
+			return fmt.Errorf("load versions: %w", err)
+		}
+		o := b.object(id)
+		o.vkeys[vkey] = true
+		if latest {
+			o.latestIdx, o.latest = idx, vkey
+		}
+	}
+	return rs.Err()
+}
+
+func (b *batch) object(id string) *objectVersions {
+	o := b.objects[id]
+	if o == nil {
+		o = &objectVersions{vkeys: map[string]bool{}, latestIdx: -1}
+		b.objects[id] = o
+	}
+	return o
+}
+
+// add writes or buffers the rows of one record, unless it repeats a stored
+// version.
+func (b *batch) add(r *record.Record, f fields) error {
+	idx, vkey := int64(r.Index), versionKey(r.Modified)
+	o := b.object(r.ObjectID)
+	if o.vkeys[vkey] {
+		return nil // a duplicate (id, version): skipped
+	}
+	o.vkeys[vkey] = true
+	isLatest := o.latestIdx < 0 || vkey > o.latest
+	if isLatest {
+		if o.latestIdx >= 0 {
+			b.demote = append(b.demote, o.latestIdx)
+		}
+		o.latestIdx, o.latest = idx, vkey
+	}
+	ctx := b.rowCtx
+	err := b.versions.add(ctx, idx, r.ObjectID, r.Type, r.Modified, vkey, f.Created, f.Revoked,
+		r.Author, r.Height, r.Time.UnixNano(), r.TxHash, r.Object, f.Name, isLatest)
+	if err != nil {
+		return err
+	}
+	for _, l := range f.Labels {
+		if err := b.labels.add(ctx, l, idx); err != nil {
+			return err
+		}
+	}
+	for _, v := range f.Values {
+		if err := b.values.add(ctx, strings.ToLower(v), idx); err != nil {
+			return err
+		}
+	}
+	var vals string
+	if f.Pattern == "" { // a pattern already holds its values' text
+		vals = strings.Join(f.Values, " ")
+	}
+	return b.text.add(ctx, idx, f.Name, f.Description, f.Pattern, vals)
+}
+
+// finish writes the rows still buffered and demotes superseded versions.
+// Text goes last: a statement that opens a statement journal makes FTS5
+// flush its pending terms into a new segment, so interleaving text with
+// other writes would create many small segments and spend time merging.
+func (b *batch) finish() error {
+	for _, in := range []*inserter{b.versions, b.labels, b.values} {
+		if err := in.flush(b.rowCtx); err != nil {
+			return err
+		}
+	}
+	if err := b.demoteSuperseded(); err != nil {
+		return err
+	}
+	return b.text.flush(b.rowCtx)
+}
+
+func (b *batch) demoteSuperseded() error {
+	if len(b.demote) == 0 {
+		return nil
+	}
+	ids, err := json.Marshal(b.demote)
+	if err != nil {
+		return err
+	}
+	const q = `UPDATE OR FAIL versions SET is_latest = 0 WHERE idx IN (SELECT value FROM json_each(?))`
+	if _, err := b.tx.ExecContext(b.rowCtx, q, string(ids)); err != nil {
+		return fmt.Errorf("demote versions: %w", err)
+	}
+	return nil
+}
+
+// parsed is the outcome of extracting one record's object.
+type parsed struct {
+	fields
+	err error
+}
+
+// extractAhead extracts the objects of recs on its own goroutine, so that
+// JSON decoding overlaps the SQL writes; results arrive in order, and the
+// channel is closed when the goroutine is done. It stops early when ctx
+// is done.
+func extractAhead(ctx context.Context, recs []record.Record) <-chan parsed {
+	ch := make(chan parsed, len(recs))
+	go func() {
+		defer close(ch)
+		for i := range recs {
+			if ctx.Err() != nil {
+				return
+			}
+			f, err := extract(recs[i].Object)
+			ch <- parsed{f, err}
+		}
+	}()
+	return ch
+}
+
+// vkeyLayout is RFC 3339 in UTC with a fixed nine-digit fraction, so that
+// strings compare as the times they denote.
+const vkeyLayout = "2006-01-02T15:04:05.000000000Z"
+
+// versionKey returns the sortable form of a STIX version timestamp; "" stays
+// "", and a string that is not RFC 3339 is kept as is.
+func versionKey(v string) string {
+	if v == "" {
+		return ""
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return v
+	}
+	return t.UTC().Format(vkeyLayout)
+}

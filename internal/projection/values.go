@@ -1,0 +1,193 @@
+package projection
+
+// This file is the projection's only knowledge of STIX content. It is kept
+// small and self-contained so that it can be swapped for internal/stix's
+// extraction once that package lands.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// fields is what the projection indexes of one STIX object.
+type fields struct {
+	Name, Description, Pattern, Created string
+	Revoked                             bool
+	Labels                              []string
+	Values                              []string // observable values, deduplicated
+}
+
+// object is the subset of STIX properties the projection reads.
+type object struct {
+	Type        string                     `json:"type"`
+	Created     string                     `json:"created"`
+	Name        string                     `json:"name"`
+	Description string                     `json:"description"`
+	Pattern     string                     `json:"pattern"`
+	PatternType string                     `json:"pattern_type"`
+	Labels      []string                   `json:"labels"`
+	Revoked     bool                       `json:"revoked"`
+	Value       string                     `json:"value"`
+	Path        string                     `json:"path"`
+	Number      any                        `json:"number"`
+	Hashes      map[string]string          `json:"hashes"`
+	Objects     map[string]json.RawMessage `json:"objects"` // observed-data (deprecated form)
+}
+
+// decode reads raw into o. A property of an unexpected shape is left zero
+// (encoding/json skips it and goes on) rather than failing: a custom or odd
+// property must never stop the projection.
+func (o *object) decode(raw []byte) error {
+	if !bytes.HasPrefix(bytes.TrimLeft(raw, " \t\r\n"), []byte("{")) {
+		return errors.New("object is not a JSON object")
+	}
+	var typeErr *json.UnmarshalTypeError
+	if err := json.Unmarshal(raw, o); err != nil && !errors.As(err, &typeErr) {
+		return fmt.Errorf("object is not a JSON object: %w", err)
+	}
+	return nil
+}
+
+// extract reads the indexed fields of a STIX object. It fails only when
+// raw is not a JSON object.
+func extract(raw []byte) (fields, error) {
+	var o object
+	if err := o.decode(raw); err != nil {
+		return fields{}, err
+	}
+	f := fields{
+		Name:        o.Name,
+		Description: o.Description,
+		Pattern:     o.Pattern,
+		Created:     o.Created,
+		Revoked:     o.Revoked,
+		Labels:      slices.DeleteFunc(o.Labels, func(l string) bool { return l == "" }),
+	}
+	f.Values = o.values(nil)
+	if f.Pattern != "" && (o.PatternType == "" || o.PatternType == "stix") {
+		f.Values = append(f.Values, patternValues(f.Pattern)...)
+	}
+	for _, sub := range o.Objects {
+		var so object
+		if so.decode(sub) == nil {
+			f.Values = so.values(f.Values)
+		}
+	}
+	slices.Sort(f.Values)
+	f.Values = slices.Compact(f.Values)
+	return f, nil
+}
+
+// values appends the observable values of o to dst if o is a STIX Cyber
+// Observable: value, name, path, number and hash values (lower-cased).
+func (o *object) values(dst []string) []string {
+	if !scoTypes[o.Type] {
+		return dst
+	}
+	for _, v := range []string{o.Value, o.Name, o.Path, number(o.Number)} {
+		if v != "" {
+			dst = append(dst, v)
+		}
+	}
+	for _, h := range o.Hashes {
+		if h != "" {
+			dst = append(dst, strings.ToLower(h))
+		}
+	}
+	return dst
+}
+
+// number formats a JSON number (decoded as float64) in decimal; anything
+// else gives "".
+func number(v any) string {
+	f, ok := v.(float64)
+	if !ok {
+		return ""
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// scoTypes are the STIX 2.1 Cyber Observable types.
+var scoTypes = map[string]bool{
+	"artifact": true, "autonomous-system": true, "directory": true,
+	"domain-name": true, "email-addr": true, "email-message": true,
+	"file": true, "ipv4-addr": true, "ipv6-addr": true, "mac-addr": true,
+	"mutex": true, "network-traffic": true, "process": true,
+	"software": true, "url": true, "user-account": true,
+	"windows-registry-key": true, "x509-certificate": true,
+}
+
+// patternValues returns the string literal on the right-hand side of every
+// comparison of a STIX pattern, e.g. "abc" for
+// [file:hashes.'SHA-256' = 'ABC'] (hash values are lower-cased). Quoted
+// path components, and typed literals (t'...', h'...', b'...') are skipped.
+func patternValues(p string) []string {
+	var out []string
+	pathStart := 0 // start of the object path of the current comparison
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\'':
+			lit, end := stringLiteral(p, i)
+			if isValueLiteral(p, i) {
+				if strings.Contains(strings.ToLower(p[pathStart:i]), "hashes") {
+					lit = strings.ToLower(lit)
+				}
+				out = append(out, lit)
+			}
+			i = end
+		case isIdentByte(c) && (i == 0 || !isIdentByte(p[i-1])):
+			j := i
+			for j < len(p) && isIdentByte(p[j]) {
+				j++
+			}
+			if j < len(p) && p[j] == ':' {
+				pathStart = i
+			}
+			i = j - 1
+		}
+	}
+	return out
+}
+
+// stringLiteral decodes the literal whose opening quote is at p[start] and
+// returns it with the index of its closing quote (len(p) if unterminated).
+func stringLiteral(p string, start int) (string, int) {
+	var b strings.Builder
+	for i := start + 1; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				b.WriteByte(p[i])
+			}
+		case '\'':
+			return b.String(), i
+		default:
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String(), len(p)
+}
+
+// isValueLiteral reports whether the quote at p[i] opens a plain literal
+// after an operator, rather than a path component (after '.', ':' or '[')
+// or a typed literal (t'...', h'...', b'...').
+func isValueLiteral(p string, i int) bool {
+	if i > 0 && isIdentByte(p[i-1]) {
+		return false
+	}
+	j := i - 1
+	for j >= 0 && (p[j] == ' ' || p[j] == '\t' || p[j] == '\n' || p[j] == '\r') {
+		j--
+	}
+	return j < 0 || !strings.ContainsRune(".:[", rune(p[j]))
+}
+
+func isIdentByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
