@@ -136,4 +136,3 @@ func newReindexCmd(g *globals) *cobra.Command {
 		},
 	}
 }
-

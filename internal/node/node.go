@@ -63,7 +63,7 @@ func Start(ctx context.Context, c Config, app abci.Application) (*Node, error) {
 		return nil, err
 	}
 	closer := &dbCloser{}
-	n, err := nm.NewNode(ctx, conf, pv, nodeKey, proxy.NewConnSyncLocalClientCreator(app) /* mempool and consensus run in parallel; the ledger guards its own state */,
+	n, err := nm.NewNode(ctx, conf, pv, nodeKey, proxy.NewConnSyncLocalClientCreator(app), /* mempool and consensus run in parallel; the ledger guards its own state */
 		nm.DefaultGenesisDocProviderFunc(conf), closer.provider, nm.DefaultMetricsProvider(conf.Instrumentation), logger)
 	if err != nil {
 		closer.closeAll()
