@@ -69,7 +69,7 @@ var _ abci.Application = (*App)(nil)
 // after every durable commit (inside Commit: it must not block for long).
 func New(kv KV, onCommit func(Committed)) (*App, error) {
 	a := &App{kv: kv, onCommit: onCommit, members: map[string]*Member{}, nonces: map[string]uint64{},
-		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(200000)}
+		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(50000)}
 	if err := a.load(); err != nil {
 		return nil, fmt.Errorf("load ledger state: %w", err)
 	}

@@ -18,7 +18,13 @@ var _ ledger.KV = (*StateKV)(nil)
 
 // OpenStateKV opens (or creates) the ledger state database dir/name.db.
 func OpenStateKV(dir, name string) (*StateKV, error) {
-	db, err := dbm.NewPebbleDBWithOpts(name, dir, pebbleOptions(64<<20))
+	opts := pebbleOptions(64 << 20)
+	for i := range opts.Levels {
+		// The ledger writes every record once and reads few: snappy on
+		// every flush and compaction cost more CPU than the disk it saved.
+		opts.Levels[i].Compression = pebble.NoCompression
+	}
+	db, err := dbm.NewPebbleDBWithOpts(name, dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger state in %s: %w", dir, err)
 	}
