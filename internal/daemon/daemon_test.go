@@ -3,19 +3,10 @@ package daemon
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,6 +18,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/node"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 	"github.com/phalanx-ledger/phalanx/internal/sample"
+	"github.com/phalanx-ledger/phalanx/internal/testutil"
 	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
@@ -383,12 +375,12 @@ func TestLedgerRejectsThroughConsensus(t *testing.T) {
 // client trusting that certificate gets through.
 func TestTLS(t *testing.T) {
 	dir := initDir(t)
-	writeSelfSigned(t, filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
+	testutil.SelfSignedCert(t, dir)
 	cfg, err := LoadConfig(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.TLSCert, cfg.TLSKey = "tls.crt", "tls.key" // relative to the data directory
+	cfg.TLSCert, cfg.TLSKey = "cert.pem", "key.pem" // relative to the data directory
 	if err := cfg.save(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +388,7 @@ func TestTLS(t *testing.T) {
 	if !strings.HasPrefix(n.d.URL(), "https://127.0.0.1:") {
 		t.Fatalf("URL %s", n.d.URL())
 	}
-	cli, err := client.New(n.d.URL(), n.token, client.WithCAFile(filepath.Join(dir, "tls.crt")))
+	cli, err := client.New(n.d.URL(), n.token, client.WithCAFile(filepath.Join(dir, "cert.pem")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,26 +403,4 @@ func TestTLS(t *testing.T) {
 			t.Fatalf("plain HTTP to the TLS port answered %d", resp.StatusCode)
 		}
 	}
-}
-
-func writeSelfSigned(t *testing.T, certPath, keyPath string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "phalanx test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 }
