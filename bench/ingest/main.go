@@ -15,6 +15,8 @@
 package main
 
 import (
+	"github.com/phalanx-ledger/phalanx/internal/daemon"
+
 	"context"
 	"errors"
 	"flag"
@@ -51,6 +53,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(2)
 	}
+	daemon.LimitMemory() // as `phalanx up` does
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err = run(ctx, cfg, os.Stdout)
 	stop()

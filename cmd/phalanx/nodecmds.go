@@ -69,6 +69,7 @@ func runUp(ctx context.Context, cmd *cobra.Command, g *globals, o daemon.InitOpt
 		}
 		fmt.Fprintf(out, "created %s\n", g.Dir)
 	}
+	daemon.LimitMemory()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	d, err := daemon.Open(ctx, g.Dir, daemon.Options{APIListen: listen, Logger: log})
 	if err != nil {

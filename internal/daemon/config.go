@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/keys"
@@ -200,4 +201,19 @@ func (c Config) nodeConfig(dir string) node.Config {
 	eb, _ := time.ParseDuration(c.EmptyBlocks)
 	return node.Config{Home: filepath.Join(dir, cometDir), P2PListen: c.P2PListen, RPCListen: c.RPCListen,
 		Peers: c.Peers, TimeoutCommit: tc, EmptyBlocks: eb, MaxTxBytes: 64 << 20}
+}
+
+// DefaultMemoryLimit is the Go runtime's soft memory limit for a node
+// process unless GOMEMLIMIT says otherwise. Under ingest load the heap
+// otherwise grows to twice its live size between collections (GOGC=100)
+// and peak RSS passes 1 GiB; with the limit the collector works earlier
+// at no measured cost in throughput (docs/benchmarks.md).
+const DefaultMemoryLimit = 640 << 20
+
+// LimitMemory applies DefaultMemoryLimit unless GOMEMLIMIT is set. It
+// changes the whole process, so only main functions call it.
+func LimitMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
 }

@@ -227,7 +227,7 @@ func InitHome(home string) (pubKey []byte, nodeID string, err error) {
 func WriteGenesis(home, chainID string, genesisTime time.Time, vals []GenesisValidator, appState json.RawMessage) error {
 	doc := &types.GenesisDoc{ChainID: chainID, GenesisTime: genesisTime, InitialHeight: 1,
 		ConsensusParams: types.DefaultConsensusParams(), AppState: appState}
-	doc.ConsensusParams.Block.MaxBytes = 16 << 20
+	doc.ConsensusParams.Block.MaxBytes = 8 << 20
 	for _, v := range vals {
 		pk := ed25519PubKey(v.PubKey)
 		doc.Validators = append(doc.Validators, types.GenesisValidator{Address: pk.Address(), PubKey: pk, Power: v.Power, Name: v.Name})
