@@ -18,13 +18,7 @@ var _ ledger.KV = (*StateKV)(nil)
 
 // OpenStateKV opens (or creates) the ledger state database dir/name.db.
 func OpenStateKV(dir, name string) (*StateKV, error) {
-	opts := pebbleOptions(64 << 20)
-	for i := range opts.Levels {
-		// The ledger writes every record once and reads few: snappy on
-		// every flush and compaction cost more CPU than the disk it saved.
-		opts.Levels[i].Compression = pebble.NoCompression
-	}
-	db, err := dbm.NewPebbleDBWithOpts(name, dir, opts)
+	db, err := dbm.NewPebbleDBWithOpts(name, dir, pebbleOptions(64<<20))
 	if err != nil {
 		return nil, fmt.Errorf("open ledger state in %s: %w", dir, err)
 	}
@@ -66,7 +60,10 @@ func (s *StateKV) Close() error { return s.db.Close() }
 
 // pebbleOptions are pebble's defaults with a quiet logger, Bloom filters
 // (most ledger reads ask for ids that do not exist yet: a filter answers
-// those without reading a block) and a block cache of cacheBytes.
+// those without reading a block), no compression (ledger state, blocks and
+// the tx index are written once and read little: snappy on every flush and
+// compaction cost more CPU than the disk it saved, docs/benchmarks.md) and
+// a block cache of cacheBytes.
 func pebbleOptions(cacheBytes int64) *pebble.Options {
 	opts := &pebble.Options{Logger: quietLogger{}}
 	if cacheBytes > 0 {
@@ -76,6 +73,7 @@ func pebbleOptions(cacheBytes int64) *pebble.Options {
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 		opts.Levels[i].FilterType = pebble.TableFilter
+		opts.Levels[i].Compression = pebble.NoCompression
 	}
 	return opts
 }
