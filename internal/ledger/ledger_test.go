@@ -290,3 +290,34 @@ func TestStateDivergence(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedMemberRejected: a member whose status is removed can no longer
+// publish, in CheckTx or FinalizeBlock.
+func TestRemovedMemberRejected(t *testing.T) {
+	alice, bob := newMember("alice"), newMember("bob")
+	kv := NewMemKV()
+	a, err := New(kv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: genesis(t, alice, bob)}); err != nil {
+		t.Fatal(err)
+	}
+	m := a.Members()[1] // bob
+	m.Status = StatusRemoved
+	if err := kv.Write([]Pair{{Key: memberKey("bob"), Value: mustEncode(m)}}); err != nil {
+		t.Fatal(err)
+	}
+	if a, err = New(kv, nil); err != nil {
+		t.Fatal(err)
+	}
+	raw := publishTx(t, bob, testChain, 1, indicator(1, "2026-01-01T00:00:00.000Z"))
+	chk, _ := a.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw})
+	if chk.Code != CodeRemovedMember || !strings.Contains(chk.Log, `"bob" was removed`) {
+		t.Fatalf("CheckTx = %d %q", chk.Code, chk.Log)
+	}
+	res := finalize(t, a, 1, raw)
+	if res.TxResults[0].Code != CodeRemovedMember || a.State().Records != 0 {
+		t.Fatalf("FinalizeBlock = %d, records %d", res.TxResults[0].Code, a.State().Records)
+	}
+}
