@@ -156,10 +156,11 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		m.Status, m.JoinHeight = StatusActive, 0
 		writes[string(memberKey(m.ID))] = mustEncode(m)
 	}
+	writes[string(keyParams)] = mustEncode(*g.Params)
 	state := nextStateHash(nil, 0, writes)
 	app := computeAppHash(0, rootOf(rangeFn.NewEmptyRange(0)), state)
 	pairs := sortedPairs(writes)
-	pairs = append(pairs, Pair{keyChainID, []byte(req.ChainId)}, Pair{keyParams, mustEncode(*g.Params)},
+	pairs = append(pairs, Pair{keyChainID, []byte(req.ChainId)},
 		Pair{keyStateHash, state}, Pair{keyAppHash, app}, Pair{keyHeight, u64(0)})
 	if err := a.kv.Write(pairs); err != nil {
 		return nil, fmt.Errorf("write genesis state: %w", err)
@@ -191,7 +192,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		// re-validates everything anyway.
 		t, rej = a.validateEnvelope(req.Tx, v)
 	} else {
-		t, _, rej = a.validate(req.Tx, v)
+		var d delivery
+		d, rej = a.validate(req.Tx, v, a.committedHeight()+1)
+		t = d.t
 	}
 	if rej != nil {
 		return &abci.CheckTxResponse{Code: rej.code, Log: rej.log, Codespace: "phalanx"}, nil
@@ -209,9 +212,14 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	for i, raw := range req.Txs {
 		results[i] = b.deliver(raw)
 	}
+	events, err := b.tally()
+	if err != nil {
+		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
+	}
 	b.finish()
 	a.pending = b
-	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: b.appHash}, nil
+	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: b.appHash, Events: events,
+		ValidatorUpdates: b.valUpdates}, nil
 }
 
 // Commit makes the staged block durable, then reports it.
@@ -228,6 +236,13 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	a.height, a.appHash, a.stateHash, a.tree = b.height, b.appHash, b.stateHash, b.tree
 	for id, n := range b.nonces {
 		a.nonces[id] = n
+	}
+	for id, m := range b.members {
+		a.members[id] = m
+	}
+	if b.newParams != nil {
+		a.params = *b.newParams
+		a.parsed = newParseCache(a.parsed.max) // cached results depend on the limits
 	}
 	a.mu.Unlock()
 	a.resetCheckNonces()

@@ -31,6 +31,11 @@ type block struct {
 	txs       []TxResult
 	stateHash []byte
 	appHash   []byte
+
+	members    map[string]*Member     // member changes made by proposals in this block
+	props      map[uint64]Proposal    // proposals opened or closed in this block
+	newParams  *Params                // parameters changed by a proposal in this block
+	valUpdates []abci.ValidatorUpdate // validator set changes for CometBFT
 }
 
 func (a *App) newBlock(height int64, t time.Time) *block {
@@ -39,33 +44,46 @@ func (a *App) newBlock(height int64, t time.Time) *block {
 		panic(fmt.Sprintf("ledger: clone tree: %v", err)) // a valid range always clones
 	}
 	return &block{a: a, height: height, time: t.UTC(), writes: map[string][]byte{},
-		nonces: map[string]uint64{}, owners: map[string]owner{}, tree: tr}
+		nonces: map[string]uint64{}, owners: map[string]owner{}, tree: tr,
+		members: map[string]*Member{}, props: map[uint64]Proposal{}}
 }
 
 // deliver executes one transaction: all of it or none of it.
 func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 	hash := sha256.Sum256(raw)
-	t, objs, rej := b.a.validate(raw, b)
+	d, rej := b.a.validate(raw, b, b.height)
 	if rej != nil {
 		b.txs = append(b.txs, TxResult{Hash: hash[:], Code: rej.code, Log: rej.log})
 		return &abci.ExecTxResult{Code: rej.code, Log: rej.log, Codespace: "phalanx"}
 	}
-	author := t.Body.Author
-	b.nonces[author] = t.Body.Nonce
-	b.writes[string(nonceKey(author))] = u64(t.Body.Nonce)
-	outs := make([]recordOut, len(objs))
-	for i, c := range objs {
-		outs[i] = b.addRecord(hash[:], author, c)
+	author := d.t.Body.Author
+	b.nonces[author] = d.t.Body.Nonce
+	b.writes[string(nonceKey(author))] = u64(d.t.Body.Nonce)
+	var data []byte
+	switch {
+	case d.propose != nil:
+		data = b.deliverPropose(author, d.propose)
+	case d.vote != nil:
+		b.deliverVote(author, d.vote)
+	default:
+		data = b.deliverPublish(hash[:], author, d.objs)
 	}
-	data, _ := json.Marshal(outs) // plain structs: cannot fail
 	b.txs = append(b.txs, TxResult{Hash: hash[:], Code: CodeOK, Data: data})
 	return &abci.ExecTxResult{Code: CodeOK, Data: data, Events: []abci.Event{{
-		Type: "publish",
+		Type: d.t.Body.Type.String(),
 		Attributes: []abci.EventAttribute{
 			{Key: "author", Value: author, Index: true},
-			{Key: "objects", Value: fmt.Sprint(len(objs))},
 		},
 	}}}
+}
+
+func (b *block) deliverPublish(txHash []byte, author string, objs []checked) []byte {
+	outs := make([]recordOut, len(objs))
+	for i, c := range objs {
+		outs[i] = b.addRecord(txHash, author, c)
+	}
+	data, _ := json.Marshal(outs) // plain structs: cannot fail
+	return data
 }
 
 // recordOut is one entry of a publish transaction's result data.
@@ -116,12 +134,51 @@ func (b *block) pairs() []Pair {
 // view is the state a transaction is validated against.
 type view interface {
 	member(id string) *Member
+	allMembers() []*Member // sorted by id
+	params() Params
+	proposal(id uint64) (Proposal, bool, error)
 	nonce(id string) uint64
 	owner(id string) (owner, bool, error)
 	hasVersion(id, version string) (bool, error)
 }
 
-func (b *block) member(id string) *Member { return b.a.members[id] }
+func (b *block) member(id string) *Member {
+	if m, ok := b.members[id]; ok {
+		return m
+	}
+	return b.a.committedMember(id)
+}
+
+func (b *block) allMembers() []*Member {
+	ms := b.a.committedMembers()
+	for id, m := range b.members {
+		ms[id] = m
+	}
+	return sortedMembers(ms)
+}
+
+func (b *block) params() Params {
+	if b.newParams != nil {
+		return *b.newParams
+	}
+	return b.a.Params()
+}
+
+func (b *block) proposal(id uint64) (Proposal, bool, error) {
+	if p, ok := b.props[id]; ok {
+		return p, true, nil
+	}
+	return b.a.committedProposal(id)
+}
+
+// vote returns a member's current choice on a proposal ("" if none).
+func (b *block) vote(id uint64, member string) (string, error) {
+	if v, ok := b.writes[string(voteKey(id, member))]; ok {
+		return string(v), nil
+	}
+	v, err := b.a.kv.Get(voteKey(id, member))
+	return string(v), err
+}
 
 func (b *block) nonce(id string) uint64 {
 	if n, ok := b.nonces[id]; ok {
@@ -147,7 +204,12 @@ func (b *block) hasVersion(id, version string) (bool, error) {
 // checkView is the mempool's view: committed state plus admitted nonces.
 type checkView struct{ a *App }
 
-func (c *checkView) member(id string) *Member { return c.a.members[id] }
+func (c *checkView) member(id string) *Member { return c.a.committedMember(id) }
+func (c *checkView) allMembers() []*Member   { return sortedMembers(c.a.committedMembers()) }
+func (c *checkView) params() Params          { return c.a.Params() }
+func (c *checkView) proposal(id uint64) (Proposal, bool, error) {
+	return c.a.committedProposal(id)
+}
 func (c *checkView) nonce(id string) uint64   { return c.a.checkNonces[id] }
 func (c *checkView) owner(id string) (owner, bool, error) {
 	return c.a.committedOwner(id)
@@ -187,25 +249,41 @@ type checked struct {
 	isNew bool
 }
 
-// validate runs every check a transaction must pass, cheapest first.
-func (a *App) validate(raw []byte, v view) (*tx.Tx, []checked, *rejection) {
+// delivery is a validated transaction and what it carries.
+type delivery struct {
+	t       *tx.Tx
+	objs    []checked
+	propose *Propose
+	vote    *Vote
+}
+
+// validate runs every check a transaction must pass at height, cheapest
+// first.
+func (a *App) validate(raw []byte, v view, height int64) (delivery, *rejection) {
 	t, rej := a.validateEnvelope(raw, v)
 	if rej != nil {
-		return nil, nil, rej
+		return delivery{}, rej
 	}
-	objs, rej := a.parsePublish(raw, t)
-	if rej != nil {
-		return nil, nil, rej
+	d := delivery{t: t}
+	switch t.Body.Type {
+	case tx.TypePropose:
+		d.propose, rej = a.checkPropose(t, v)
+	case tx.TypeVote:
+		d.vote, rej = a.checkVote(t, v, height)
+	default:
+		var objs []*stix.Object
+		if objs, rej = a.parsePublish(raw, t, v.params()); rej == nil {
+			d.objs, rej = a.checkState(objs, t.Body.Author, v)
+		}
 	}
-	cs, rej := a.checkState(objs, t.Body.Author, v)
-	return t, cs, rej
+	return d, rej
 }
 
 // validateEnvelope decodes the transaction and checks size, chain, author,
 // signature, nonce and type: everything but the payload.
 func (a *App) validateEnvelope(raw []byte, v view) (*tx.Tx, *rejection) {
-	if int64(len(raw)) > a.params.MaxTxBytes {
-		return nil, reject(CodeTooLarge, "transaction is %d bytes; the limit is %d", len(raw), a.params.MaxTxBytes)
+	if max := v.params().MaxTxBytes; int64(len(raw)) > max {
+		return nil, reject(CodeTooLarge, "transaction is %d bytes; the limit is %d", len(raw), max)
 	}
 	t, err := tx.Decode(raw)
 	if err != nil {
@@ -214,7 +292,9 @@ func (a *App) validateEnvelope(raw []byte, v view) (*tx.Tx, *rejection) {
 	if rej := a.checkEnvelope(t, v); rej != nil {
 		return nil, rej
 	}
-	if t.Body.Type != tx.TypePublish {
+	switch t.Body.Type {
+	case tx.TypePublish, tx.TypePropose, tx.TypeVote:
+	default:
 		return nil, reject(CodeUnknownType, "unknown transaction type %d", t.Body.Type)
 	}
 	return t, nil
@@ -247,7 +327,7 @@ func (a *App) checkEnvelope(t *tx.Tx, v view) *rejection {
 // parsePublish decodes and validates the payload's objects. The result is a
 // pure function of the transaction bytes and the parameters, so it is
 // cached between CheckTx and FinalizeBlock.
-func (a *App) parsePublish(raw []byte, t *tx.Tx) ([]*stix.Object, *rejection) {
+func (a *App) parsePublish(raw []byte, t *tx.Tx, prm Params) ([]*stix.Object, *rejection) {
 	key := sha256.Sum256(raw)
 	if objs, ok := a.parsed.get(key); ok {
 		return objs, nil
@@ -259,13 +339,13 @@ func (a *App) parsePublish(raw []byte, t *tx.Tx) ([]*stix.Object, *rejection) {
 	if len(p.Objects) == 0 {
 		return nil, reject(CodeEmpty, "publish transaction carries no objects")
 	}
-	if int64(len(p.Objects)) > a.params.MaxObjectsPerTx {
-		return nil, reject(CodeTooLarge, "transaction carries %d objects; the limit is %d", len(p.Objects), a.params.MaxObjectsPerTx)
+	if int64(len(p.Objects)) > prm.MaxObjectsPerTx {
+		return nil, reject(CodeTooLarge, "transaction carries %d objects; the limit is %d", len(p.Objects), prm.MaxObjectsPerTx)
 	}
 	objs := make([]*stix.Object, len(p.Objects))
 	seen := make(map[string]bool, len(p.Objects))
 	for i, raw := range p.Objects {
-		o, rej := a.parseObject(i, raw, seen)
+		o, rej := a.parseObject(i, raw, prm.MaxObjectBytes, seen)
 		if rej != nil {
 			return nil, rej
 		}
@@ -275,9 +355,9 @@ func (a *App) parsePublish(raw []byte, t *tx.Tx) ([]*stix.Object, *rejection) {
 	return objs, nil
 }
 
-func (a *App) parseObject(i int, raw []byte, seen map[string]bool) (*stix.Object, *rejection) {
-	if int64(len(raw)) > a.params.MaxObjectBytes {
-		return nil, reject(CodeTooLarge, "object %d is %d bytes; the limit is %d", i, len(raw), a.params.MaxObjectBytes)
+func (a *App) parseObject(i int, raw []byte, maxBytes int64, seen map[string]bool) (*stix.Object, *rejection) {
+	if int64(len(raw)) > maxBytes {
+		return nil, reject(CodeTooLarge, "object %d is %d bytes; the limit is %d", i, len(raw), maxBytes)
 	}
 	o, err := stix.Parse(raw)
 	if err != nil {

@@ -18,6 +18,10 @@ const (
 	CodeUnknownType   uint32 = 11 // transaction type this ledger does not know
 	CodeEmpty         uint32 = 12 // a publish transaction with no objects
 	CodeInternal      uint32 = 13 // the node failed to read its own state
+	CodeBadProposal   uint32 = 14 // a proposal that could never execute (bad member, keys, parameters)
+	CodeNoProposal    uint32 = 15 // a vote on a proposal that does not exist
+	CodeClosed        uint32 = 16 // a vote after the proposal's voting period
+	CodeBadVote       uint32 = 17 // a vote that is not yes, no or abstain
 )
 
 var codeNames = [...]string{
@@ -35,6 +39,10 @@ var codeNames = [...]string{
 	CodeUnknownType:   "unknown_type",
 	CodeEmpty:         "empty",
 	CodeInternal:      "internal",
+	CodeBadProposal:   "bad_proposal",
+	CodeNoProposal:    "unknown_proposal",
+	CodeClosed:        "voting_closed",
+	CodeBadVote:       "bad_vote",
 }
 
 // CodeName returns the stable name of a result code ("ok", "bad_nonce", …).

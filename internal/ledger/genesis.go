@@ -33,11 +33,21 @@ type Params struct {
 	MaxTxBytes      int64 `cbor:"1,keyasint" json:"max_tx_bytes"`
 	MaxObjectBytes  int64 `cbor:"2,keyasint" json:"max_object_bytes"`
 	MaxObjectsPerTx int64 `cbor:"3,keyasint" json:"max_objects_per_tx"`
+	// VotingPeriod is how many blocks a proposal stays open.
+	VotingPeriod int64 `cbor:"4,keyasint" json:"voting_period"`
+	// A proposal passes when yes votes are MORE than
+	// ApprovalNum/ApprovalDen of the active members (default 2/3) ...
+	ApprovalNum int64 `cbor:"5,keyasint" json:"approval_num"`
+	ApprovalDen int64 `cbor:"6,keyasint" json:"approval_den"`
+	// ... and at least QuorumNum/QuorumDen of them voted (default 1/2).
+	QuorumNum int64 `cbor:"7,keyasint" json:"quorum_num"`
+	QuorumDen int64 `cbor:"8,keyasint" json:"quorum_den"`
 }
 
 // DefaultParams are used when genesis names none.
 func DefaultParams() Params {
-	return Params{MaxTxBytes: 4 << 20, MaxObjectBytes: 1 << 20, MaxObjectsPerTx: 10000}
+	return Params{MaxTxBytes: 4 << 20, MaxObjectBytes: 1 << 20, MaxObjectsPerTx: 10000,
+		VotingPeriod: 20, ApprovalNum: 2, ApprovalDen: 3, QuorumNum: 1, QuorumDen: 2}
 }
 
 // Validate checks the parameters are usable.
@@ -49,6 +59,17 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_object_bytes %d out of range [256, max_tx_bytes]", p.MaxObjectBytes)
 	case p.MaxObjectsPerTx < 1 || p.MaxObjectsPerTx > 100000:
 		return fmt.Errorf("max_objects_per_tx %d out of range [1, 100000]", p.MaxObjectsPerTx)
+	case p.VotingPeriod < 1 || p.VotingPeriod > 1_000_000:
+		return fmt.Errorf("voting_period %d out of range [1, 1000000] blocks", p.VotingPeriod)
+	case p.ApprovalDen < 1 || p.ApprovalDen > 1000 || p.ApprovalNum < 0 || p.ApprovalNum >= p.ApprovalDen:
+		return fmt.Errorf("approval %d/%d: want a fraction in [1/2, 1) with a denominator up to 1000", p.ApprovalNum, p.ApprovalDen)
+	case 2*p.ApprovalNum < p.ApprovalDen:
+		// Below one half, a minority could decide (one member of four at 1/5).
+		return fmt.Errorf("approval %d/%d is below 1/2: a minority could decide", p.ApprovalNum, p.ApprovalDen)
+	case p.QuorumDen < 1 || p.QuorumDen > 1000 || p.QuorumNum < 1 || p.QuorumNum > p.QuorumDen:
+		return fmt.Errorf("quorum %d/%d: want a fraction in (0, 1] with a denominator up to 1000", p.QuorumNum, p.QuorumDen)
+	case 2*p.QuorumNum < p.QuorumDen:
+		return fmt.Errorf("quorum %d/%d is below 1/2", p.QuorumNum, p.QuorumDen)
 	}
 	return nil
 }

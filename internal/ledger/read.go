@@ -36,6 +36,71 @@ func (a *App) Members() []Member {
 	return out
 }
 
+func (a *App) committedHeight() int64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.height
+}
+
+// committedMember returns a committed member (nil if none).
+func (a *App) committedMember(id string) *Member {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.members[id]
+}
+
+// committedMembers returns a copy of the committed member map.
+func (a *App) committedMembers() map[string]*Member {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make(map[string]*Member, len(a.members))
+	for id, m := range a.members {
+		out[id] = m
+	}
+	return out
+}
+
+func (a *App) committedProposal(id uint64) (Proposal, bool, error) {
+	v, err := a.kv.Get(propKey(id))
+	if err != nil || v == nil {
+		return Proposal{}, false, err
+	}
+	var p Proposal
+	if err := cborDec.Unmarshal(v, &p); err != nil {
+		return Proposal{}, false, fmt.Errorf("decode proposal %d: %w", id, err)
+	}
+	return p, true, nil
+}
+
+// Proposal returns a committed proposal.
+func (a *App) Proposal(id uint64) (Proposal, bool, error) { return a.committedProposal(id) }
+
+// Proposals returns every committed proposal, newest first.
+func (a *App) Proposals() ([]Proposal, error) {
+	var out []Proposal
+	err := a.kv.Iterate(prefixProp, prefixEnd(prefixProp), func(_, v []byte) error {
+		var p Proposal
+		if err := cborDec.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("decode proposal: %w", err)
+		}
+		out = append(out, p)
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out, err
+}
+
+// Votes returns the current votes on a proposal by member id.
+func (a *App) Votes(id uint64) (map[string]string, error) {
+	out := map[string]string{}
+	start := voteKey(id, "")
+	err := a.kv.Iterate(start, prefixEnd(start), func(k, v []byte) error {
+		out[string(k[len(start):])] = string(v)
+		return nil
+	})
+	return out, err
+}
+
 // Nonce returns the last committed nonce of a member (0 if none).
 func (a *App) Nonce(member string) uint64 {
 	a.mu.RLock()

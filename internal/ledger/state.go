@@ -22,7 +22,8 @@ var (
 	keyStateHash = []byte("meta/statehash")
 	keyTree      = []byte("meta/tree")
 	keyChainID   = []byte("meta/chainid")
-	keyParams    = []byte("meta/params")
+	keyParams    = []byte("gov/params") // hashed: parameters change by vote
+	keyNextProp  = []byte("gov/next")   // next proposal id
 
 	prefixMember  = []byte("mem/")
 	prefixNonce   = []byte("nonce/")
@@ -30,6 +31,9 @@ var (
 	prefixVersion = []byte("ver/")
 	prefixRecord  = []byte("rec/")
 	prefixNode    = []byte("node/")
+	prefixProp    = []byte("prop/")
+	prefixVote    = []byte("vote/")
+	prefixPending = []byte("pend/")
 )
 
 func memberKey(id string) []byte { return append(bytes.Clone(prefixMember), id...) }
@@ -42,6 +46,17 @@ func versionKey(id, version string) []byte {
 func recordKey(index uint64) []byte {
 	return binary.BigEndian.AppendUint64(bytes.Clone(prefixRecord), index)
 }
+func propKey(id uint64) []byte { return binary.BigEndian.AppendUint64(bytes.Clone(prefixProp), id) }
+func voteKey(id uint64, member string) []byte {
+	return append(binary.BigEndian.AppendUint64(bytes.Clone(prefixVote), id), member...)
+}
+
+// pendingKey indexes open proposals by the height whose block tallies them.
+func pendingKey(end int64, id uint64) []byte {
+	k := binary.BigEndian.AppendUint64(bytes.Clone(prefixPending), uint64(end))
+	return binary.BigEndian.AppendUint64(k, id)
+}
+
 func nodeKey(id compact.NodeID) []byte {
 	k := append(bytes.Clone(prefixNode), byte(id.Level))
 	return binary.BigEndian.AppendUint64(k, id.Index)

@@ -30,6 +30,10 @@ type Type uint8
 const (
 	// TypePublish adds STIX objects to the ledger (payload: Publish).
 	TypePublish Type = 1
+	// TypePropose opens a governance proposal (payload: Propose).
+	TypePropose Type = 2
+	// TypeVote votes on an open proposal (payload: Vote).
+	TypeVote Type = 3
 )
 
 // String names the type.
@@ -37,6 +41,10 @@ func (t Type) String() string {
 	switch t {
 	case TypePublish:
 		return "publish"
+	case TypePropose:
+		return "propose"
+	case TypeVote:
+		return "vote"
 	default:
 		return fmt.Sprintf("type(%d)", uint8(t))
 	}
@@ -182,4 +190,26 @@ func DecodePublish(b []byte) (Publish, error) {
 		return Publish{}, fmt.Errorf("%w: publish payload is not canonical CBOR", ErrMalformed)
 	}
 	return p, nil
+}
+
+// EncodePayload encodes any payload struct canonically.
+func EncodePayload(v any) ([]byte, error) {
+	b, err := encMode.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode payload: %w", err)
+	}
+	return b, nil
+}
+
+// DecodePayload decodes a payload into v (a pointer), refusing unknown
+// fields and non-canonical forms.
+func DecodePayload(b []byte, v any) error {
+	if err := decMode.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	re, err := encMode.Marshal(v)
+	if err != nil || !bytes.Equal(re, b) {
+		return fmt.Errorf("%w: payload is not canonical CBOR", ErrMalformed)
+	}
+	return nil
 }
