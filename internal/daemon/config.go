@@ -74,26 +74,11 @@ func Init(dir string, o InitOptions) error {
 		return fmt.Errorf("%s is already initialised", dir)
 	}
 	o = o.withDefaults()
-	if !ledger.ValidMemberID(o.Member) {
-		return fmt.Errorf("member id %q: want 1-63 of a-z, 0-9, '-'", o.Member)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
-	id, err := keys.Generate(o.Member)
+	member, _, err := newMember(dir, o)
 	if err != nil {
 		return err
 	}
-	if err := id.Save(filepath.Join(dir, KeyFile)); err != nil {
-		return err
-	}
-	valKey, _, err := node.InitHome(filepath.Join(dir, cometDir))
-	if err != nil {
-		return err
-	}
-	member := ledger.Member{ID: o.Member, Name: o.Name, SignKey: id.SignPublic(), SealKey: id.SealPublic(),
-		ValidatorKey: valKey, Power: 10, Sectors: o.Sectors, Regions: o.Regions}
-	if err := writeGenesis(dir, o.ChainID, member); err != nil {
+	if err := writeGenesis(dir, o.ChainID, []ledger.Member{member}); err != nil {
 		return err
 	}
 	p2p, err := freeLoopbackPort()
@@ -103,6 +88,32 @@ func Init(dir string, o InitOptions) error {
 	c := Config{Member: o.Member, ChainID: o.ChainID, APIListen: o.APIListen, P2PListen: "tcp://" + p2p,
 		TimeoutCommit: "50ms", EmptyBlocks: "0s"}
 	return c.save(dir)
+}
+
+// newMember creates what a data directory holds for one member before
+// the network exists: the directory, the member keys (0600) and the
+// CometBFT home with validator and node keys. It returns the member as
+// genesis names it and the node's p2p id.
+func newMember(dir string, o InitOptions) (ledger.Member, string, error) {
+	if !ledger.ValidMemberID(o.Member) {
+		return ledger.Member{}, "", fmt.Errorf("member id %q: want 1-63 of a-z, 0-9, '-'", o.Member)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return ledger.Member{}, "", fmt.Errorf("create data directory: %w", err)
+	}
+	id, err := keys.Generate(o.Member)
+	if err != nil {
+		return ledger.Member{}, "", err
+	}
+	if err := id.Save(filepath.Join(dir, KeyFile)); err != nil {
+		return ledger.Member{}, "", err
+	}
+	valKey, nodeID, err := node.InitHome(filepath.Join(dir, cometDir))
+	if err != nil {
+		return ledger.Member{}, "", err
+	}
+	return ledger.Member{ID: o.Member, Name: o.Name, SignKey: id.SignPublic(), SealKey: id.SealPublic(),
+		ValidatorKey: valKey, Power: 10, Sectors: o.Sectors, Regions: o.Regions}, nodeID, nil
 }
 
 func (o InitOptions) withDefaults() InitOptions {
@@ -129,12 +140,17 @@ func (o InitOptions) withDefaults() InitOptions {
 	return o
 }
 
-func writeGenesis(dir, chainID string, m ledger.Member) error {
-	app, err := json.Marshal(ledger.Genesis{Members: []ledger.Member{m}})
+// writeGenesis writes the genesis file of a new network naming members,
+// every one a validator, into the CometBFT home of data directory dir.
+func writeGenesis(dir, chainID string, members []ledger.Member) error {
+	app, err := json.Marshal(ledger.Genesis{Members: members})
 	if err != nil {
 		return fmt.Errorf("encode genesis app state: %w", err)
 	}
-	vals := []node.GenesisValidator{{Name: m.ID, PubKey: m.ValidatorKey, Power: m.Power}}
+	vals := make([]node.GenesisValidator, len(members))
+	for i, m := range members {
+		vals[i] = node.GenesisValidator{Name: m.ID, PubKey: m.ValidatorKey, Power: m.Power}
+	}
 	// Genesis time is the one wall-clock reading a network has: it is fixed
 	// in the genesis file that every member shares.
 	return node.WriteGenesis(filepath.Join(dir, cometDir), chainID, time.Now().UTC().Truncate(time.Second), vals, app)

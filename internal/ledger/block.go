@@ -205,12 +205,12 @@ func (b *block) hasVersion(id, version string) (bool, error) {
 type checkView struct{ a *App }
 
 func (c *checkView) member(id string) *Member { return c.a.committedMember(id) }
-func (c *checkView) allMembers() []*Member   { return sortedMembers(c.a.committedMembers()) }
-func (c *checkView) params() Params          { return c.a.Params() }
+func (c *checkView) allMembers() []*Member    { return sortedMembers(c.a.committedMembers()) }
+func (c *checkView) params() Params           { return c.a.Params() }
 func (c *checkView) proposal(id uint64) (Proposal, bool, error) {
 	return c.a.committedProposal(id)
 }
-func (c *checkView) nonce(id string) uint64   { return c.a.checkNonces[id] }
+func (c *checkView) nonce(id string) uint64 { return c.a.checkNonces[id] }
 func (c *checkView) owner(id string) (owner, bool, error) {
 	return c.a.committedOwner(id)
 }
