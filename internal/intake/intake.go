@@ -127,8 +127,7 @@ func (s *Service) batch(objs []*stix.Object) ([][]*stix.Object, error) {
 	return out, nil
 }
 
-// submit signs one batch with the next nonce and hands it to the mempool,
-// retrying while the mempool is full.
+// submit signs one batch of objects into a publish transaction.
 func (s *Service) submit(ctx context.Context, objs []*stix.Object) (Submission, error) {
 	raws := make([][]byte, len(objs))
 	ids := make([]string, len(objs))
@@ -139,11 +138,35 @@ func (s *Service) submit(ctx context.Context, objs []*stix.Object) (Submission, 
 	if err != nil {
 		return Submission{}, err
 	}
+	return s.submitPayload(ctx, tx.TypePublish, payload, ids)
+}
+
+// Propose submits a governance proposal signed by this member.
+func (s *Service) Propose(ctx context.Context, p ledger.Propose) (Submission, error) {
+	payload, err := tx.EncodePayload(p)
+	if err != nil {
+		return Submission{}, err
+	}
+	return s.submitPayload(ctx, tx.TypePropose, payload, nil)
+}
+
+// Vote submits this member's vote on a proposal (yes, no or abstain).
+func (s *Service) Vote(ctx context.Context, proposal uint64, choice string) (Submission, error) {
+	payload, err := tx.EncodePayload(ledger.Vote{Proposal: proposal, Choice: choice})
+	if err != nil {
+		return Submission{}, err
+	}
+	return s.submitPayload(ctx, tx.TypeVote, payload, nil)
+}
+
+// submitPayload signs a payload with the next nonce and hands it to the
+// mempool, retrying while the mempool is full.
+func (s *Service) submitPayload(ctx context.Context, typ tx.Type, payload []byte, ids []string) (Submission, error) {
 	s.submitMu.Lock()
 	defer s.submitMu.Unlock()
 	resynced := false
 	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 500*time.Millisecond) {
-		sub, err := s.sign(ctx, payload, ids)
+		sub, err := s.sign(ctx, typ, payload, ids)
 		if err == nil && sub.Code == ledger.CodeBadNonce && !resynced {
 			s.next, resynced = 0, true // our count drifted (a transaction was dropped): ask the ledger
 			continue
@@ -159,7 +182,7 @@ func (s *Service) submit(ctx context.Context, objs []*stix.Object) (Submission, 
 	}
 }
 
-func (s *Service) sign(ctx context.Context, payload []byte, ids []string) (Submission, error) {
+func (s *Service) sign(ctx context.Context, typ tx.Type, payload []byte, ids []string) (Submission, error) {
 	id := s.cfg.Identity
 	// Our own count wins over the ledger's mempool view, which lags right
 	// after a commit until CometBFT has rechecked the mempool.
@@ -167,7 +190,7 @@ func (s *Service) sign(ctx context.Context, payload []byte, ids []string) (Submi
 		s.next = 0
 	}
 	nonce := max(s.next, s.cfg.Ledger.PendingNonce(id.Member)+1)
-	body := tx.Body{ChainID: s.cfg.Ledger.State().ChainID, Type: tx.TypePublish, Author: id.Member,
+	body := tx.Body{ChainID: s.cfg.Ledger.State().ChainID, Type: typ, Author: id.Member,
 		Nonce: nonce, Payload: payload}
 	raw, err := tx.Sign(body, id.Sign)
 	if err != nil {
