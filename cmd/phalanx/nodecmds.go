@@ -16,11 +16,16 @@ import (
 
 func newInitCmd(g *globals) *cobra.Command {
 	var o daemon.InitOptions
+	var join bool
+	var contact string
 	cmd := &cobra.Command{
 		Use:   "init",
-		Short: "Create a data directory: member keys and a single-member network",
+		Short: "Create a data directory: member keys and a single-member network (or, with --join, an application to join one)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if join {
+				return runInitJoin(cmd, g, o, contact)
+			}
 			if err := daemon.Init(g.Dir, o); err != nil {
 				return err
 			}
@@ -29,6 +34,50 @@ func newInitCmd(g *globals) *cobra.Command {
 		},
 	}
 	addInitFlags(cmd, &o)
+	cmd.Flags().BoolVar(&join, "join", false, "prepare to join an existing network: keys and a membership application, no genesis")
+	cmd.Flags().StringVar(&contact, "contact", "", "contact of the organisation, for the application (with --join)")
+	return cmd
+}
+
+// runInitJoin makes the keys and prints the membership application.
+func runInitJoin(cmd *cobra.Command, g *globals, o daemon.InitOptions, contact string) error {
+	app, err := daemon.InitJoin(g.Dir, o, contact)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(app, "", "  ")
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "%s\n", b)
+	fmt.Fprintf(cmd.ErrOrStderr(), "application written to %s/%s: hand it to a member, who files it with\n"+
+		"  phalanx gov propose admit --application %s\n"+
+		"then install the network's genesis and peers here with\n"+
+		"  phalanx join --dir %s --genesis GENESIS.json --peers NODE_ID@HOST:PORT\n",
+		g.Dir, daemon.ApplicationFile, daemon.ApplicationFile, g.Dir)
+	return nil
+}
+
+func newJoinCmd(g *globals) *cobra.Command {
+	var genesis, peers string
+	cmd := &cobra.Command{
+		Use:   "join --genesis FILE --peers ID@HOST:PORT[,...]",
+		Short: "Install an existing network's genesis and peers into a directory made by init --join",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if genesis == "" || peers == "" {
+				return fmt.Errorf("join needs --genesis and --peers")
+			}
+			if err := daemon.Join(g.Dir, genesis, peers); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s will follow the network from %s; run \"phalanx up --dir %s\"\n", g.Dir, peers, g.Dir)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&genesis, "genesis", "", "the network's genesis.json (from any member: DIR/cometbft/config/genesis.json)")
+	cmd.Flags().StringVar(&peers, "peers", "", "members' nodes to sync from: NODE_ID@HOST:PORT, comma-separated")
 	return cmd
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 )
 
@@ -61,6 +62,21 @@ type Backend interface {
 	Status(ctx context.Context) (Status, error)
 	// Members lists the community's members as the ledger records them.
 	Members(ctx context.Context) ([]Member, error)
+	// Propose signs and submits a governance proposal as this member.
+	Propose(ctx context.Context, p ledger.Propose) (intake.Submission, error)
+	// Vote signs and submits this member's vote (yes, no, abstain).
+	Vote(ctx context.Context, proposal uint64, choice string) (intake.Submission, error)
+	// Proposals lists the ledger's proposals, newest first.
+	Proposals(ctx context.Context) ([]ProposalView, error)
+	// Proposal returns one proposal with its current votes; errs.NotFound
+	// if there is none.
+	Proposal(ctx context.Context, id uint64) (ProposalView, error)
+}
+
+// ProposalView is a proposal with the members' current votes.
+type ProposalView struct {
+	ledger.Proposal
+	Votes map[string]string `json:"votes"` // member id → yes, no or abstain
 }
 
 // Tokens is the node's store of API credentials.

@@ -9,6 +9,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 )
 
@@ -90,4 +91,42 @@ func (d *Daemon) outcome(ctx context.Context, txHash string, projected bool) (in
 	}
 	r := res.TxResult
 	return intake.OutcomeOf(strings.ToUpper(txHash), res.Height, r.Code, r.Log, r.Data), nil
+}
+
+func (b backend) Propose(ctx context.Context, p ledger.Propose) (intake.Submission, error) {
+	return b.d.intake.Propose(ctx, p)
+}
+
+func (b backend) Vote(ctx context.Context, proposal uint64, choice string) (intake.Submission, error) {
+	return b.d.intake.Vote(ctx, proposal, choice)
+}
+
+func (b backend) Proposals(ctx context.Context) ([]api.ProposalView, error) {
+	ps, err := b.d.app.Proposals()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.ProposalView, len(ps))
+	for i, p := range ps {
+		if out[i], err = b.view(p); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (b backend) Proposal(ctx context.Context, id uint64) (api.ProposalView, error) {
+	p, ok, err := b.d.app.Proposal(id)
+	if err != nil {
+		return api.ProposalView{}, err
+	}
+	if !ok {
+		return api.ProposalView{}, errs.Errorf(errs.NotFound, "no proposal %d", id)
+	}
+	return b.view(p)
+}
+
+func (b backend) view(p ledger.Proposal) (api.ProposalView, error) {
+	votes, err := b.d.app.Votes(p.ID)
+	return api.ProposalView{Proposal: p, Votes: votes}, err
 }

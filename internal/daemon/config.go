@@ -188,7 +188,7 @@ func (c Config) validate() error {
 		return fmt.Errorf("config: member %q is not a valid member id", c.Member)
 	}
 	if c.ChainID == "" {
-		return errors.New("config: chain_id is empty")
+		return errors.New("config: chain_id is empty: a directory made by \"phalanx init --join\" needs \"phalanx join --genesis FILE --peers ID@HOST:PORT\" before it can run")
 	}
 	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
 		return fmt.Errorf("config: api_listen %q: %w", c.APIListen, err)
