@@ -92,7 +92,12 @@ func Join(dir, genesisFile, peers string) error {
 			return fmt.Errorf("peer %q: want NODE_ID@HOST:PORT", p)
 		}
 	}
-	if err := gen.SaveAs(filepath.Join(dir, cometDir, "config", "genesis.json")); err != nil {
+	raw, err := os.ReadFile(genesisFile)
+	if err != nil {
+		return err
+	}
+	// Byte for byte: every member's node must start from the same file.
+	if err := os.WriteFile(filepath.Join(dir, cometDir, "config", "genesis.json"), raw, 0o644); err != nil {
 		return fmt.Errorf("install genesis: %w", err)
 	}
 	c.ChainID, c.Peers = gen.ChainID, peers
