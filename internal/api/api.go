@@ -1,6 +1,7 @@
 // Package api is Phalanx's REST JSON API: publish STIX objects, read and
-// search what the ledger committed, follow transactions, inspect the node
-// and manage the node's API tokens.
+// search what the ledger committed, follow transactions, inspect the node,
+// propose and vote on governance changes as the node's member, and manage
+// the node's API tokens.
 //
 // Every route except /healthz and the OpenAPI document needs an
 // "Authorization: Bearer <token>" header; the token's role decides what it

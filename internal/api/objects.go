@@ -95,23 +95,32 @@ func (res *PublishResult) count() {
 func (s *Server) waitAll(ctx context.Context, res *PublishResult, timeout time.Duration) error {
 	defer res.count()
 	for i := range res.Transactions {
-		tx := &res.Transactions[i]
-		if tx.Code != 0 {
+		if res.Transactions[i].Code != 0 {
 			continue
 		}
-		out, err := s.backend.Wait(ctx, tx.TxHash)
-		if errors.Is(err, context.DeadlineExceeded) {
-			return errs.Errorf(errs.Unavailable, "transaction %s not committed within %s; follow it with GET /v1/txs/%s",
-				tx.TxHash, timeout, tx.TxHash)
+		if err := s.waitTx(ctx, &res.Transactions[i], timeout); err != nil {
+			return err
 		}
-		if errors.Is(err, context.Canceled) {
-			return errs.Errorf(errs.Unavailable, "request canceled while waiting for transaction %s", tx.TxHash)
-		}
-		if err != nil {
-			return fmt.Errorf("wait for transaction %s: %w", tx.TxHash, err)
-		}
-		tx.Height, tx.Code, tx.Codename, tx.Log, tx.Records = out.Height, out.Code, out.Codename, out.Log, out.Records
 	}
+	return nil
+}
+
+// waitTx waits until tx is committed and records the ledger's outcome in
+// it. A wait cut short by ctx (whose deadline is timeout away) is
+// errs.Unavailable.
+func (s *Server) waitTx(ctx context.Context, tx *Transaction, timeout time.Duration) error {
+	out, err := s.backend.Wait(ctx, tx.TxHash)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errs.Errorf(errs.Unavailable, "transaction %s not committed within %s; follow it with GET /v1/txs/%s",
+			tx.TxHash, timeout, tx.TxHash)
+	}
+	if errors.Is(err, context.Canceled) {
+		return errs.Errorf(errs.Unavailable, "request canceled while waiting for transaction %s", tx.TxHash)
+	}
+	if err != nil {
+		return fmt.Errorf("wait for transaction %s: %w", tx.TxHash, err)
+	}
+	tx.Height, tx.Code, tx.Codename, tx.Log, tx.Records = out.Height, out.Code, out.Codename, out.Log, out.Records
 	return nil
 }
 

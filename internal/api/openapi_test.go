@@ -11,6 +11,7 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 )
 
@@ -155,6 +156,14 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Tokens":             TokensResponse{},
 		"CreateTokenRequest": CreateTokenRequest{},
 		"CreatedToken":       CreatedToken{},
+		"Propose":            ledger.Propose{},
+		"ProposedMember":     ledger.Member{},
+		"Rotation":           ledger.Rotation{},
+		"Params":             ledger.Params{},
+		"ProposalView":       ProposalView{},
+		"Proposals":          ProposalsResponse{},
+		"VoteRequest":        VoteRequest{},
+		"GovResult":          GovResult{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]
@@ -178,11 +187,16 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 	}
 }
 
+// jsonFields returns the JSON field names of struct type t, with the fields
+// of untagged embedded structs flattened in as encoding/json does.
 func jsonFields(t reflect.Type) []string {
 	var out []string
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "" && name != "-" {
+		switch {
+		case name == "" && f.Anonymous && f.Type.Kind() == reflect.Struct:
+			out = append(out, jsonFields(f.Type)...)
+		case name != "" && name != "-":
 			out = append(out, name)
 		}
 	}

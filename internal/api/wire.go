@@ -78,3 +78,24 @@ type CreatedToken struct {
 	Role    auth.Role `json:"role"`
 	Created time.Time `json:"created"`
 }
+
+// GovResult is the body of POST /v1/gov/proposals and of POST
+// /v1/gov/proposals/{id}/votes: what the mempool (and, once committed, the
+// ledger) said of the transaction. Proposal is the proposal the transaction
+// opened or voted on, when it was waited for and committed. Error is set
+// when the transaction was rejected or waiting for it failed.
+type GovResult struct {
+	Transaction Transaction   `json:"transaction"`
+	Proposal    *ProposalView `json:"proposal,omitempty"`
+	Error       *ErrorDetail  `json:"error,omitempty"`
+}
+
+// VoteRequest is the body of POST /v1/gov/proposals/{id}/votes.
+type VoteRequest struct {
+	Choice string `json:"choice"` // yes, no or abstain
+}
+
+// ProposalsResponse is the body of GET /v1/gov/proposals.
+type ProposalsResponse struct {
+	Proposals []ProposalView `json:"proposals"` // newest first
+}

@@ -29,6 +29,21 @@ type PublishResult = api.PublishResult
 // both the result (saying what happened to each transaction) and an
 // *errs.Error: Rejected, or Unavailable for a wait that timed out.
 func (c *Client) Publish(ctx context.Context, body []byte, wait bool) (PublishResult, error) {
+	resp, err := c.do(ctx, request{
+		method: http.MethodPost, path: []string{"v1", "objects"}, query: waitQuery(ctx, wait),
+		contentType: "application/json", body: body,
+	})
+	if err != nil {
+		return PublishResult{}, err
+	}
+	defer resp.Body.Close()
+	return decodeResult(resp, "publish", func(r PublishResult) bool { return len(r.Transactions) > 0 })
+}
+
+// waitQuery is the query of a POST that may wait for commits: with wait,
+// the node is asked to stop waiting in time to answer before ctx's
+// deadline.
+func waitQuery(ctx context.Context, wait bool) url.Values {
 	q := url.Values{}
 	if wait {
 		q.Set("wait", "true")
@@ -36,15 +51,7 @@ func (c *Client) Publish(ctx context.Context, body []byte, wait bool) (PublishRe
 			q.Set("timeout", strconv.FormatFloat(d.Seconds(), 'f', 3, 64))
 		}
 	}
-	resp, err := c.do(ctx, request{
-		method: http.MethodPost, path: []string{"v1", "objects"}, query: q,
-		contentType: "application/json", body: body,
-	})
-	if err != nil {
-		return PublishResult{}, err
-	}
-	defer resp.Body.Close()
-	return decodePublish(resp)
+	return q
 }
 
 // serverWait is how long the node may wait for commits so that its answer
@@ -59,23 +66,26 @@ func serverWait(ctx context.Context) (time.Duration, bool) {
 	return max(d, time.Millisecond), true
 }
 
-// decodePublish reads a publish response, which carries the transactions
-// even when it reports an error.
-func decodePublish(resp *http.Response) (PublishResult, error) {
+// decodeResult reads the answer to a publish, proposal or vote, which
+// carries its result even when it reports an error. For an error answer,
+// has tells whether the decoded result says anything (else it is zeroed:
+// the body was a plain error); what names the request in errors.
+func decodeResult[T any](resp *http.Response, what string, has func(T) bool) (T, error) {
+	var zero T
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return PublishResult{}, fmt.Errorf("read publish response: %w", err)
+		return zero, fmt.Errorf("read %s response: %w", what, err)
 	}
-	var res PublishResult
+	var res T
 	jerr := json.Unmarshal(b, &res)
 	if resp.StatusCode < 300 {
 		if jerr != nil {
-			return PublishResult{}, fmt.Errorf("decode publish response: %w", jerr)
+			return zero, fmt.Errorf("decode %s response: %w", what, jerr)
 		}
 		return res, nil
 	}
-	if jerr != nil || len(res.Transactions) == 0 {
-		res = PublishResult{}
+	if jerr != nil || !has(res) {
+		res = zero
 	}
 	return res, errorFrom(resp.StatusCode, b)
 }

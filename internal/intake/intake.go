@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -285,10 +286,17 @@ func (s *Service) resyncAfterFailure(c ledger.Committed) {
 // OutcomeOf builds an Outcome from a transaction result.
 func OutcomeOf(hash string, height int64, code uint32, log string, data []byte) Outcome {
 	out := Outcome{TxHash: hash, Height: height, Code: code, Codename: ledger.CodeName(code), Log: log}
-	if code == ledger.CodeOK && len(data) > 0 {
-		if err := json.Unmarshal(data, &out.Records); err != nil {
-			out.Log = fmt.Sprintf("undecodable result data: %v", err)
-		}
+	if code != ledger.CodeOK || len(data) == 0 {
+		return out
+	}
+	var err error
+	if data[0] == '[' { // a publish: the records it added
+		err = json.Unmarshal(data, &out.Records)
+	} else { // a proposal: its id
+		out.Proposal, err = strconv.ParseUint(string(data), 10, 64)
+	}
+	if err != nil {
+		out.Log = fmt.Sprintf("undecodable result data: %v", err)
 	}
 	return out
 }

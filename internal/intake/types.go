@@ -18,6 +18,7 @@ type Outcome struct {
 	Codename string          `json:"codename"`
 	Log      string          `json:"log,omitempty"`
 	Records  []RecordOutcome `json:"records,omitempty"`
+	Proposal uint64          `json:"proposal,omitempty"` // id of the proposal a propose transaction opened
 }
 
 // RecordOutcome names one record a committed transaction added.

@@ -7,6 +7,11 @@
 // fake with the field "x_apitest": "reject" (the mempool rejects its
 // transaction), "fail" (the ledger rejects it at commit) or "hang" (it never
 // commits, so waiting for it times out).
+//
+// Governance transactions commit at once too, each in a block of its own;
+// the fake checks them roughly as the ledger does (see Propose and Vote). A
+// proposal's title steers it like x_apitest: "apitest:fail" or
+// "apitest:hang".
 package apitest
 
 import (
@@ -40,6 +45,9 @@ type Backend struct {
 	outcomes map[string]intake.Outcome
 	hanging  map[string]bool
 	height   int64
+	txs      uint64                      // governance transactions submitted, for unique hashes
+	props    map[uint64]api.ProposalView // by id
+	nextProp uint64                      // id of the next proposal
 
 	// Err, when set, is returned by every method.
 	Err error
@@ -56,6 +64,8 @@ func NewBackend() *Backend {
 	return &Backend{
 		outcomes: map[string]intake.Outcome{},
 		hanging:  map[string]bool{},
+		props:    map[uint64]api.ProposalView{},
+		nextProp: 1,
 		StatusValue: api.Status{
 			Member: Author, ChainID: "phalanx-test", NodeID: "node-test",
 			Validators: 1, Version: "test",
