@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	cmtmempool "github.com/cometbft/cometbft/mempool"
+	cmtcore "github.com/cometbft/cometbft/rpc/core"
 
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
@@ -277,6 +278,10 @@ func (m mempool) Submit(ctx context.Context, tx []byte) (uint32, string, error) 
 		return 0, "", intake.ErrMempoolFull
 	case errors.Is(err, cmtmempool.ErrTxInCache), errors.Is(err, cmtmempool.ErrTxInMempool):
 		return 0, "", errs.Errorf(errs.Conflict, "transaction already submitted")
+	case errors.Is(err, cmtcore.ErrEndpointClosedCatchingUp):
+		// A node of a multi-member network syncs blocks from its peers
+		// before it joins consensus; its mempool is closed until then.
+		return 0, "", errs.Errorf(errs.Unavailable, "node is catching up with the network; try again shortly")
 	}
 	return 0, "", fmt.Errorf("broadcast: %w", err)
 }

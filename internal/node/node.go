@@ -130,8 +130,17 @@ func (n *Node) Status(ctx context.Context) (*coretypes.ResultStatus, error) {
 	return n.rpc.Status(ctx)
 }
 
-// Validators returns the validator set at the latest height.
+// Validators returns the validator set at the latest height: the genesis
+// set while a node syncing its first blocks has none stored yet.
 func (n *Node) Validators(ctx context.Context) ([]*types.Validator, error) {
+	if n.cmt.BlockStore().Height() == 0 {
+		gen := n.cmt.GenesisDoc().Validators
+		vals := make([]*types.Validator, len(gen))
+		for i, v := range gen {
+			vals[i] = types.NewValidator(v.PubKey, v.Power)
+		}
+		return vals, nil
+	}
 	per := 100
 	res, err := n.rpc.Validators(ctx, nil, nil, &per)
 	if err != nil {
