@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
 )
 
 // How long `testnet up` waits for its members to start, and to stop.
@@ -30,6 +31,7 @@ const readyLine = "Ctrl-C to stop"
 
 func newTestnetCmd(g *globals) *cobra.Command {
 	var o daemon.TestnetOptions
+	var votingPeriod int64
 	cmd := &cobra.Command{
 		Use:   "testnet (N | up)",
 		Short: "Create an N-member network on this machine (testnet N), or run it (testnet up)",
@@ -56,6 +58,11 @@ on Ctrl-C. Every member directory also works with any command's --dir.`,
 			if err != nil {
 				return fmt.Errorf("testnet %q: want a number of members or \"up\"", args[0])
 			}
+			if votingPeriod != ledger.DefaultParams().VotingPeriod {
+				p := ledger.DefaultParams()
+				p.VotingPeriod = votingPeriod
+				o.Params = &p
+			}
 			return initTestnet(cmd.OutOrStdout(), cmd.ErrOrStderr(), g.Dir, n, o)
 		},
 	}
@@ -64,6 +71,7 @@ on Ctrl-C. Every member directory also works with any command's --dir.`,
 	f.StringSliceVar(&o.Sectors, "sector", nil, "sector of every member (repeatable)")
 	f.StringSliceVar(&o.Regions, "region", nil, "region of every member (repeatable)")
 	f.DurationVar(&o.TimeoutCommit, "timeout-commit", daemon.DefaultTestnetTimeoutCommit, "pause after each block")
+	f.Int64Var(&votingPeriod, "voting-period", ledger.DefaultParams().VotingPeriod, "blocks a governance proposal stays open")
 	return cmd
 }
 

@@ -47,6 +47,12 @@ const (
 	lockFile       = "phalanx.lock"
 )
 
+// DefaultEmptyBlocks is how often a new node makes a block when no
+// transaction arrives. Governance counts its voting period in blocks, so an
+// idle network must keep making them; an empty block changes no state and
+// costs a few hundred bytes of block store.
+const DefaultEmptyBlocks = "2s"
+
 // DefaultAPIListen is where the API listens unless configured otherwise.
 const DefaultAPIListen = "127.0.0.1:8470"
 
@@ -78,7 +84,7 @@ func Init(dir string, o InitOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeGenesis(dir, o.ChainID, []ledger.Member{member}); err != nil {
+	if err := writeGenesis(dir, o.ChainID, []ledger.Member{member}, nil); err != nil {
 		return err
 	}
 	p2p, err := freeLoopbackPort()
@@ -86,7 +92,7 @@ func Init(dir string, o InitOptions) error {
 		return err
 	}
 	c := Config{Member: o.Member, ChainID: o.ChainID, APIListen: o.APIListen, P2PListen: "tcp://" + p2p,
-		TimeoutCommit: "50ms", EmptyBlocks: "0s"}
+		TimeoutCommit: "50ms", EmptyBlocks: DefaultEmptyBlocks}
 	return c.save(dir)
 }
 
@@ -142,8 +148,13 @@ func (o InitOptions) withDefaults() InitOptions {
 
 // writeGenesis writes the genesis file of a new network naming members,
 // every one a validator, into the CometBFT home of data directory dir.
-func writeGenesis(dir, chainID string, members []ledger.Member) error {
-	app, err := json.Marshal(ledger.Genesis{Members: members})
+func writeGenesis(dir, chainID string, members []ledger.Member, params *ledger.Params) error {
+	if params != nil {
+		if err := params.Validate(); err != nil {
+			return fmt.Errorf("genesis params: %w", err)
+		}
+	}
+	app, err := json.Marshal(ledger.Genesis{Members: members, Params: params})
 	if err != nil {
 		return fmt.Errorf("encode genesis app state: %w", err)
 	}

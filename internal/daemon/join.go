@@ -68,7 +68,7 @@ func InitJoin(dir string, o InitOptions, contact string) (Application, error) {
 		return Application{}, err
 	}
 	c := Config{Member: o.Member, APIListen: o.APIListen, P2PListen: "tcp://" + p2p,
-		TimeoutCommit: "100ms", EmptyBlocks: "5s"}
+		TimeoutCommit: "100ms", EmptyBlocks: DefaultEmptyBlocks}
 	return app, c.save(dir)
 }
 

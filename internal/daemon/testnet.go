@@ -29,6 +29,7 @@ type TestnetOptions struct {
 	Sectors       []string      // sectors of every member
 	Regions       []string      // regions of every member
 	TimeoutCommit time.Duration // default DefaultTestnetTimeoutCommit
+	Params        *ledger.Params // community parameters in genesis; nil: ledger.DefaultParams
 }
 
 // TestnetMemberDir is the data directory of the k-th member (from 1) of
@@ -68,7 +69,7 @@ func InitTestnet(dir string, n int, o TestnetOptions) (dirs []string, err error)
 	if err != nil {
 		return nil, err
 	}
-	if err := shareGenesis(dirs, o.ChainID, members); err != nil {
+	if err := shareGenesis(dirs, o.ChainID, members, o.Params); err != nil {
 		return nil, err
 	}
 	if err := saveTestnetConfigs(dirs, o, nodeIDs); err != nil {
@@ -105,8 +106,8 @@ func newTestnetMembers(dirs []string, o TestnetOptions) ([]ledger.Member, []stri
 // shareGenesis writes the genesis file once, into the first home, and
 // copies its bytes into every other home: CometBFT wants the very same
 // file on every node.
-func shareGenesis(dirs []string, chainID string, members []ledger.Member) error {
-	if err := writeGenesis(dirs[0], chainID, members); err != nil {
+func shareGenesis(dirs []string, chainID string, members []ledger.Member, params *ledger.Params) error {
+	if err := writeGenesis(dirs[0], chainID, members, params); err != nil {
 		return err
 	}
 	b, err := os.ReadFile(genesisPath(dirs[0]))
@@ -145,7 +146,7 @@ func saveTestnetConfigs(dirs []string, o TestnetOptions, nodeIDs []string) error
 		}
 		c := Config{Member: "member" + strconv.Itoa(i+1), ChainID: o.ChainID, APIListen: api[i],
 			P2PListen: "tcp://" + p2p[i], Peers: strings.Join(peers, ","),
-			TimeoutCommit: o.TimeoutCommit.String(), EmptyBlocks: "0s"}
+			TimeoutCommit: o.TimeoutCommit.String(), EmptyBlocks: DefaultEmptyBlocks}
 		if err := c.validate(); err != nil {
 			return err
 		}
