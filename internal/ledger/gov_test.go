@@ -273,3 +273,35 @@ func TestGovernanceBadInput(t *testing.T) {
 	res := c.block(c.sign("bob", tx.TypeVote, Vote{Proposal: 1, Choice: VoteYes}))
 	c.expect(res, 0, CodeClosed, "closed at height 13")
 }
+
+// TestRotateKeysByVote: after a passed rotation the member signs with its
+// new key; its old key no longer verifies, and the validator key moves.
+func TestRotateKeysByVote(t *testing.T) {
+	c := newCommunity(t, 1, "alice")
+	fresh := newMember("alice-2026")
+	seal := sha256.Sum256([]byte("new seal"))
+	rot := Rotation{Member: "alice", SignKey: fresh.key.Public().(ed25519.PublicKey), SealKey: seal[:], ValidatorKey: valKey("alice-new")}
+	c.block(c.sign("alice", tx.TypePropose, Propose{Kind: KindRotate, Rotation: &rot}))
+	res := c.block(c.sign("alice", tx.TypeVote, Vote{Proposal: 1, Choice: VoteYes}))
+	if len(res.ValidatorUpdates) != 2 || res.ValidatorUpdates[0].Power != 0 || !bytes.Equal(res.ValidatorUpdates[1].PubKeyBytes, rot.ValidatorKey) {
+		t.Fatalf("validator updates %+v", res.ValidatorUpdates)
+	}
+	res = c.block(c.sign("alice", tx.TypePublish, mustPublish(t, indicator(1, "2026-01-01T00:00:00.000Z"))))
+	c.expect(res, 0, CodeBadSignature, "signature")
+	c.nonces["alice"]--
+	c.ms["alice"] = member{id: "alice", key: fresh.key}
+	res = c.block(c.sign("alice", tx.TypePublish, mustPublish(t, indicator(1, "2026-01-01T00:00:00.000Z"))))
+	c.expect(res, 0, CodeOK, "")
+}
+
+// TestForgedProposal: a proposal whose signature does not verify is refused.
+func TestForgedProposal(t *testing.T) {
+	c := newCommunity(t, 5, "alice", "bob")
+	raw := c.sign("alice", tx.TypePropose, Propose{Kind: KindRemove, Target: "bob"})
+	raw[len(raw)-1] ^= 0x80
+	res := c.block(raw)
+	c.expect(res, 0, CodeBadSignature, "signature does not verify")
+	if ps, _ := c.apps[0].Proposals(); len(ps) != 0 {
+		t.Fatalf("forged proposal recorded: %+v", ps)
+	}
+}
