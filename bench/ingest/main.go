@@ -15,8 +15,6 @@
 package main
 
 import (
-	"github.com/phalanx-ledger/phalanx/internal/daemon"
-
 	"context"
 	"errors"
 	"flag"
@@ -24,11 +22,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
+	"github.com/phalanx-ledger/phalanx/internal/daemon"
 )
 
 // config is the benchmark's flags.
@@ -44,8 +44,6 @@ type config struct {
 	tmp             string
 	runTimeout      time.Duration
 }
-
-const defaultShared = "../shared/testdata"
 
 func main() {
 	cfg, err := parseFlags(os.Args[1:])
@@ -66,7 +64,7 @@ func main() {
 func parseFlags(args []string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.StringVar(&c.shared, "shared", defaultShared, "shared test data directory (relative: to the module root)")
+	fs.StringVar(&c.shared, "shared", dataset.DefaultDir, "shared test data directory (relative: to the module root)")
 	fs.IntVar(&c.n, "n", 0, "total objects for batched runs (0: every ATT&CK object + 100,000 IOC indicators)")
 	fs.IntVar(&c.n1, "n1", 20_000, "objects for the batch-size-1 run (one object per transaction)")
 	batches := fs.String("batches", "1,100,1000", "comma-separated objects per transaction, one run each")
@@ -89,7 +87,7 @@ func parseFlags(args []string) (config, error) {
 	}
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "shared" })
-	c.shared, err = resolveShared(c.shared, explicit)
+	c.shared, err = dataset.ResolveDir(c.shared, explicit)
 	return c, err
 }
 
@@ -105,49 +103,11 @@ func parseBatches(s string) ([]int, error) {
 	return out, nil
 }
 
-// resolveShared finds the shared test data: an explicit -shared is taken
-// as given; the default is $PHALANX_SHARED_TESTDATA, else ../shared/testdata
-// beside the module root found above the working directory.
-func resolveShared(dir string, explicit bool) (string, error) {
-	if !explicit {
-		if env := os.Getenv("PHALANX_SHARED_TESTDATA"); env != "" {
-			dir = env
-		} else if root, err := moduleRoot(); err == nil {
-			dir = filepath.Join(root, dir)
-		}
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(filepath.Join(abs, "attack")); err != nil {
-		return "", fmt.Errorf("shared test data not found at %s (use -shared): %w", abs, err)
-	}
-	return abs, nil
-}
-
-// moduleRoot is the nearest directory at or above the working directory
-// holding a go.mod.
-func moduleRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod at or above %s", wd)
-		}
-	}
-}
-
 // run loads the data set, runs every benchmark and prints the results.
 func run(ctx context.Context, cfg config, w io.Writer) error {
 	fmt.Fprintf(w, "loading data set from %s …\n", cfg.shared)
 	t0 := time.Now()
-	ds, err := LoadDataset(cfg.shared, cfg.n)
+	ds, err := dataset.Load(cfg.shared, cfg.n)
 	if err != nil {
 		return err
 	}
@@ -169,7 +129,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	return nil
 }
 
-func runThroughputs(ctx context.Context, cfg config, ds *Dataset, w io.Writer, res *Results) error {
+func runThroughputs(ctx context.Context, cfg config, ds *dataset.Dataset, w io.Writer, res *Results) error {
 	largest := 0
 	for _, b := range cfg.batches {
 		largest = max(largest, b)
@@ -198,7 +158,7 @@ func runThroughputs(ctx context.Context, cfg config, ds *Dataset, w io.Writer, r
 	return nil
 }
 
-func runLatency(ctx context.Context, cfg config, ds *Dataset, w io.Writer, res *Results) error {
+func runLatency(ctx context.Context, cfg config, ds *dataset.Dataset, w io.Writer, res *Results) error {
 	if cfg.rate == 0 {
 		return nil
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
 )
 
 // Targets from the issue.
@@ -17,7 +19,7 @@ const (
 
 // Results is everything one benchmark run measured.
 type Results struct {
-	Data       *Dataset
+	Data       *dataset.Dataset
 	Throughput []ThroughputResult
 	Latency    *LatencyResult // nil if the latency run was skipped
 	PeakRSS    uint64         // whole process, over every run

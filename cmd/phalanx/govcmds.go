@@ -33,8 +33,27 @@ func newGovCmd(g *globals) *cobra.Command {
 			"the votes and executes a proposal that passed.",
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newGovProposeCmd(g), newGovVoteCmd(g), newGovListCmd(g), newGovShowCmd(g))
+	cmd.AddCommand(newGovProposeCmd(g), newGovVoteCmd(g), newGovListCmd(g), newGovShowCmd(g), newGovParamsCmd(g))
 	return cmd
+}
+
+func newGovParamsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "params",
+		Short: "Print the community parameters in force",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			p, err := c.Params(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), p)
+		},
+	}
 }
 
 // submitFlags are the flags of the commands that submit a transaction.
@@ -168,13 +187,8 @@ func newProposeParamsCmd(g *globals, f *proposeFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "params [--voting-period N] [--approval N/D] [--quorum N/D] [--max-tx-bytes N] [--max-object-bytes N] [--max-objects-per-tx N]",
 		Short: "Propose new community parameters",
-		Long: "Propose new community parameters: the given flags change the current ones.\n" +
-			"The API has no parameters endpoint, so \"current\" means those of the newest\n" +
-			"update_params proposal that passed or, if none has, the built-in defaults\n" +
-			"(voting period 20 blocks, approval 2/3, quorum 1/2, 4 MiB transactions, 1 MiB\n" +
-			"objects, 10000 objects per transaction). A network whose genesis set other\n" +
-			"parameters should give every parameter it means to keep. The command says on\n" +
-			"stderr which parameters it started from.\n\n" +
+		Long: "Propose new community parameters: the given flags change the ones in force\n" +
+			"(GET /v1/gov/params; see them with \"phalanx gov params\").\n\n" +
 			"A proposal passes when its yes votes are more than the approval fraction of\n" +
 			"the active members and at least the quorum fraction of them voted.",
 		Args: cobra.NoArgs,
@@ -215,28 +229,13 @@ func runProposeParams(cmd *cobra.Command, g *globals, f *proposeFlags, pf params
 	return submitProposal(cmd, g, c, f, ledger.Propose{Kind: ledger.KindParams, Params: &p})
 }
 
-// currentParams returns the parameters of the newest update_params proposal
-// that passed (the last executed: highest end height, then id), else the
-// defaults, and says which.
+// currentParams returns the parameters in force, and says so.
 func currentParams(ctx context.Context, c *client.Client) (ledger.Params, string, error) {
-	ps, err := c.Proposals(ctx)
+	p, err := c.Params(ctx)
 	if err != nil {
-		return ledger.Params{}, "", fmt.Errorf("list proposals: %w", err)
+		return ledger.Params{}, "", fmt.Errorf("read params: %w", err)
 	}
-	var last *api.ProposalView
-	for i := range ps {
-		p := &ps[i]
-		if p.Content.Kind != ledger.KindParams || p.Status != ledger.ProposalPassed || p.Content.Params == nil {
-			continue
-		}
-		if last == nil || p.End > last.End || (p.End == last.End && p.ID > last.ID) {
-			last = p
-		}
-	}
-	if last == nil {
-		return ledger.DefaultParams(), "the default parameters (no update_params proposal has passed)", nil
-	}
-	return *last.Content.Params, fmt.Sprintf("the parameters of proposal %d (passed at height %d)", last.ID, last.End), nil
+	return p, "the parameters in force", nil
 }
 
 // apply sets on p the parameters whose flags were given (changed reports

@@ -72,6 +72,8 @@ type Backend interface {
 	// Proposal returns one proposal with its current votes; errs.NotFound
 	// if there is none.
 	Proposal(ctx context.Context, id uint64) (ProposalView, error)
+	// Params returns the community parameters in force.
+	Params(ctx context.Context) (ledger.Params, error)
 }
 
 // ProposalView is a proposal with the members' current votes.

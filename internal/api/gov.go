@@ -168,6 +168,16 @@ func sameContent(a, b ledger.Propose) bool {
 }
 
 // listProposals handles GET /v1/gov/proposals.
+// params answers GET /v1/gov/params: the community parameters in force.
+func (s *Server) params(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.backend.Params(r.Context())
+	if err != nil {
+		return fmt.Errorf("read params: %w", err)
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
 func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) error {
 	ps, err := s.backend.Proposals(r.Context())
 	if err != nil {

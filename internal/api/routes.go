@@ -35,6 +35,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/gov/proposals", auth.ActionRead, s.listProposals},
 		{http.MethodGet, "/v1/gov/proposals/{id}", auth.ActionRead, s.getProposal},
 		{http.MethodPost, "/v1/gov/proposals/{id}/votes", auth.ActionAdmin, s.vote},
+		{http.MethodGet, "/v1/gov/params", auth.ActionRead, s.params},
 		{http.MethodPost, "/v1/tokens", auth.ActionAdmin, s.createToken},
 		{http.MethodGet, "/v1/tokens", auth.ActionAdmin, s.listTokens},
 		{http.MethodDelete, "/v1/tokens/{id}", auth.ActionAdmin, s.revokeToken},

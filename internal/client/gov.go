@@ -65,6 +65,13 @@ func (c *Client) Proposals(ctx context.Context) ([]api.ProposalView, error) {
 	return ps.Proposals, err
 }
 
+// Params returns the community parameters in force.
+func (c *Client) Params(ctx context.Context) (ledger.Params, error) {
+	var p ledger.Params
+	err := c.call(ctx, request{method: http.MethodGet, path: []string{"v1", "gov", "params"}}, &p)
+	return p, err
+}
+
 // Proposal returns proposal id with the members' current votes;
 // errs.NotFound if there is none.
 func (c *Client) Proposal(ctx context.Context, id uint64) (api.ProposalView, error) {

@@ -126,6 +126,8 @@ func (b backend) Proposal(ctx context.Context, id uint64) (api.ProposalView, err
 	return b.view(p)
 }
 
+func (b backend) Params(context.Context) (ledger.Params, error) { return b.d.app.Params(), nil }
+
 func (b backend) view(p ledger.Proposal) (api.ProposalView, error) {
 	votes, err := b.d.app.Votes(p.ID)
 	return api.ProposalView{Proposal: p, Votes: votes}, err

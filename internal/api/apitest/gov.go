@@ -172,6 +172,14 @@ func (b *Backend) commitGov(hash string, code uint32, log string) {
 }
 
 // Proposals implements api.Backend, newest first.
+// Params returns the default parameters, or Err.
+func (b *Backend) Params(context.Context) (ledger.Params, error) {
+	if b.Err != nil {
+		return ledger.Params{}, b.Err
+	}
+	return ledger.DefaultParams(), nil
+}
+
 func (b *Backend) Proposals(context.Context) ([]api.ProposalView, error) {
 	if b.Err != nil {
 		return nil, b.Err

@@ -1,4 +1,7 @@
-package main
+// Package dataset loads the benchmarks' data set: the MITRE ATT&CK bundles
+// and the IOC lists of ../shared/testdata, the IOCs turned into validated
+// STIX 2.1 indicators, in a fixed pseudo-random order.
+package dataset
 
 import (
 	"errors"
@@ -17,7 +20,7 @@ import (
 var attackBundles = []string{"ics-attack-18.1.json", "mobile-attack-17.1.json"}
 
 // defaultIndicators is how many IOC indicators a data set adds to ATT&CK
-// when -n is not given.
+// when n is not given.
 const defaultIndicators = 100_000
 
 // Dataset is the validated STIX objects a benchmark publishes, in a fixed
@@ -31,11 +34,11 @@ type Dataset struct {
 	HeapBytes  uint64         // live heap the loaded data set takes (measured)
 }
 
-// LoadDataset reads every ATT&CK object under dir/attack and enough IOC
+// Load reads every ATT&CK object under dir/attack and enough IOC
 // values under dir/iocs, turned into indicators, to make n objects in all
 // (n ≤ 0: all ATT&CK objects plus defaultIndicators indicators). Objects are
 // deduplicated by id and IOC values by kind and value.
-func LoadDataset(dir string, n int) (*Dataset, error) {
+func Load(dir string, n int) (*Dataset, error) {
 	before := liveHeap()
 	attack, err := loadAttack(filepath.Join(dir, "attack"))
 	if err != nil {
@@ -150,4 +153,46 @@ func liveHeap() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// DefaultDir is where the shared test data is by default, relative to the
+// module root.
+const DefaultDir = "../shared/testdata"
+
+// ResolveDir finds the shared test data: an explicit dir is taken as given;
+// otherwise the default is $PHALANX_SHARED_TESTDATA, else dir (normally
+// DefaultDir) beside the module root found above the working directory.
+func ResolveDir(dir string, explicit bool) (string, error) {
+	if !explicit {
+		if env := os.Getenv("PHALANX_SHARED_TESTDATA"); env != "" {
+			dir = env
+		} else if root, err := moduleRoot(); err == nil {
+			dir = filepath.Join(root, dir)
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(abs, "attack")); err != nil {
+		return "", fmt.Errorf("shared test data not found at %s (use -shared): %w", abs, err)
+	}
+	return abs, nil
+}
+
+// moduleRoot is the nearest directory at or above the working directory
+// holding a go.mod.
+func moduleRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod at or above %s", wd)
+		}
+	}
 }
