@@ -25,10 +25,10 @@ const DefaultTestnetTimeoutCommit = 100 * time.Millisecond
 
 // TestnetOptions describe a network of several members on one machine.
 type TestnetOptions struct {
-	ChainID       string        // default "phalanx-" + random hex
-	Sectors       []string      // sectors of every member
-	Regions       []string      // regions of every member
-	TimeoutCommit time.Duration // default DefaultTestnetTimeoutCommit
+	ChainID       string         // default "phalanx-" + random hex
+	Sectors       []string       // sectors of every member
+	Regions       []string       // regions of every member
+	TimeoutCommit time.Duration  // default DefaultTestnetTimeoutCommit
 	Params        *ledger.Params // community parameters in genesis; nil: ledger.DefaultParams
 }
 
