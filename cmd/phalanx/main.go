@@ -45,7 +45,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.API, "api", "", "API base URL of a remote node (default: DIR/api.url)")
 	root.PersistentFlags().StringVar(&g.Token, "token", "", "API token (default: DIR/admin.token)")
 	root.PersistentFlags().BoolVar(&g.JSON, "json", false, "print JSON")
-	root.AddCommand(newInitCmd(g), newJoinCmd(g), newUpCmd(g), newReindexCmd(g))
+	root.AddCommand(newInitCmd(g), newJoinCmd(g), newKeysCmd(g), newUpCmd(g), newReindexCmd(g))
 	root.AddCommand(clientCommands(g)...)
 	root.AddCommand(newTestnetCmd(g))
 	return root

@@ -59,6 +59,30 @@ func runInitJoin(cmd *cobra.Command, g *globals, o daemon.InitOptions, contact s
 	return nil
 }
 
+func newKeysCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Manage this member's keys", Args: cobra.NoArgs}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "rotate",
+		Short: "Prepare new signing and sealing keys; file DIR/rotation.json with \"gov propose rotate\"",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			app, err := daemon.PrepareRotation(g.Dir)
+			if err != nil {
+				return err
+			}
+			b, err := json.MarshalIndent(app, "", "  ")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", b)
+			fmt.Fprintf(cmd.ErrOrStderr(), "new keys kept in %s/%s; the node switches to them when\n"+
+				"  phalanx gov propose rotate --application %s/%s\npasses\n", g.Dir, daemon.NextKeyFile, g.Dir, daemon.RotationFile)
+			return nil
+		},
+	})
+	return cmd
+}
+
 func newJoinCmd(g *globals) *cobra.Command {
 	var genesis, peers string
 	cmd := &cobra.Command{

@@ -64,6 +64,7 @@ type InitOptions struct {
 	Regions   []string // e.g. EU
 	ChainID   string   // default "phalanx-" + random hex
 	APIListen string   // default DefaultAPIListen
+	Params    *ledger.Params // community parameters in genesis; nil: defaults
 }
 
 // Initialized reports whether dir holds an initialised node.
@@ -84,7 +85,7 @@ func Init(dir string, o InitOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeGenesis(dir, o.ChainID, []ledger.Member{member}, nil); err != nil {
+	if err := writeGenesis(dir, o.ChainID, []ledger.Member{member}, o.Params); err != nil {
 		return err
 	}
 	p2p, err := freeLoopbackPort()

@@ -137,7 +137,12 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d.follow.notify = d.intake.Committed
+	d.follow.notify = func(c ledger.Committed) {
+		d.intake.Committed(c)
+		if err := d.adoptRotatedKeys(); err != nil {
+			d.log.Error("key rotation", "err", err)
+		}
+	}
 	return nil
 }
 

@@ -74,6 +74,21 @@ func New(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, waiters: map[string][]chan Outcome{}}, nil
 }
 
+// SetIdentity replaces the member's keys (after a key rotation passed):
+// transactions submitted from now on are signed with the new key.
+func (s *Service) SetIdentity(id *keys.Identity) {
+	s.submitMu.Lock()
+	defer s.submitMu.Unlock()
+	s.cfg.Identity = id
+}
+
+// Identity returns the keys transactions are signed with.
+func (s *Service) Identity() *keys.Identity {
+	s.submitMu.Lock()
+	defer s.submitMu.Unlock()
+	return s.cfg.Identity
+}
+
 // Publish validates a STIX bundle or single object and submits it as one or
 // more transactions. Invalid input is refused before anything is signed.
 func (s *Service) Publish(ctx context.Context, body []byte) ([]Submission, error) {
