@@ -58,12 +58,12 @@ const DefaultAPIListen = "127.0.0.1:8470"
 
 // InitOptions describe the member and network a new data directory is for.
 type InitOptions struct {
-	Member    string   // member id; default "member1"
-	Name      string   // organisation name; default the id
-	Sectors   []string // e.g. energy, finance
-	Regions   []string // e.g. EU
-	ChainID   string   // default "phalanx-" + random hex
-	APIListen string   // default DefaultAPIListen
+	Member    string         // member id; default "member1"
+	Name      string         // organisation name; default the id
+	Sectors   []string       // e.g. energy, finance
+	Regions   []string       // e.g. EU
+	ChainID   string         // default "phalanx-" + random hex
+	APIListen string         // default DefaultAPIListen
 	Params    *ledger.Params // community parameters in genesis; nil: defaults
 }
 
