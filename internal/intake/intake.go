@@ -36,7 +36,7 @@ var ErrMempoolFull = errors.New("mempool is full")
 type Ledger interface {
 	State() ledger.State
 	Params() ledger.Params
-	PendingNonce(member string) uint64
+	NextFreeNonce(member string) uint64
 }
 
 // Lookup finds a committed transaction's outcome (errs.NotFound if none).
@@ -200,12 +200,16 @@ func (s *Service) submitPayload(ctx context.Context, typ tx.Type, payload []byte
 
 func (s *Service) sign(ctx context.Context, typ tx.Type, payload []byte, ids []string) (Submission, error) {
 	id := s.cfg.Identity
-	// Our own count wins over the ledger's mempool view, which lags right
-	// after a commit until CometBFT has rechecked the mempool.
+	// Only this node signs for its member, so its own count is right until
+	// a block rejects one of its transactions; then the next transaction
+	// takes the lowest free nonce, filling the gap that blocks the rest.
 	if s.resync.Swap(false) {
 		s.next = 0
 	}
-	nonce := max(s.next, s.cfg.Ledger.PendingNonce(id.Member)+1)
+	nonce := s.next
+	if nonce == 0 {
+		nonce = s.cfg.Ledger.NextFreeNonce(id.Member)
+	}
 	body := tx.Body{ChainID: s.cfg.Ledger.State().ChainID, Type: typ, Author: id.Member,
 		Nonce: nonce, Payload: payload}
 	raw, err := tx.Sign(body, id.Sign)

@@ -57,10 +57,11 @@ type App struct {
 	members   map[string]*Member
 	nonces    map[string]uint64
 
-	checkMu     sync.Mutex        // guards checkNonces
-	checkNonces map[string]uint64 // mempool view: committed nonces plus accepted CheckTx
-	pending     *block            // staged by FinalizeBlock, written by Commit
-	parsed      *parseCache       // payload validation results by transaction hash
+	checkMu      sync.Mutex                 // guards checkNonces and checkPending
+	checkNonces  map[string]uint64          // highest nonce admitted to the mempool per member
+	checkPending map[string]map[uint64]bool // nonces admitted to the mempool since the last commit
+	pending      *block                     // staged by FinalizeBlock, written by Commit
+	parsed       *parseCache                // payload validation results by transaction hash
 }
 
 var _ abci.Application = (*App)(nil)
@@ -183,7 +184,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	v := &checkView{a: a}
+	v := &checkView{a: a, recheck: req.Type == abci.CHECK_TX_TYPE_RECHECK}
 	var t *tx.Tx
 	var rej *rejection
 	if req.Type == abci.CHECK_TX_TYPE_RECHECK {
@@ -199,7 +200,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	if rej != nil {
 		return &abci.CheckTxResponse{Code: rej.code, Log: rej.log, Codespace: "phalanx"}, nil
 	}
-	a.checkNonces[t.Body.Author] = t.Body.Nonce
+	a.admitNonce(t.Body.Author, t.Body.Nonce)
 	return &abci.CheckTxResponse{Code: CodeOK}, nil
 }
 
@@ -245,7 +246,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		a.parsed = newParseCache(a.parsed.max) // cached results depend on the limits
 	}
 	a.mu.Unlock()
-	a.resetCheckNonces()
+	a.prunePending(b.included)
 	if a.onCommit != nil {
 		a.onCommit(Committed{Height: b.height, Time: b.time, AppHash: b.appHash, Records: b.records, Txs: b.txs})
 	}
@@ -257,10 +258,51 @@ func (a *App) resetCheckNonces() {
 	defer a.mu.RUnlock()
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
+	a.checkPending = map[string]map[uint64]bool{}
 	a.checkNonces = make(map[string]uint64, len(a.nonces))
 	for id, n := range a.nonces {
 		a.checkNonces[id] = n
 	}
+}
+
+// prunePending forgets the mempool nonces a committed block settled: those
+// of every transaction in it (accepted or not: CometBFT drops both from the
+// mempool) and any at or below a member's committed nonce. Transactions
+// still waiting keep their nonces, so there is no moment after a commit in
+// which the mempool's view of nonces goes back.
+func (a *App) prunePending(included []authorNonce) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	for _, in := range included {
+		delete(a.checkPending[in.author], in.nonce)
+	}
+	for member, set := range a.checkPending {
+		top := a.nonces[member]
+		for n := range set {
+			if n <= a.nonces[member] {
+				delete(set, n)
+			} else {
+				top = max(top, n)
+			}
+		}
+		a.checkNonces[member] = top
+	}
+	for member, n := range a.nonces {
+		if len(a.checkPending[member]) == 0 {
+			a.checkNonces[member] = n
+		}
+	}
+}
+
+// admitNonce records a nonce the mempool took. Called with checkMu held.
+func (a *App) admitNonce(member string, n uint64) {
+	if a.checkPending[member] == nil {
+		a.checkPending[member] = map[uint64]bool{}
+	}
+	a.checkPending[member][n] = true
+	a.checkNonces[member] = max(a.checkNonces[member], n)
 }
 
 func sortedPairs(writes map[string][]byte) []Pair {

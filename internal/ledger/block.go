@@ -32,6 +32,7 @@ type block struct {
 	stateHash []byte
 	appHash   []byte
 
+	included   []authorNonce          // author and nonce of every decodable transaction in the block
 	members    map[string]*Member     // member changes made by proposals in this block
 	props      map[uint64]Proposal    // proposals opened or closed in this block
 	newParams  *Params                // parameters changed by a proposal in this block
@@ -51,6 +52,9 @@ func (a *App) newBlock(height int64, t time.Time) *block {
 // deliver executes one transaction: all of it or none of it.
 func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 	hash := sha256.Sum256(raw)
+	if t, err := tx.Decode(raw); err == nil {
+		b.included = append(b.included, authorNonce{t.Body.Author, t.Body.Nonce})
+	}
 	d, rej := b.a.validate(raw, b, b.height)
 	if rej != nil {
 		b.txs = append(b.txs, TxResult{Hash: hash[:], Code: rej.code, Log: rej.log})
@@ -133,6 +137,7 @@ func (b *block) pairs() []Pair {
 
 // view is the state a transaction is validated against.
 type view interface {
+	acceptNonce(member string, nonce uint64) *rejection
 	member(id string) *Member
 	allMembers() []*Member // sorted by id
 	params() Params
@@ -202,7 +207,10 @@ func (b *block) hasVersion(id, version string) (bool, error) {
 }
 
 // checkView is the mempool's view: committed state plus admitted nonces.
-type checkView struct{ a *App }
+type checkView struct {
+	a       *App
+	recheck bool // a recheck after a commit: the transaction is already counted as pending
+}
 
 func (c *checkView) member(id string) *Member { return c.a.committedMember(id) }
 func (c *checkView) allMembers() []*Member    { return sortedMembers(c.a.committedMembers()) }
@@ -314,12 +322,45 @@ func (a *App) checkEnvelope(t *tx.Tx, v view) *rejection {
 	if err := t.Verify(m.SignKey); err != nil {
 		return reject(CodeBadSignature, "signature does not verify with %s's key", m.ID)
 	}
-	if want := v.nonce(m.ID) + 1; t.Body.Nonce != want {
+	return v.acceptNonce(m.ID, t.Body.Nonce)
+}
+
+// acceptNonce is the block's nonce rule: exactly the next one.
+func (b *block) acceptNonce(member string, n uint64) *rejection {
+	if want := b.nonce(member) + 1; n != want {
 		kind := "out-of-order"
-		if t.Body.Nonce < want {
+		if n < want {
 			kind = "replayed"
 		}
-		return reject(CodeBadNonce, "%s nonce %d from %s; expected %d", kind, t.Body.Nonce, m.ID, want)
+		return reject(CodeBadNonce, "%s nonce %d from %s; expected %d", kind, n, member, want)
+	}
+	return nil
+}
+
+// authorNonce names one transaction's place in its author's sequence.
+type authorNonce struct {
+	author string
+	nonce  uint64
+}
+
+// maxNonceAhead bounds how far past the committed nonce the mempool takes
+// a transaction.
+const maxNonceAhead = 100000
+
+// acceptNonce is the mempool's nonce rule. Transactions of one author can
+// reach a node's mempool out of order (gossip from several peers, and
+// CometBFT appends to its list outside the ABCI lock), so any nonce after
+// the committed one is admitted once; PrepareProposal puts each author's
+// transactions back in order and FinalizeBlock demands the exact sequence.
+func (c *checkView) acceptNonce(member string, n uint64) *rejection {
+	committed := c.a.Nonce(member)
+	switch {
+	case n <= committed:
+		return reject(CodeBadNonce, "replayed nonce %d from %s; expected %d", n, member, committed+1)
+	case n > committed+maxNonceAhead:
+		return reject(CodeBadNonce, "out-of-order nonce %d from %s; expected at most %d", n, member, committed+maxNonceAhead)
+	case !c.recheck && c.a.checkPending[member][n]:
+		return reject(CodeBadNonce, "replayed nonce %d from %s: already waiting in the mempool", n, member)
 	}
 	return nil
 }

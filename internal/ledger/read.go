@@ -116,6 +116,19 @@ func (a *App) PendingNonce(member string) uint64 {
 	return a.checkNonces[member]
 }
 
+// NextFreeNonce returns the lowest nonce after a member's committed one
+// that no transaction in the mempool holds: the nonce that fills a gap
+// left by a transaction a block rejected.
+func (a *App) NextFreeNonce(member string) uint64 {
+	n := a.Nonce(member) + 1
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	for a.checkPending[member][n] {
+		n++
+	}
+	return n
+}
+
 // Params returns the committed community parameters.
 func (a *App) Params() Params {
 	a.mu.RLock()
