@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
@@ -61,7 +62,7 @@ type LatencyResult struct {
 func (r LatencyResult) String() string {
 	per := ""
 	for i, l := range r.Node {
-		per += fmt.Sprintf(" %c %v/%v", 'A'+i, ms(quantile(l, 0.5)), ms(quantile(l, 0.99)))
+		per += fmt.Sprintf(" %c %v/%v", 'A'+i, report.Ms(quantile(l, 0.5)), report.Ms(quantile(l, 0.99)))
 	}
 	rej := ""
 	if r.NRejected+r.NDropped > 0 {
@@ -76,9 +77,9 @@ func (r LatencyResult) String() string {
 		"            found on each node (p50/p99):%s; the publish request itself p50 %v, p99 %v; %d GETs%s\n"+
 		"            %d blocks on A, interval p50 %v, p90 %v, max %v; longest: %v\n"+
 		"            %s",
-		r.Rate, r.Achieved, len(r.Post), r.Poll, len(r.All), ms(quantile(r.All, 0.5)), ms(quantile(r.All, 0.9)), ms(quantile(r.All, 0.99)),
-		ms(quantile(r.All, 1)), per, ms(quantile(r.Post, 0.5)), ms(quantile(r.Post, 0.99)), r.Gets, rej,
-		len(r.Blocks), ms(quantile(durations(r.Blocks), 0.5)), ms(quantile(durations(r.Blocks), 0.9)), ms(quantile(durations(r.Blocks), 1)),
+		r.Rate, r.Achieved, len(r.Post), r.Poll, len(r.All), report.Ms(quantile(r.All, 0.5)), report.Ms(quantile(r.All, 0.9)), report.Ms(quantile(r.All, 0.99)),
+		report.Ms(quantile(r.All, 1)), per, report.Ms(quantile(r.Post, 0.5)), report.Ms(quantile(r.Post, 0.99)), r.Gets, rej,
+		len(r.Blocks), report.Ms(quantile(durations(r.Blocks), 0.5)), report.Ms(quantile(durations(r.Blocks), 0.9)), report.Ms(quantile(durations(r.Blocks), 1)),
 		longest(r.Blocks, 5), r.Usage)
 }
 
@@ -485,7 +486,7 @@ func longest(sorted []gap, k int) string {
 		if g.blocks > 1 {
 			more = fmt.Sprintf(" in %d blocks", g.blocks)
 		}
-		parts = append(parts, fmt.Sprintf("%v (+%d records%s)", ms(g.d), g.records, more))
+		parts = append(parts, fmt.Sprintf("%v (+%d records%s)", report.Ms(g.d), g.records, more))
 	}
 	return strings.Join(parts, ", ")
 }

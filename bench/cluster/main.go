@@ -36,12 +36,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 )
 
 // selfPID is the benchmark's own process id, for its CPU time.
@@ -111,7 +110,7 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("-bin: %w", err)
 	}
 	var err error
-	if c.batches, err = parseBatches(*batches); err != nil {
+	if c.batches, err = report.ParseBatches(*batches); err != nil {
 		return c, err
 	}
 	if c.n1 < 1 || c.n < 1 || c.inflight < 1 || c.minConc < 1 || c.maxConc < c.minConc || c.rate < 0 || c.poll <= 0 {
@@ -121,18 +120,6 @@ func parseFlags(args []string) (config, error) {
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "shared" })
 	c.shared, err = dataset.ResolveDir(c.shared, explicit)
 	return c, err
-}
-
-func parseBatches(s string) ([]int, error) {
-	var out []int
-	for f := range strings.SplitSeq(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 1000 {
-			return nil, fmt.Errorf("-batches: %q is not a batch size in [1, 1000]", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 // conc is how many requests of batch objects keep cfg.inflight objects in

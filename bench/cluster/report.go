@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 )
 
 // Targets from the issue.
@@ -65,7 +66,7 @@ func (u runUsage) String() string {
 	total := u.nodeCPU() + u.Self
 	rss := make([]string, len(u.PeakRSS))
 	for i, r := range u.PeakRSS {
-		rss[i] = fmt.Sprintf("%c %s", 'A'+i, mib(r))
+		rss[i] = fmt.Sprintf("%c %s", 'A'+i, report.MiB(r))
 	}
 	return fmt.Sprintf("CPU over %.1fs: %s, benchmark %.1fs → %.2f of %d cores busy; peak RSS %s",
 		u.Wall.Seconds(), u.split(), u.Self.Seconds(), total.Seconds()/u.Wall.Seconds(), runtime.NumCPU(), strings.Join(rss, ", "))
@@ -79,7 +80,7 @@ type Results struct {
 }
 
 // row is one line of the results table.
-type row struct{ metric, measured, target, ok string }
+type row = report.Row
 
 // WriteTable prints the results next to the targets and the bare
 // CometBFT figures, as a Markdown table.
@@ -88,28 +89,28 @@ func (r Results) WriteTable(w io.Writer) {
 	var batch1 *ThroughputResult
 	for i, t := range r.Throughput {
 		metric := fmt.Sprintf("committed objects/s on all four, batch %s (%s objects = %s requests, %d in flight)",
-			thousands(t.Batch), thousands(t.Objects), thousands(t.Txs), t.Conc)
-		measured := thousands(int(t.PerSecond() + 0.5))
+			report.Thousands(t.Batch), report.Thousands(t.Objects), report.Thousands(t.Txs), t.Conc)
+		measured := report.Thousands(int(t.PerSecond() + 0.5))
 		if t.Batch == 1 {
 			rows = append(rows, row{metric, measured, "(no target)", "-"})
 			batch1 = &r.Throughput[i]
 			continue
 		}
-		rows = append(rows, row{metric, measured, "≥ " + thousands(targetPerSecond), yes(t.PerSecond() >= targetPerSecond)})
+		rows = append(rows, row{metric, measured, "≥ " + report.Thousands(targetPerSecond), report.Yes(t.PerSecond() >= targetPerSecond)})
 	}
 	if l := r.Latency; l != nil {
 		at := fmt.Sprintf("at %d/s", l.Rate)
 		p50 := quantile(l.All, 0.5)
 		rows = append(rows,
-			row{fmt.Sprintf("publish on A → queryable on all four (%s objects), p50 %s", thousands(len(l.All)), at), ms(p50).String(), "≤ " + targetP50.String(), yes(p50 <= targetP50)},
-			row{"publish on A → queryable on all four, p90 " + at, ms(quantile(l.All, 0.9)).String(), "(reported)", "-"},
-			row{"publish on A → queryable on all four, p99 " + at, ms(quantile(l.All, 0.99)).String(), "(reported)", "-"},
-			row{"publish on A → queryable on all four, max " + at, ms(quantile(l.All, 1)).String(), "(reported)", "-"},
-			row{"publish on A → queryable on A, p50 " + at, ms(quantile(l.Node[0], 0.5)).String(), "(reported)", "-"},
+			row{fmt.Sprintf("publish on A → queryable on all four (%s objects), p50 %s", report.Thousands(len(l.All)), at), report.Ms(p50).String(), "≤ " + targetP50.String(), report.Yes(p50 <= targetP50)},
+			row{"publish on A → queryable on all four, p90 " + at, report.Ms(quantile(l.All, 0.9)).String(), "(reported)", "-"},
+			row{"publish on A → queryable on all four, p99 " + at, report.Ms(quantile(l.All, 0.99)).String(), "(reported)", "-"},
+			row{"publish on A → queryable on all four, max " + at, report.Ms(quantile(l.All, 1)).String(), "(reported)", "-"},
+			row{"publish on A → queryable on A, p50 " + at, report.Ms(quantile(l.Node[0], 0.5)).String(), "(reported)", "-"},
 			row{"achieved publish rate (objects/s)", strconv.FormatFloat(l.Achieved, 'f', 1, 64), strconv.Itoa(l.Rate), "-"},
 			row{"of these, lost after the mempool took them (rejected in FinalizeBlock + never committed)",
-				fmt.Sprintf("%s + %s of %s", thousands(l.NRejected), thousands(l.NDropped), thousands(len(l.Post))),
-				"0", yes(l.NRejected+l.NDropped == 0)},
+				fmt.Sprintf("%s + %s of %s", report.Thousands(l.NRejected), report.Thousands(l.NDropped), report.Thousands(len(l.Post))),
+				"0", report.Yes(l.NRejected+l.NDropped == 0)},
 		)
 	}
 	if len(r.Throughput) > 0 {
@@ -118,7 +119,7 @@ func (r Results) WriteTable(w io.Writer) {
 			bad, dropped, reqs = bad+t.BadNonce, dropped+t.Dropped, reqs+t.Txs
 		}
 		rows = append(rows, row{"throughput runs: requests published again (rejected as bad_nonce + never committed)",
-			fmt.Sprintf("%s + %s of %s", thousands(bad), thousands(dropped), thousands(reqs)), "0", yes(bad+dropped == 0)})
+			fmt.Sprintf("%s + %s of %s", report.Thousands(bad), report.Thousands(dropped), report.Thousands(reqs)), "0", report.Yes(bad+dropped == 0)})
 	}
 	var peak uint64
 	for _, u := range r.usages() {
@@ -126,14 +127,14 @@ func (r Results) WriteTable(w io.Writer) {
 			peak = max(peak, p)
 		}
 	}
-	rows = append(rows, row{"peak RSS of one node (largest of the four, all runs)", mib(peak), "(reported)", "-"})
+	rows = append(rows, row{"peak RSS of one node (largest of the four, all runs)", report.MiB(peak), "(reported)", "-"})
 	for _, t := range r.Throughput {
 		u := t.Usage
-		rows = append(rows, row{fmt.Sprintf("node CPU s during batch %s run (%.1fs wall, %d cores)", thousands(t.Batch), u.Wall.Seconds(), runtime.NumCPU()),
+		rows = append(rows, row{fmt.Sprintf("node CPU s during batch %s run (%.1fs wall, %d cores)", report.Thousands(t.Batch), u.Wall.Seconds(), runtime.NumCPU()),
 			u.split(), "(reported)", "-"})
 	}
 	rows = append(rows,
-		row{"bare CometBFT, Go-map app, 4 validators, this machine: tx/s (notes)", thousands(bareLow) + "–" + thousands(bareHigh), "(reference)", "-"},
+		row{"bare CometBFT, Go-map app, 4 validators, this machine: tx/s (notes)", report.Thousands(bareLow) + "–" + report.Thousands(bareHigh), "(reference)", "-"},
 		row{"bare CometBFT submit→commit p50 (notes)", bareLatency, "(reference)", "-"},
 	)
 	if batch1 != nil {
@@ -141,7 +142,7 @@ func (r Results) WriteTable(w io.Writer) {
 		rows = append(rows, row{"Phalanx batch 1 (one object per tx) as a share of bare CometBFT tx/s",
 			fmt.Sprintf("%.0f–%.0f%%", 100*ps/bareHigh, 100*ps/bareLow), "(reference)", "-"})
 	}
-	writeRows(w, append([]row{{"metric", "measured", "target", "ok?"}}, rows...))
+	report.WriteRows(w, append([]row{{"metric", "measured", "target", "ok?"}}, rows...))
 }
 
 // usages is the usage of every run.
@@ -156,36 +157,6 @@ func (r Results) usages() []runUsage {
 	return out
 }
 
-func yes(ok bool) string {
-	if ok {
-		return "yes"
-	}
-	return "NO"
-}
-
-// writeRows prints rows as an aligned Markdown table, the first row being
-// the header.
-func writeRows(w io.Writer, rows []row) {
-	width := [4]int{}
-	cells := func(r row) [4]string { return [4]string{r.metric, r.measured, r.target, r.ok} }
-	for _, r := range rows {
-		for i, c := range cells(r) {
-			width[i] = max(width[i], len([]rune(c)))
-		}
-	}
-	line := func(c [4]string) {
-		for i := range c {
-			c[i] += strings.Repeat(" ", width[i]-len([]rune(c[i])))
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", c[0], c[1], c[2], c[3])
-	}
-	line(cells(rows[0]))
-	line([4]string{strings.Repeat("-", width[0]), strings.Repeat("-", width[1]), strings.Repeat("-", width[2]), strings.Repeat("-", width[3])})
-	for _, r := range rows[1:] {
-		line(cells(r))
-	}
-}
-
 // quantile is the nearest-rank q-quantile of sorted durations.
 func quantile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
@@ -193,32 +164,4 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 	}
 	i := int(q*float64(len(sorted))+0.999999) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
-// thousands formats n with comma separators.
-func thousands(n int) string {
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-// mib formats bytes as MiB.
-func mib(b uint64) string {
-	if b == 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
-}
-
-// ms rounds a duration for reports.
-func ms(d time.Duration) time.Duration {
-	if d >= 10*time.Millisecond {
-		return d.Round(time.Millisecond)
-	}
-	return d.Round(10 * time.Microsecond)
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
@@ -55,8 +56,8 @@ func (r ThroughputResult) String() string {
 		"            block interval on A p50 %v, p90 %v; longest: %v\n"+
 		"            %s",
 		r.Batch, r.Objects, r.Txs, r.Conc, r.Blocks, r.Elapsed.Seconds(), r.PerSecond(),
-		r.OnA.Seconds(), done, ms(quantile(r.Req, 0.5)), ms(quantile(r.Req, 0.99)), r.BadNonce, r.Dropped, r.AppHash,
-		ms(quantile(durations(r.Intervals), 0.5)), ms(quantile(durations(r.Intervals), 0.9)), longest(r.Intervals, 5), r.Usage)
+		r.OnA.Seconds(), done, report.Ms(quantile(r.Req, 0.5)), report.Ms(quantile(r.Req, 0.99)), r.BadNonce, r.Dropped, r.AppHash,
+		report.Ms(quantile(durations(r.Intervals), 0.5)), report.Ms(quantile(durations(r.Intervals), 0.9)), longest(r.Intervals, 5), r.Usage)
 }
 
 // throughputRun describes one run.

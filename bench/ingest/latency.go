@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
 
@@ -32,8 +33,8 @@ func (r LatencyResult) Quantile(q float64) time.Duration {
 // String is the run's one-line report.
 func (r LatencyResult) String() string {
 	return fmt.Sprintf("latency at %d/s (achieved %.1f/s, %d objects, one per tx): p50 %v, p90 %v, p99 %v, max %v; %d checked queryable; nonce-race retries %d; peak RSS %s",
-		r.Rate, r.Achieved, len(r.Lat), ms(r.Quantile(0.5)), ms(r.Quantile(0.9)), ms(r.Quantile(0.99)),
-		ms(r.Quantile(1)), r.Checked, r.Retries, mib(r.PeakRSS))
+		r.Rate, r.Achieved, len(r.Lat), report.Ms(r.Quantile(0.5)), report.Ms(r.Quantile(0.9)), report.Ms(r.Quantile(0.99)),
+		report.Ms(r.Quantile(1)), r.Checked, r.Retries, report.MiB(r.PeakRSS))
 }
 
 // latencyRun describes a steady-rate run.

@@ -22,12 +22,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 )
 
@@ -79,7 +78,7 @@ func parseFlags(args []string) (config, error) {
 		return c, err
 	}
 	var err error
-	if c.batches, err = parseBatches(*batches); err != nil {
+	if c.batches, err = report.ParseBatches(*batches); err != nil {
 		return c, err
 	}
 	if c.publishers < 1 || c.n1 < 1 || c.rate < 0 {
@@ -91,18 +90,6 @@ func parseFlags(args []string) (config, error) {
 	return c, err
 }
 
-func parseBatches(s string) ([]int, error) {
-	var out []int
-	for f := range strings.SplitSeq(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 1000 {
-			return nil, fmt.Errorf("-batches: %q is not a batch size in [1, 1000]", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
 // run loads the data set, runs every benchmark and prints the results.
 func run(ctx context.Context, cfg config, w io.Writer) error {
 	fmt.Fprintf(w, "loading data set from %s …\n", cfg.shared)
@@ -112,7 +99,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "%s\nloaded and validated in %v; data set live heap ≈ %s\n\n",
-		ds.Summary(), time.Since(t0).Round(time.Millisecond), mib(ds.HeapBytes))
+		ds.Summary(), time.Since(t0).Round(time.Millisecond), report.MiB(ds.HeapBytes))
 	res := Results{Data: ds}
 	if err := runThroughputs(ctx, cfg, ds, w, &res); err != nil {
 		return err

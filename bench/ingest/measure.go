@@ -9,7 +9,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // peakRSS is the process's peak resident set size (VmHWM) in bytes, or 0
@@ -99,20 +98,4 @@ func (p *profiler) stop() error {
 		return fmt.Errorf("write mutex profile: %w", err)
 	}
 	return nil
-}
-
-// mib formats bytes as MiB.
-func mib(b uint64) string {
-	if b == 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
-}
-
-// ms rounds a duration for reports.
-func ms(d time.Duration) time.Duration {
-	if d >= 10*time.Millisecond {
-		return d.Round(time.Millisecond)
-	}
-	return d.Round(10 * time.Microsecond)
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
@@ -31,7 +32,7 @@ func (r ThroughputResult) PerSecond() float64 { return float64(r.Objects) / r.El
 // String is the run's one-line report.
 func (r ThroughputResult) String() string {
 	return fmt.Sprintf("batch %4d: %6d objects in %6d txs, %4d blocks, %7.2fs → %6.0f objects/s; records %d, app hash %.16s…; nonce-race retries %d; peak RSS %s",
-		r.Batch, r.Objects, r.Txs, r.Blocks, r.Elapsed.Seconds(), r.PerSecond(), r.Records, r.AppHash, r.Retries, mib(r.PeakRSS))
+		r.Batch, r.Objects, r.Txs, r.Blocks, r.Elapsed.Seconds(), r.PerSecond(), r.Records, r.AppHash, r.Retries, report.MiB(r.PeakRSS))
 }
 
 // throughputRun describes one ingest run.
