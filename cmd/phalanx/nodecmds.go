@@ -63,7 +63,7 @@ func newKeysCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Manage this member's keys", Args: cobra.NoArgs}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "rotate",
-		Short: "Prepare new signing and sealing keys; file DIR/rotation.json with \"gov propose rotate\"",
+		Short: "Prepare new signing, sealing and validator keys; file DIR/rotation.json with \"gov propose rotate\"",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			app, err := daemon.PrepareRotation(g.Dir)

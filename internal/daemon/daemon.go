@@ -129,6 +129,7 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 	d.follow.start(ctx, app)
 	nc := d.cfg.nodeConfig(d.dir)
 	nc.Log = cometLog
+	nc.Keys = keySchedule{d}
 	if d.cmt, err = node.Start(ctx, nc, app); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/node"
 )
 
 // Key rotation files.
@@ -21,11 +22,14 @@ const (
 	retiredDir   = "keys/retired"          // old keys, kept to open content sealed for them
 )
 
-// PrepareRotation makes new signing and sealing keys for the member of an
-// initialised directory, keeps them in DIR/keys/member.next.json (0600)
-// and writes DIR/rotation.json for `phalanx gov propose rotate`. The node
-// keeps signing with its current keys until the rotation passes; then it
-// switches by itself (see adoptRotatedKeys).
+// PrepareRotation makes new signing, sealing and validator keys for the
+// member of an initialised directory, keeps them beside the current ones
+// (DIR/keys/member.next.json and the CometBFT home's
+// priv_validator_key.next.json, 0600) and writes DIR/rotation.json for
+// `phalanx gov propose rotate`. The node keeps its current keys until the
+// rotation passes; then it switches by itself: the member keys at the
+// next commit (adoptRotatedKeys), the validator key at the height whose
+// validator set holds it (keySchedule).
 func PrepareRotation(dir string) (Application, error) {
 	c, err := LoadConfig(dir)
 	if err != nil {
@@ -38,10 +42,14 @@ func PrepareRotation(dir string) (Application, error) {
 	if err != nil {
 		return Application{}, err
 	}
+	valKey, err := node.PrepareValidatorKey(filepath.Join(dir, cometDir))
+	if err != nil {
+		return Application{}, err
+	}
 	if err := next.Save(filepath.Join(dir, NextKeyFile)); err != nil {
 		return Application{}, err
 	}
-	app := Application{Member: ledger.Member{ID: c.Member, SignKey: next.SignPublic(), SealKey: next.SealPublic()}}
+	app := Application{Member: ledger.Member{ID: c.Member, SignKey: next.SignPublic(), SealKey: next.SealPublic(), ValidatorKey: valKey}}
 	b, err := json.MarshalIndent(app, "", "  ")
 	if err != nil {
 		return Application{}, err
@@ -99,3 +107,28 @@ func retire(dir string, id *keys.Identity) error {
 	}
 	return nil
 }
+
+// keySchedule tells the consensus node when its prepared validator key
+// takes over: two blocks after the one that passed the member's
+// rotate_keys proposal naming it (CometBFT applies validator updates
+// returned at height E from E+2).
+type keySchedule struct{ d *Daemon }
+
+// KeyActiveFrom implements node.KeySchedule.
+func (k keySchedule) KeyActiveFrom(pubKey []byte) int64 {
+	ps, err := k.d.app.Proposals()
+	if err != nil {
+		k.d.log.Error("key schedule: read proposals", "err", err)
+		return 0
+	}
+	for _, p := range ps {
+		r := p.Content.Rotation
+		if p.Status == ledger.ProposalPassed && r != nil && r.Member == k.d.cfg.Member && bytes.Equal(r.ValidatorKey, pubKey) {
+			return p.End + 2
+		}
+	}
+	return 0
+}
+
+// CommittedHeight implements node.KeySchedule.
+func (k keySchedule) CommittedHeight() int64 { return k.d.app.State().Height }

@@ -38,6 +38,7 @@ type Config struct {
 	MaxTxBytes    int           // largest transaction the mempool takes
 	LogLevel      string        // CometBFT log filter, default "*:error"
 	Log           io.Writer     // default os.Stderr
+	Keys          KeySchedule   // when a prepared validator key takes over (nil: never)
 }
 
 // Node is a running CometBFT node.
@@ -53,7 +54,10 @@ func Start(ctx context.Context, c Config, app abci.Application) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	pv, err := loadPrivValidator(conf, c.Keys)
+	if err != nil {
+		return nil, err
+	}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("load node key: %w", err)
