@@ -243,7 +243,6 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	}
 	if b.newParams != nil {
 		a.params = *b.newParams
-		a.parsed = newParseCache(a.parsed.max) // cached results depend on the limits
 	}
 	a.mu.Unlock()
 	a.prunePending(b.included)

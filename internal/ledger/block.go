@@ -366,11 +366,11 @@ func (c *checkView) acceptNonce(member string, n uint64) *rejection {
 }
 
 // parsePublish decodes and validates the payload's objects. The result is a
-// pure function of the transaction bytes and the parameters, so it is
-// cached between CheckTx and FinalizeBlock.
+// pure function of the transaction bytes and the limits, so it is cached
+// between CheckTx and FinalizeBlock.
 func (a *App) parsePublish(raw []byte, t *tx.Tx, prm Params) ([]*stix.Object, *rejection) {
 	key := sha256.Sum256(raw)
-	if objs, ok := a.parsed.get(key); ok {
+	if objs, ok := a.parsed.get(key, limitsOf(prm)); ok {
 		return objs, nil
 	}
 	p, err := tx.DecodePublish(t.Body.Payload)
@@ -392,7 +392,7 @@ func (a *App) parsePublish(raw []byte, t *tx.Tx, prm Params) ([]*stix.Object, *r
 		}
 		objs[i] = o
 	}
-	a.parsed.put(key, objs)
+	a.parsed.put(key, limitsOf(prm), objs)
 	return objs, nil
 }
 

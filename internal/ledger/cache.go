@@ -9,29 +9,45 @@ import (
 // parseCache remembers the validated objects of recent transactions, so a
 // transaction's STIX is parsed once in CheckTx and not again in
 // FinalizeBlock. The cached value is a pure function of the transaction
-// bytes (and the parameters, which do not change), so using it cannot make
-// FinalizeBlock's outcome depend on whether CheckTx ran first. Bounded by a
-// number of objects, evicting oldest first.
+// bytes and the limits it was checked against; an entry is used only
+// under the same limits, so using it cannot make FinalizeBlock's outcome
+// depend on whether CheckTx ran first, even across a vote that changes
+// the limits while CheckTx runs. Bounded by a number of objects, evicting
+// oldest first.
 type parseCache struct {
 	mu    sync.Mutex
 	max   int
 	size  int
-	m     map[[32]byte][]*stix.Object
+	m     map[[32]byte]parsedTx
 	order [][32]byte
 }
 
-func newParseCache(maxObjects int) *parseCache {
-	return &parseCache{max: maxObjects, m: map[[32]byte][]*stix.Object{}}
+// parsedTx is one cache entry: the objects and the limits they passed.
+type parsedTx struct {
+	objs   []*stix.Object
+	limits parseLimits
 }
 
-func (c *parseCache) get(k [32]byte) ([]*stix.Object, bool) {
+// parseLimits are the parameters a payload's parse is checked against.
+type parseLimits struct{ maxObjectBytes, maxObjectsPerTx int64 }
+
+func limitsOf(p Params) parseLimits { return parseLimits{p.MaxObjectBytes, p.MaxObjectsPerTx} }
+
+func newParseCache(maxObjects int) *parseCache {
+	return &parseCache{max: maxObjects, m: map[[32]byte]parsedTx{}}
+}
+
+func (c *parseCache) get(k [32]byte, l parseLimits) ([]*stix.Object, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[k]
-	return v, ok
+	if !ok || v.limits != l {
+		return nil, false
+	}
+	return v.objs, true
 }
 
-func (c *parseCache) put(k [32]byte, objs []*stix.Object) {
+func (c *parseCache) put(k [32]byte, l parseLimits, objs []*stix.Object) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[k]; ok || len(objs) > c.max {
@@ -40,10 +56,10 @@ func (c *parseCache) put(k [32]byte, objs []*stix.Object) {
 	for c.size+len(objs) > c.max && len(c.order) > 0 {
 		old := c.order[0]
 		c.order = c.order[1:]
-		c.size -= len(c.m[old])
+		c.size -= len(c.m[old].objs)
 		delete(c.m, old)
 	}
-	c.m[k] = objs
+	c.m[k] = parsedTx{objs: objs, limits: l}
 	c.order = append(c.order, k)
 	c.size += len(objs)
 }

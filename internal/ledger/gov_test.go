@@ -305,3 +305,25 @@ func TestForgedProposal(t *testing.T) {
 		t.Fatalf("forged proposal recorded: %+v", ps)
 	}
 }
+
+// TestParseCacheFollowsParams: a transaction CheckTx accepted (and whose
+// parse it cached) on one replica only must get the same verdict there as
+// on a replica that never saw it, after a vote lowered the limits.
+func TestParseCacheFollowsParams(t *testing.T) {
+	c := newCommunity(t, 1, "alice")
+	p := DefaultParams()
+	p.VotingPeriod, p.MaxObjectsPerTx = 1, 1
+	propose := c.sign("alice", tx.TypePropose, Propose{Kind: KindParams, Params: &p})
+	vote := c.sign("alice", tx.TypeVote, Vote{Proposal: 1, Choice: VoteYes})
+	pub := c.sign("alice", tx.TypePublish, mustPublish(t, indicator(1, "2026-01-01T00:00:00.000Z"), indicator(2, "2026-01-01T00:00:00.000Z")))
+	if res, err := c.apps[0].CheckTx(context.Background(), &abci.CheckTxRequest{Tx: pub, Type: abci.CHECK_TX_TYPE_CHECK}); err != nil || res.Code != 0 {
+		t.Fatalf("CheckTx: %+v %v", res, err)
+	}
+	c.block(propose)
+	c.block(vote)
+	if got := c.apps[1].Params(); got.MaxObjectsPerTx != 1 {
+		t.Fatalf("params after tally: %+v", got)
+	}
+	res := c.block(pub) // block() fails if the replicas disagree
+	c.expect(res, 0, CodeTooLarge, "limit is 1")
+}
