@@ -57,11 +57,16 @@ func (p *upProcess) output() string {
 	return p.out.String()
 }
 
-func startUp(t *testing.T, dir string, args ...string) *upProcess {
+// spawn starts the phalanx binary with args, collecting its combined
+// output; done receives its exit.
+func spawn(t *testing.T, args ...string) *upProcess {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"up", "--dir", dir, "--api-listen", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(binary, args...)
 	p := &upProcess{cmd: cmd, done: make(chan error, 1)}
-	stdout, _ := cmd.StdoutPipe()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -75,6 +80,13 @@ func startUp(t *testing.T, dir string, args ...string) *upProcess {
 		}
 		p.done <- cmd.Wait()
 	}()
+	return p
+}
+
+func startUp(t *testing.T, dir string, args ...string) *upProcess {
+	t.Helper()
+	p := spawn(t, append([]string{"up", "--dir", dir, "--api-listen", "127.0.0.1:0"}, args...)...)
+	cmd := p.cmd
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -434,25 +432,7 @@ var testnetLine = regexp.MustCompile(`(?m)^(member[0-9]+)  API (\S+)  token (\S+
 // interrupts it, and kills it and the members it printed if they linger.
 func startTestnetUp(t *testing.T, root string) (*upProcess, []testnetNode) {
 	t.Helper()
-	cmd := exec.Command(binary, "testnet", "up", "--dir", root)
-	p := &upProcess{cmd: cmd, done: make(chan error, 1)}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.out.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-		}
-		p.done <- cmd.Wait()
-	}()
+	p := spawn(t, "testnet", "up", "--dir", root)
 	var nodes []testnetNode
 	t.Cleanup(func() { stopTestnetUp(p, nodes) })
 	poll(t, 90*time.Second, "testnet up to report its members", func() bool {
