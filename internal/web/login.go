@@ -37,12 +37,20 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		s.fail(w, r, nil, err)
-		return
+	// Reuse the browser's login token if it has one, so that a second tab
+	// (or a stray request for /favicon.ico that lands here) does not
+	// invalidate the form already shown.
+	var token string
+	if c, err := r.Cookie(loginCookie); err == nil && len(c.Value) == 43 {
+		token = c.Value
+	} else {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			s.fail(w, r, nil, err)
+			return
+		}
+		token = base64.RawURLEncoding.EncodeToString(b)
 	}
-	token := base64.RawURLEncoding.EncodeToString(b)
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/login", HttpOnly: true,
 		Secure: s.cfg.Secure, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	w.Header().Set("Cache-Control", "no-store")

@@ -57,7 +57,7 @@ var funcs = template.FuncMap{
 	"can": func(v *Viewer, action string) bool {
 		return v != nil && auth.Role(v.Role).Can(auth.Action(action))
 	},
-	"tlp":  tlpOf,
+	"tlp": tlpOf,
 }
 
 // render writes page name with status. It renders into a buffer first so
