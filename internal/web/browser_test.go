@@ -280,12 +280,42 @@ func TestBrowser(t *testing.T) {
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(loc, base+"/intel/"), "?published=1")
 
+	t.Run("upload a bundle", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "bundle.json")
+		var objs []string
+		for i := range 3 {
+			objs = append(objs, fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%08x-2222-4222-8222-222222222222",`+
+				`"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"uploaded %d","pattern":"[ipv4-addr:value = '198.51.100.%d']",`+
+				`"pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`, time.Now().Unix()&0xffffff00+int64(i), i, i+1))
+		}
+		bundle := `{"type":"bundle","id":"bundle--6a9e2a4b-8f6b-4d1e-9b57-6f5a4e0c1d2f","objects":[` + strings.Join(objs, ",") + `]}`
+		if err := os.WriteFile(path, []byte(bundle), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run(t, ctx, "upload",
+			chromedp.Navigate(base+"/publish"),
+			chromedp.WaitVisible(chromedp.ID("bundle")),
+			chromedp.SetUploadFiles(chromedp.ID("bundle"), []string{path}),
+			chromedp.Click(chromedp.CSS(`#bundle-form button`)),
+			chromedp.WaitVisible(chromedp.ID("all-done")), // the page refreshes itself until all are committed
+		)
+		done := get(t, ctx, "progress", chromedp.Evaluate[[]float64](`(p => [p.value, p.max])(document.getElementById("commit-progress"))`))
+		if len(done) != 2 || done[0] != done[1] || done[0] < 1 {
+			t.Fatalf("progress %v", done)
+		}
+		if table := text(t, ctx, "main table"); !strings.Contains(table, "committed") || strings.Contains(table, "rejected") {
+			t.Fatalf("status table: %s", table)
+		}
+		screenshot(t, ctx, "publish-progress")
+	})
+
 	run(t, ctx, "find it by search",
 		chromedp.Navigate(base+"/intel"),
 		chromedp.WaitVisible(chromedp.ID("q")),
 		chromedp.SendKeys(chromedp.ID("q"), value),
 		chromedp.SetValue(chromedp.ID("marking"), "green"),
 		chromedp.Submit(chromedp.ID("q")),
+		chromedp.WaitVisible(chromedp.CSS("h2.searched")), // the results page, not the form's
 		chromedp.WaitVisible(chromedp.CSS("table.results")),
 	)
 	if results := text(t, ctx, "table.results"); !strings.Contains(results, value) || !strings.Contains(results, "TLP:GREEN") {
@@ -343,6 +373,9 @@ func TestBrowser(t *testing.T) {
 			if overflow > 0 {
 				t.Errorf("%s overflows a 390 px wide screen by %d px", p, overflow)
 			}
+			if bad := get(t, ctx, "accessibility", chromedp.Evaluate[[]string](a11yCheck)); len(bad) > 0 {
+				t.Errorf("%s: %v", p, bad)
+			}
 		}
 		run(t, ctx, "phone dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("height")))
 		screenshot(t, ctx, "dashboard-phone")
@@ -387,6 +420,27 @@ func TestBrowser(t *testing.T) {
 		})
 	})
 }
+
+// a11yCheck lists basic accessibility faults of the page: form controls
+// without a label, a missing language, main landmark, navigation or h1,
+// and graphics without a text alternative.
+const a11yCheck = `(() => {
+  const bad = [];
+  for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+    if ((!el.labels || el.labels.length === 0) && !el.getAttribute("aria-label")) bad.push("unlabelled " + (el.id || el.name));
+  }
+  for (const b of document.querySelectorAll("button")) {
+    if (!b.textContent.trim() && !b.getAttribute("aria-label")) bad.push("button without text");
+  }
+  for (const g of document.querySelectorAll("svg")) {
+    if (g.getAttribute("role") !== "img" || !g.querySelector("title")) bad.push("svg without role=img and title");
+  }
+  if (!document.documentElement.lang) bad.push("no lang");
+  if (document.querySelectorAll("main").length !== 1) bad.push("not one main");
+  if (!document.querySelector("nav")) bad.push("no nav");
+  if (!document.querySelector("h1")) bad.push("no h1");
+  return bad;
+})()`
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
