@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
@@ -62,8 +63,42 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, errs.Errorf(errs.Forbidden, "cross-origin request refused"))
 	}))
-	return s.recoverPanics(securityHeaders(cop.Handler(mux)))
+	return s.logRequests(s.recoverPanics(securityHeaders(cop.Handler(mux))))
 }
+
+// logRequests writes one access-log line per request: the path, never the
+// query (search terms) or a cookie.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.log.InfoContext(r.Context(), "web request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration", time.Since(start), "remote", r.RemoteAddr)
+	})
+}
+
+// statusWriter remembers the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if !w.wrote {
+		w.status, w.wrote = status, true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // signedIn wraps fn: it finds the request's session (redirecting a GET
 // without one to the sign-in page), checks that its token is still active
