@@ -22,6 +22,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/sample"
 )
 
 // ScreenshotDir is where the browser tests write a screenshot of each main
@@ -332,6 +333,16 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "object")
 
+	if _, err := m1.cli.Publish(pctx, sample.Bundle, true); err != nil {
+		t.Fatalf("publish the sample bundle: %v", err)
+	}
+	const grayLoader = "/intel/malware--9531985d-5d9d-49f8-9818-e811892f902b"
+	run(t, ctx, "relationship graph", chromedp.Navigate(base+grayLoader), chromedp.WaitVisible(chromedp.CSS("svg.graph")))
+	if n := get(t, ctx, "graph links", chromedp.Evaluate[int](`document.querySelectorAll("svg.graph a").length`)); n != 8 {
+		t.Fatalf("graph of GrayLoader has %d links, want 8", n)
+	}
+	screenshot(t, ctx, "object-graph")
+
 	sel := fmt.Sprintf("#proposal-%d", prop.Proposal.ID)
 	run(t, ctx, "vote yes",
 		chromedp.Navigate(base+"/community"),
@@ -366,7 +377,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("phone width", func(t *testing.T) {
 		run(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 		defer run(t, ctx, "laptop viewport", chromedp.EmulateViewport(1280, 900))
-		for _, p := range []string{"/", "/intel?q=" + url.QueryEscape(value), "/intel/" + id, "/publish", "/community", "/ledger",
+		for _, p := range []string{"/", "/intel?q=" + url.QueryEscape(value), "/intel/" + id, grayLoader, "/publish", "/community", "/ledger",
 			"/ledger/blocks/" + height, "/settings"} {
 			run(t, ctx, "phone "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main")))
 			overflow := get(t, ctx, "overflow", chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
@@ -411,7 +422,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("reading without JavaScript", func(t *testing.T) {
 		readWithoutJS(t, base, m1.token, map[string][]string{
-			"/":                                  {"Network health", "Nothing awaits your vote", value},
+			"/":                                  {"Network health", "Nothing awaits your vote", "GrayLoader"},
 			"/intel?q=" + url.QueryEscape(value): {value, "TLP:GREEN", "member1"},
 			"/intel/" + id:                       {"[domain-name:value = &#39;" + value + "&#39;]", "TLP:GREEN", "browser-test"},
 			"/community":                         {"Member 1", "Member 2", "Longer voting period"},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/sample"
 )
 
 func indicatorJSON(i int, labels string) string {
@@ -193,5 +194,38 @@ func TestCreatedTokenSecretShownOnce(t *testing.T) {
 	}
 	if res := b.post("/settings/tokens", url.Values{"csrf": {b.csrf("/settings")}, "name": {"x"}, "role": {"root"}}); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("unknown role: %d", res.StatusCode)
+	}
+}
+
+// TestRelationshipGraph: GrayLoader's page draws its neighbourhood in the
+// sample bundle: six indicators that indicate it, the actor that uses it
+// and the report that covers it, each a link, also listed as text.
+func TestRelationshipGraph(t *testing.T) {
+	u := newTestUI(t, nil)
+	if _, err := u.backend.Publish(t.Context(), sample.Bundle); err != nil {
+		t.Fatal(err)
+	}
+	b := u.browser()
+	b.login(readerSecret)
+	st, page := b.get("/intel/malware--9531985d-5d9d-49f8-9818-e811892f902b")
+	if st != http.StatusOK {
+		t.Fatalf("malware page: %d", st)
+	}
+	if n := strings.Count(page, `<circle class="node"`); n != 8 {
+		t.Fatalf("%d neighbours drawn, want 8", n)
+	}
+	for _, want := range []string{`← <em>indicates</em> <a href="/intel/indicator--90c192cf-d3ac-44af-8f21-ddb66cad4a`,
+		`>GrayLoader C2 server</a>`, `← <em>uses</em> <a href="/intel/threat-actor--d23f0824-128b-4f33-8c5c-7fd0a6a`,
+		`← <em>object_refs</em> <a href="/intel/report--c7a2ea20-b2f1-4c94-ae05-319acb5c7427"`, `role="img"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("graph lacks %s", want)
+		}
+	}
+	// From the actor's side: an outgoing "uses" to the malware and the
+	// campaign attributed to it.
+	_, page = b.get("/intel/threat-actor--d23f0824-128b-4f33-8c5c-7fd0a6a3a450")
+	if !strings.Contains(page, `→ <em>uses</em> <a href="/intel/malware--9531985d-5d9d-49f8-9818-e811892f902b">GrayLoader</a>`) ||
+		!strings.Contains(page, `← <em>attributed-to</em>`) {
+		t.Fatalf("actor's graph: %s", page[strings.Index(page, "Relationships"):])
 	}
 }
