@@ -371,6 +371,13 @@ func TestBrowser(t *testing.T) {
 	if txs := text(t, ctx, "main"); !strings.Contains(txs, id) || !strings.Contains(txs, "publish") || !strings.Contains(txs, "member1") {
 		t.Fatalf("block %s lacks the publish of %s: %s", height, id, txs)
 	}
+	run(t, ctx, "transaction page",
+		chromedp.Click(chromedp.CSS(`main table a[href^="/ledger/txs/"]`)),
+		chromedp.WaitVisible(chromedp.ID("result")),
+	)
+	if recs := text(t, ctx, "main"); !strings.Contains(recs, "accepted") || !strings.Contains(recs, id) {
+		t.Fatalf("transaction page lacks the record %s: %s", id, recs)
+	}
 	run(t, ctx, "settings", chromedp.Navigate(base+"/settings"), chromedp.WaitVisible(chromedp.ID("tok-h")))
 	screenshot(t, ctx, "settings")
 

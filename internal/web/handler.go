@@ -49,6 +49,7 @@ func (s *Server) Handler() http.Handler {
 		{"POST /community/proposals/{id}/vote", auth.ActionAdmin, s.vote},
 		{"GET /ledger", auth.ActionRead, s.ledger},
 		{"GET /ledger/blocks/{height}", auth.ActionRead, s.block},
+		{"GET /ledger/txs/{hash}", auth.ActionRead, s.tx},
 		{"GET /settings", auth.ActionAdmin, s.settings},
 		{"POST /settings/tokens", auth.ActionAdmin, s.createToken},
 		{"POST /settings/tokens/{id}/revoke", auth.ActionAdmin, s.revokeToken},

@@ -108,3 +108,14 @@ func (s *Server) block(w http.ResponseWriter, r *http.Request, v *Viewer) error 
 	s.render(w, r, http.StatusOK, "block", v, blockPage{Block: b, Txs: txs, Prev: h - 1, Next: h + 1})
 	return nil
 }
+
+// tx shows what the ledger decided about one transaction: its block, its
+// outcome and the records it added.
+func (s *Server) tx(w http.ResponseWriter, r *http.Request, v *Viewer) error {
+	out, err := s.cfg.Backend.Outcome(r.Context(), r.PathValue("hash"))
+	if err != nil {
+		return fmt.Errorf("transaction: %w", err)
+	}
+	s.render(w, r, http.StatusOK, "tx", v, out)
+	return nil
+}

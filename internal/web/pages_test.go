@@ -48,6 +48,20 @@ func TestBundleUploadShowsCommitProgress(t *testing.T) {
 		!strings.Contains(page, "2 of 2 transactions committed") || strings.Contains(page, `http-equiv="refresh"`) {
 		t.Fatalf("status page: %d %s", st, page)
 	}
+	// Each committed transaction links to its page, which lists its records.
+	i := strings.Index(page, `href="/ledger/txs/`)
+	if i < 0 {
+		t.Fatal("status page links no transaction")
+	}
+	txPath := page[i+len(`href="`):]
+	txPath = txPath[:strings.Index(txPath, `"`)]
+	if st, txPage := b.get(txPath); st != http.StatusOK || !strings.Contains(txPage, "accepted") ||
+		!strings.Contains(txPage, `href="/intel/indicator--0000000`) {
+		t.Fatalf("tx page %s: %d %s", txPath, st, txPage)
+	}
+	if st, _ := b.get("/ledger/txs/nothex"); st != http.StatusNotFound && st != http.StatusBadRequest {
+		t.Fatalf("tx page of a bad hash: %d", st)
+	}
 	// A transaction not committed yet keeps the page refreshing.
 	st, page = b.get("/publish/status?tx=" + strings.Repeat("AB", 32))
 	if st != http.StatusOK || !strings.Contains(page, `value="0"`) || !strings.Contains(page, `http-equiv="refresh"`) {
@@ -227,5 +241,32 @@ func TestRelationshipGraph(t *testing.T) {
 	if !strings.Contains(page, `→ <em>uses</em> <a href="/intel/malware--9531985d-5d9d-49f8-9818-e811892f902b">GrayLoader</a>`) ||
 		!strings.Contains(page, `← <em>attributed-to</em>`) {
 		t.Fatalf("actor's graph: %s", page[strings.Index(page, "Relationships"):])
+	}
+}
+
+// TestHostileContentIsEscaped: STIX text from other members is data, never
+// markup, in tables, properties and the SVG graph alike.
+func TestHostileContentIsEscaped(t *testing.T) {
+	u := newTestUI(t, nil)
+	evil := `<script>alert(1)</script><img src=x onerror=alert(2)>`
+	obj := fmt.Sprintf(`{"type":"malware","spec_version":"2.1","id":"malware--aaaaaaaa-0000-4000-8000-00000000000e","created":"2026-01-01T00:00:00.000Z",`+
+		`"modified":"2026-01-01T00:00:00.000Z","name":%q,"is_family":true,"description":%q}`, evil, evil)
+	rel := `{"type":"relationship","spec_version":"2.1","id":"relationship--aaaaaaaa-0000-4000-8000-00000000000f","created":"2026-01-01T00:00:00.000Z",` +
+		`"modified":"2026-01-01T00:00:00.000Z","relationship_type":"uses","source_ref":"malware--aaaaaaaa-0000-4000-8000-00000000000e",` +
+		`"target_ref":"malware--aaaaaaaa-0000-4000-8000-00000000000e"}`
+	if _, err := u.backend.Publish(t.Context(), []byte(`{"type":"bundle","id":"bundle--aaaaaaaa-0000-4000-8000-000000000010","objects":[`+obj+`,`+rel+`]}`)); err != nil {
+		t.Fatal(err)
+	}
+	b := u.browser()
+	b.login(readerSecret)
+	for _, p := range []string{"/", "/intel", "/intel/malware--aaaaaaaa-0000-4000-8000-00000000000e",
+		"/intel/relationship--aaaaaaaa-0000-4000-8000-00000000000f"} {
+		st, page := b.get(p)
+		if st != http.StatusOK || strings.Contains(page, "<script>alert") || strings.Contains(page, "<img src=x") {
+			t.Fatalf("%s: %d, hostile markup unescaped", p, st)
+		}
+		if !strings.Contains(page, "&lt;script&gt;alert(1)") {
+			t.Fatalf("%s lacks the escaped name", p)
+		}
 	}
 }

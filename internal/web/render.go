@@ -19,7 +19,7 @@ var assets embed.FS
 type pages map[string]*template.Template
 
 var pageNames = []string{"login", "error", "dashboard", "intel", "object", "publish", "status",
-	"community", "ledger", "block", "settings"}
+	"community", "ledger", "block", "tx", "settings"}
 
 func parsePages() (pages, error) {
 	p := pages{}
