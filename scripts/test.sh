@@ -10,6 +10,17 @@ cd "$(dirname "$0")/.."
 # deadline races a busy worker (golang/go#75804, fixed in Go 1.27).
 FUZZTIME="${FUZZTIME:-200000x}"
 
+echo "== browser for the web UI tests"
+# Under CI=true a missing browser fails the run (the browser tests fail
+# too); elsewhere they skip with a message saying how to install it.
+if ! scripts/install-chromium.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "chromium could not be installed" >&2
+    exit 1
+  fi
+  echo "warning: no chromium; the web UI's browser tests will skip" >&2
+fi
+
 echo "== go vet"
 go vet ./...
 

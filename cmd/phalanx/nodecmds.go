@@ -164,6 +164,7 @@ func runUp(ctx context.Context, cmd *cobra.Command, g *globals, o daemon.InitOpt
 	st := d.Ledger().State()
 	fmt.Fprintf(out, "phalanx node %q up: chain %s, height %d, %d records\n", d.Member(), st.ChainID, st.Height, st.Records)
 	fmt.Fprintf(out, "API:   %s   (OpenAPI: %s/openapi.yaml)\n", d.URL(), d.URL())
+	fmt.Fprintf(out, "UI:    %s/   (sign in with a token)\n", d.URL())
 	fmt.Fprintf(out, "token: %s   (also in %s/%s)\n", token, g.Dir, daemon.AdminTokenFile)
 	fmt.Fprintln(out, "Ctrl-C to stop")
 	return <-serveErr

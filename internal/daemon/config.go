@@ -44,6 +44,7 @@ const (
 	ledgerDir      = "ledger"
 	projectionFile = "projection.db"
 	authFile       = "node.db"
+	webFile        = "web.db" // web UI sessions
 	lockFile       = "phalanx.lock"
 )
 

@@ -28,6 +28,8 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/web"
+	"github.com/phalanx-ledger/phalanx/internal/web/session"
 )
 
 // Version is the software version reported by the API.
@@ -55,6 +57,8 @@ type Daemon struct {
 	intake *intake.Service
 	follow *follower
 	api    *api.Server
+	web    *web.Server
+	webDB  *session.Store
 	ln     net.Listener
 	url    string
 
@@ -153,6 +157,13 @@ func (d *Daemon) startAPI(ctx context.Context) error {
 		return err
 	}
 	d.api = srv
+	if d.webDB, err = session.Open(ctx, filepath.Join(d.dir, webFile), nil); err != nil {
+		return fmt.Errorf("open web session store: %w", err)
+	}
+	if d.web, err = web.New(web.Config{Backend: backend{d}, Tokens: d.tokens, Sessions: d.webDB, Chain: chain{d},
+		Secure: d.cfg.TLSCert != "", Logger: d.log}); err != nil {
+		return err
+	}
 	if d.ln, err = net.Listen("tcp", d.cfg.APIListen); err != nil {
 		return fmt.Errorf("API listen on %s: %w", d.cfg.APIListen, err)
 	}
@@ -202,9 +213,10 @@ func (d *Daemon) AdminToken(ctx context.Context) (string, error) {
 	return secret, writeFile0600(path, secret+"\n")
 }
 
-// Serve answers API requests until ctx is done.
+// Serve answers API requests, and serves the web UI at every other path,
+// until ctx is done.
 func (d *Daemon) Serve(ctx context.Context) error {
-	return api.Serve(ctx, d.ln, d.api.Handler(), d.cfg.TLSCert, d.cfg.TLSKey)
+	return api.Serve(ctx, d.ln, d.web.WithAPI(d.api.Handler()), d.cfg.TLSCert, d.cfg.TLSKey)
 }
 
 // Close stops everything Open started, in reverse order.
@@ -219,6 +231,9 @@ func (d *Daemon) Close() error {
 		}
 		if d.follow != nil {
 			d.follow.stop()
+		}
+		if d.webDB != nil {
+			errs = append(errs, d.webDB.Close())
 		}
 		if d.tokens != nil {
 			errs = append(errs, d.tokens.Close())

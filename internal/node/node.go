@@ -252,3 +252,25 @@ func WriteGenesis(home, chainID string, genesisTime time.Time, vals []GenesisVal
 	conf.SetRoot(home)
 	return doc.SaveAs(conf.GenesisFile())
 }
+
+// BlockMetas returns the headers of the stored blocks min..max (CometBFT
+// returns at most 20, newest first) and the latest height.
+func (n *Node) BlockMetas(ctx context.Context, min, max int64) ([]*types.BlockMeta, int64, error) {
+	res, err := n.rpc.BlockchainInfo(ctx, min, max)
+	if err != nil {
+		return nil, 0, err
+	}
+	return res.BlockMetas, res.LastHeight, nil
+}
+
+// Block returns the stored block at height.
+func (n *Node) Block(ctx context.Context, height int64) (*types.Block, error) {
+	res, err := n.rpc.Block(ctx, &height)
+	if err != nil {
+		return nil, err
+	}
+	if res.Block == nil {
+		return nil, fmt.Errorf("no block at height %d", height)
+	}
+	return res.Block, nil
+}

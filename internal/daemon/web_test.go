@@ -1,0 +1,73 @@
+package daemon
+
+import (
+	"crypto/tls"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/phalanx-ledger/phalanx/internal/testutil"
+)
+
+// TestWebUIBesideTheAPI: the node serves the UI at / and the API at /v1/
+// on one port; over TLS the UI's session cookie is Secure and host-only.
+func TestWebUIBesideTheAPI(t *testing.T) {
+	dir := initDir(t)
+	_, _, pool := testutil.SelfSignedCert(t, dir)
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TLSCert, cfg.TLSKey = "cert.pem", "key.pem"
+	if err := cfg.save(dir); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, dir)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) (*http.Response, string) {
+		res, err := c.Get(n.d.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	if res, body := get("/v1/status"); res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"unauthenticated"`) {
+		t.Fatalf("API without a token: %d %s", res.StatusCode, body)
+	}
+	if res, _ := get("/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?next=%2F" {
+		t.Fatalf("UI without a session: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	_, login := get("/login")
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(login)
+	if m == nil {
+		t.Fatalf("sign-in page: %s", login)
+	}
+	req, _ := http.NewRequest(http.MethodPost, n.d.URL()+"/login", strings.NewReader(url.Values{"csrf": {m[1]}, "token": {n.token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", n.d.URL())
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var session *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == "__Host-phalanx_session" {
+			session = ck
+		}
+	}
+	if res.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly || session.Domain != "" || session.Path != "/" {
+		t.Fatalf("sign-in over TLS: %d, cookie %+v", res.StatusCode, session)
+	}
+	if res, body := get("/"); res.StatusCode != http.StatusOK || !strings.Contains(body, "cert-a") {
+		t.Fatalf("dashboard: %d", res.StatusCode)
+	}
+}
