@@ -57,6 +57,7 @@ type Daemon struct {
 	api    *api.Server
 	ln     net.Listener
 	url    string
+	guard  *guard
 
 	closeOnce sync.Once
 }
@@ -92,6 +93,7 @@ func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
 	if err := d.startAPI(ctx); err != nil {
 		return nil, err
 	}
+	d.startGuard(ctx, cfg.integrityInterval())
 	return d, nil
 }
 
@@ -147,7 +149,8 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 }
 
 func (d *Daemon) startAPI(ctx context.Context) error {
-	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log})
+	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log,
+		Proofs: d.newProver(), Health: d.health})
 	if err != nil {
 		return err
 	}
@@ -213,6 +216,7 @@ func (d *Daemon) Close() error {
 		if d.ln != nil {
 			d.ln.Close()
 		}
+		d.stopGuard()
 		if d.cmt != nil {
 			errs = append(errs, d.cmt.Stop())
 		}

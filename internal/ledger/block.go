@@ -132,7 +132,8 @@ func (b *block) pairs() []Pair {
 	pairs := sortedPairs(b.writes)
 	return append(pairs,
 		Pair{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
-		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))})
+		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))},
+		Pair{checkpointKey(b.height), mustEncode(storedCheckpoint{Size: b.tree.End(), StateHash: b.stateHash})})
 }
 
 // view is the state a transaction is validated against.

@@ -1,0 +1,222 @@
+package proof
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/phalanx-ledger/phalanx/internal/tx"
+)
+
+// Names of the checks Verify runs, in order.
+const (
+	CheckLeaf       = "leaf"             // the leaf hash is the hash of the record's fields
+	CheckAuthor     = "author_signature" // the author signed the transaction that carried the object
+	CheckCheckpoint = "checkpoint"       // the checkpoint note parses (and who signed the note)
+	CheckInclusion  = "inclusion"        // the leaf is in the tree the checkpoint names
+	CheckAppHash    = "app_hash"         // the next block's header commits to the checkpoint
+	CheckHeader     = "header"           // the commit signs exactly that header
+	CheckSignatures = "signatures"       // more than 2/3 of the members' voting power signed
+	CheckConsistent = "consistency"      // the later log extends the earlier one
+)
+
+// Check is the outcome of one check.
+type Check struct {
+	Name   string `json:"check"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Report is the outcome of every check of a verification.
+type Report struct {
+	Checks []Check `json:"checks"`
+}
+
+// OK reports whether every check passed.
+func (r Report) OK() bool {
+	for _, c := range r.Checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return len(r.Checks) > 0
+}
+
+// Failed returns the names of the checks that failed.
+func (r Report) Failed() []string {
+	var out []string
+	for _, c := range r.Checks {
+		if !c.OK {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// Find returns the named check.
+func (r Report) Find(name string) (Check, bool) {
+	for _, c := range r.Checks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+func (r *Report) add(name string, err error, ok string) {
+	if err != nil {
+		r.Checks = append(r.Checks, Check{Name: name, Detail: err.Error()})
+		return
+	}
+	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: ok})
+}
+
+// Verify checks a proof bundle against a member set, offline. Every check
+// runs (a failed one does not hide the others) and says why it failed.
+func Verify(b *Bundle, ms []Member) Report {
+	var r Report
+	leaf := LeafHash(b.Record)
+	if bytes.Equal(leaf, b.LeafHash) {
+		r.add(CheckLeaf, nil, fmt.Sprintf("leaf hash %x", leaf))
+	} else {
+		r.add(CheckLeaf, fmt.Errorf("record fields hash to leaf %x, the bundle says %x", leaf, []byte(b.LeafHash)), "")
+	}
+	r.add(CheckAuthor, checkAuthor(b, ms), fmt.Sprintf("signed by %s", b.Record.Author))
+	c, sb := verifyCheckpoint(&r, b.Checkpoint, ms)
+	if c == nil {
+		r.add(CheckInclusion, errors.New("no checkpoint to check against"), "")
+		return r
+	}
+	if err := checkInclusion(b, *c); err != nil {
+		r.add(CheckInclusion, err, "")
+	} else {
+		r.add(CheckInclusion, nil, fmt.Sprintf("leaf %d in tree of size %d with root %x", b.Record.Index, c.Size, c.Root))
+	}
+	_ = sb
+	return r
+}
+
+// LeafHash is the RFC 6962 leaf hash of a record: SHA-256(0x00 || leaf data).
+func LeafHash(r Record) []byte {
+	rec := r.Ledger()
+	return rfc6962.DefaultHasher.HashLeaf(rec.LeafData())
+}
+
+func checkInclusion(b *Bundle, c Checkpoint) error {
+	if b.Record.Index >= c.Size {
+		return fmt.Errorf("leaf %d is outside the checkpoint's tree of size %d", b.Record.Index, c.Size)
+	}
+	path := make([][]byte, len(b.Inclusion))
+	for i, h := range b.Inclusion {
+		path[i] = h
+	}
+	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, b.Record.Index, c.Size, b.LeafHash, path, c.Root); err != nil {
+		return fmt.Errorf("leaf %d is not proven in the tree of size %d: %v", b.Record.Index, c.Size, err)
+	}
+	return nil
+}
+
+// checkAuthor checks the transaction: it hashes to the record's tx hash,
+// its author is the record's, the author's key in the member set signed
+// it, and it carries the record's object at the stated position.
+func checkAuthor(b *Bundle, ms []Member) error {
+	rec := b.Record
+	if sum := sha256.Sum256(b.Tx); !bytes.Equal(sum[:], rec.TxHash) {
+		return fmt.Errorf("transaction hashes to %x, the record names %x", sum, []byte(rec.TxHash))
+	}
+	t, err := tx.Decode(b.Tx)
+	if err != nil {
+		return fmt.Errorf("transaction: %v", err)
+	}
+	if t.Body.Author != rec.Author {
+		return fmt.Errorf("transaction is by %q, the record says %q", t.Body.Author, rec.Author)
+	}
+	m, ok := memberByID(ms, rec.Author)
+	if !ok {
+		return fmt.Errorf("author %q is not in the member set", rec.Author)
+	}
+	if err := t.Verify(m.SignKey); err != nil {
+		return fmt.Errorf("transaction signature does not verify with %s's key", rec.Author)
+	}
+	if t.Body.Type != tx.TypePublish {
+		return fmt.Errorf("transaction is a %s, not a publish", t.Body.Type)
+	}
+	p, err := tx.DecodePublish(t.Body.Payload)
+	if err != nil {
+		return fmt.Errorf("transaction payload: %v", err)
+	}
+	if b.TxObject < 0 || b.TxObject >= len(p.Objects) {
+		return fmt.Errorf("transaction carries %d objects; the bundle points at object %d", len(p.Objects), b.TxObject)
+	}
+	if !bytes.Equal(p.Objects[b.TxObject], rec.Object) {
+		return fmt.Errorf("object %d of the signed transaction differs from the record's object", b.TxObject)
+	}
+	return nil
+}
+
+func memberByID(ms []Member, id string) (Member, bool) {
+	for _, m := range ms {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// VerifyCheckpoint checks a signed checkpoint against a member set:
+// the note parses, the next block's header commits to it, the commit signs
+// that header and more than 2/3 of the members' voting power signed.
+func VerifyCheckpoint(sc SignedCheckpoint, ms []Member) (Checkpoint, Report) {
+	var r Report
+	c, _ := verifyCheckpoint(&r, sc, ms)
+	if c == nil {
+		return Checkpoint{}, r
+	}
+	return *c, r
+}
+
+func verifyCheckpoint(r *Report, sc SignedCheckpoint, ms []Member) (*Checkpoint, *signedBlock) {
+	c, signers, err := OpenCheckpoint(sc.Note, ms)
+	if err != nil {
+		r.add(CheckCheckpoint, err, "")
+		return nil, nil
+	}
+	by := "no member's note signature verifies; the validators' commit binds it"
+	if len(signers) > 0 {
+		by = "note signed by " + strings.Join(signers, ", ")
+	}
+	r.add(CheckCheckpoint, nil, fmt.Sprintf("%s at height %d: size %d, root %x (%s)", c.Origin, c.Height, c.Size, c.Root, by))
+	sb, err := decodeSigned(sc.Header, sc.Commit)
+	if err != nil {
+		r.add(CheckAppHash, err, "")
+		r.add(CheckHeader, err, "")
+		r.add(CheckSignatures, err, "")
+		return &c, nil
+	}
+	r.add(CheckAppHash, checkAppHash(c, sb), fmt.Sprintf("header %d carries app hash %x", sb.header.Height, c.AppHash()))
+	r.add(CheckHeader, sb.checkHeader(), fmt.Sprintf("commit signs header %X", []byte(sb.header.Hash())))
+	t := tallyCommit(sb.header.ChainID, sb.commit, ms)
+	if t.quorum() {
+		r.add(CheckSignatures, nil, t.String())
+	} else {
+		r.add(CheckSignatures, errors.New(t.String()), "")
+	}
+	return &c, &sb
+}
+
+func checkAppHash(c Checkpoint, sb signedBlock) error {
+	switch {
+	case sb.header.ChainID != c.Origin:
+		return fmt.Errorf("header is of chain %q, the checkpoint of %q", sb.header.ChainID, c.Origin)
+	case sb.header.Height != c.Height+1:
+		return fmt.Errorf("header is of height %d; a checkpoint at height %d is bound by header %d", sb.header.Height, c.Height, c.Height+1)
+	case !bytes.Equal(sb.header.AppHash, c.AppHash()):
+		return fmt.Errorf("checkpoint gives app hash %x, header %d carries %x", c.AppHash(), sb.header.Height, []byte(sb.header.AppHash))
+	}
+	return nil
+}
