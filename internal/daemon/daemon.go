@@ -79,9 +79,10 @@ func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	opened := d // "return nil, err" clears d before the deferred cleanup runs
 	defer func() {
 		if err != nil {
-			d.Close()
+			opened.Close()
 		}
 	}()
 	if err := d.openStores(ctx); err != nil {

@@ -166,7 +166,9 @@ func SignCheckpoint(c Checkpoint, s *Signer) (string, error) {
 // OpenCheckpoint parses a signed checkpoint note. It returns the
 // checkpoint and the names of the members whose note signatures verify
 // with the keys in members; a note no known key signed is still returned
-// (the validators' commit, not the note signature, is what binds it).
+// (the validators' commit, not the note signature, is what binds it). A
+// signature by a known key that does not verify is an error, returned with
+// the parsed checkpoint.
 func OpenCheckpoint(signed string, members []Member) (Checkpoint, []string, error) {
 	if len(signed) > MaxNoteBytes {
 		return Checkpoint{}, nil, fmt.Errorf("checkpoint note is %d bytes; the limit is %d", len(signed), MaxNoteBytes)
@@ -198,7 +200,7 @@ func OpenCheckpoint(signed string, members []Member) (Checkpoint, []string, erro
 	case errors.As(err, &unverified):
 		return c, nil, nil
 	case err != nil:
-		return Checkpoint{}, nil, fmt.Errorf("checkpoint note: %w", err)
+		return c, nil, fmt.Errorf("checkpoint note: %w", err)
 	}
 	names := make([]string, len(n.Sigs))
 	for i, s := range n.Sigs {

@@ -87,17 +87,16 @@ func Verify(b *Bundle, ms []Member) Report {
 		r.add(CheckLeaf, fmt.Errorf("record fields hash to leaf %x, the bundle says %x", leaf, []byte(b.LeafHash)), "")
 	}
 	r.add(CheckAuthor, checkAuthor(b, ms), fmt.Sprintf("signed by %s", b.Record.Author))
-	c, sb := verifyCheckpoint(&r, b.Checkpoint, ms)
-	if c == nil {
-		r.add(CheckInclusion, errors.New("no checkpoint to check against"), "")
+	c, ok := openCheckpoint(&r, b.Checkpoint, ms)
+	if !ok {
 		return r
 	}
-	if err := checkInclusion(b, *c); err != nil {
+	if err := checkInclusion(b, c); err != nil {
 		r.add(CheckInclusion, err, "")
 	} else {
 		r.add(CheckInclusion, nil, fmt.Sprintf("leaf %d in tree of size %d with root %x", b.Record.Index, c.Size, c.Root))
 	}
-	_ = sb
+	bindCheckpoint(&r, c, b.Checkpoint, ms)
 	return r
 }
 
@@ -173,30 +172,37 @@ func memberByID(ms []Member, id string) (Member, bool) {
 // that header and more than 2/3 of the members' voting power signed.
 func VerifyCheckpoint(sc SignedCheckpoint, ms []Member) (Checkpoint, Report) {
 	var r Report
-	c, _ := verifyCheckpoint(&r, sc, ms)
-	if c == nil {
-		return Checkpoint{}, r
+	c, ok := openCheckpoint(&r, sc, ms)
+	if ok {
+		bindCheckpoint(&r, c, sc, ms)
 	}
-	return *c, r
+	return c, r
 }
 
-func verifyCheckpoint(r *Report, sc SignedCheckpoint, ms []Member) (*Checkpoint, *signedBlock) {
+// openCheckpoint parses the checkpoint note (check "checkpoint").
+func openCheckpoint(r *Report, sc SignedCheckpoint, ms []Member) (Checkpoint, bool) {
 	c, signers, err := OpenCheckpoint(sc.Note, ms)
 	if err != nil {
 		r.add(CheckCheckpoint, err, "")
-		return nil, nil
+		return c, c.Origin != "" // a bad note signature does not stop the other checks
 	}
 	by := "no member's note signature verifies; the validators' commit binds it"
 	if len(signers) > 0 {
 		by = "note signed by " + strings.Join(signers, ", ")
 	}
 	r.add(CheckCheckpoint, nil, fmt.Sprintf("%s at height %d: size %d, root %x (%s)", c.Origin, c.Height, c.Size, c.Root, by))
+	return c, true
+}
+
+// bindCheckpoint checks the header and commit that bind a checkpoint
+// (checks "app_hash", "header" and "signatures").
+func bindCheckpoint(r *Report, c Checkpoint, sc SignedCheckpoint, ms []Member) {
 	sb, err := decodeSigned(sc.Header, sc.Commit)
 	if err != nil {
 		r.add(CheckAppHash, err, "")
 		r.add(CheckHeader, err, "")
 		r.add(CheckSignatures, err, "")
-		return &c, nil
+		return
 	}
 	r.add(CheckAppHash, checkAppHash(c, sb), fmt.Sprintf("header %d carries app hash %x", sb.header.Height, c.AppHash()))
 	r.add(CheckHeader, sb.checkHeader(), fmt.Sprintf("commit signs header %X", []byte(sb.header.Hash())))
@@ -206,7 +212,6 @@ func verifyCheckpoint(r *Report, sc SignedCheckpoint, ms []Member) (*Checkpoint,
 	} else {
 		r.add(CheckSignatures, errors.New(t.String()), "")
 	}
-	return &c, &sb
 }
 
 func checkAppHash(c Checkpoint, sb signedBlock) error {
