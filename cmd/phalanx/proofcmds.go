@@ -347,4 +347,3 @@ func auditFailure(res daemon.AuditResult) error {
 	}
 	return fmt.Errorf("audit found differences: %s", strings.Join(probs, "; "))
 }
-

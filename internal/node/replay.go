@@ -41,7 +41,10 @@ func Replay(ctx context.Context, home string, app abci.Application) (int64, []by
 		if err := ctx.Err(); err != nil {
 			return h - 1, appHash, err
 		}
-		b, _ := bs.LoadBlock(h)
+		b, err := loadBlock(bs, h)
+		if err != nil {
+			return h - 1, appHash, err
+		}
 		if b == nil {
 			return h - 1, appHash, fmt.Errorf("block %d missing from the block store", h)
 		}
@@ -87,4 +90,17 @@ func checkBlock(b *types.Block, prevHash []byte) error {
 		return fmt.Errorf("altered: it names previous block %X, but that block hashes to %X", []byte(b.LastBlockID.Hash), prevHash)
 	}
 	return nil
+}
+
+// loadBlock loads a stored block. CometBFT's block store panics on a block
+// that does not decode or whose contents do not match its header (an
+// edited block); that panic becomes an error naming the height.
+func loadBlock(bs *store.BlockStore, h int64) (b *types.Block, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("block %d: altered or corrupt: %v", h, p)
+		}
+	}()
+	b, _ = bs.LoadBlock(h)
+	return b, nil
 }
