@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -359,5 +360,52 @@ func copyDir(t *testing.T, from, to string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProofRoutesRejectBadInput: every proof and checkpoint route answers
+// malformed or unauthenticated requests with the proper status and code.
+func TestProofRoutesRejectBadInput(t *testing.T) {
+	n := startNode(t, initDir(t))
+	get := func(path, token string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, n.d.URL()+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Error struct{ Code string } `json:"error"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body.Error.Code
+	}
+	for _, tc := range []struct {
+		path   string
+		token  string
+		status int
+		code   string
+	}{
+		{"/v1/checkpoints/latest", "", http.StatusUnauthorized, errs.Unauthenticated},
+		{"/v1/proofs/indicator--00000000-0000-4000-8000-000000000000", "", http.StatusUnauthorized, errs.Unauthenticated},
+		{"/v1/checkpoints/abc", n.token, http.StatusBadRequest, errs.Invalid},
+		{"/v1/checkpoints/-1", n.token, http.StatusBadRequest, errs.Invalid},
+		{"/v1/checkpoints/99999", n.token, http.StatusNotFound, errs.NotFound},
+		{"/v1/checkpoints?since=x", n.token, http.StatusBadRequest, errs.Invalid},
+		{"/v1/checkpoints?limit=0", n.token, http.StatusBadRequest, errs.Invalid},
+		{"/v1/checkpoints?bogus=1", n.token, http.StatusBadRequest, errs.Invalid},
+		{"/v1/proofs/consistency", n.token, http.StatusBadRequest, errs.Invalid},
+		{"/v1/proofs/consistency?from=x", n.token, http.StatusBadRequest, errs.Invalid},
+		{"/v1/proofs/consistency?from=5&to=2", n.token, http.StatusBadRequest, errs.Invalid},
+		{"/v1/proofs/indicator--00000000-0000-4000-8000-000000000000", n.token, http.StatusNotFound, errs.NotFound},
+		{"/v1/proofs/indicator--00000000-0000-4000-8000-000000000000?version=2026-01-01T00:00:00Z", n.token, http.StatusNotFound, errs.NotFound},
+		{"/v1/proofs/x?version=a&extra=1", n.token, http.StatusBadRequest, errs.Invalid},
+	} {
+		if status, code := get(tc.path, tc.token); status != tc.status || code != tc.code {
+			t.Errorf("GET %s: %d %s, want %d %s", tc.path, status, code, tc.status, tc.code)
+		}
 	}
 }
