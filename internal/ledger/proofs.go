@@ -17,6 +17,30 @@ import (
 // any past height.
 var prefixCheckpoint = []byte("meta/ckpt/")
 
+// prefixTxFirst keys, by transaction hash, the index of the first record a
+// publish transaction added (meta: lets a proof name the record's position
+// in its transaction without decoding it).
+var prefixTxFirst = []byte("meta/txrec/")
+
+func txFirstKey(txHash []byte) []byte {
+	return append(append([]byte(nil), prefixTxFirst...), txHash...)
+}
+
+// TxPosition returns the position of a record's object in the transaction
+// that carried it; ok is false when the ledger did not keep it (state
+// written by an older version).
+func (a *App) TxPosition(r record.Record) (pos int, ok bool, err error) {
+	v, err := a.kv.Get(txFirstKey(r.TxHash))
+	if err != nil || len(v) != 8 {
+		return 0, false, err
+	}
+	first := binary.BigEndian.Uint64(v)
+	if first > r.Index {
+		return 0, false, fmt.Errorf("record %d precedes its transaction's first record %d", r.Index, first)
+	}
+	return int(r.Index - first), true, nil
+}
+
 func checkpointKey(height int64) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte(nil), prefixCheckpoint...), uint64(height))
 }

@@ -153,3 +153,22 @@ func TestCheckpointBookkeeping(t *testing.T) {
 		t.Fatalf("RecordByVersion = %+v %v %v", r, ok, err)
 	}
 }
+
+// TestTxPosition: the ledger remembers where each record's object sits in
+// its transaction.
+func TestTxPosition(t *testing.T) {
+	alice := newMember("alice")
+	a, _ := newApp(t, alice)
+	finalize(t, a, 1,
+		publishTx(t, alice, testChain, 1, indicator(1, "2026-01-01T00:00:00.000Z"), indicator(2, "2026-01-01T00:00:00.000Z")),
+		publishTx(t, alice, testChain, 2, indicator(3, "2026-01-01T00:00:00.000Z"), indicator(4, "2026-01-01T00:00:00.000Z"), indicator(5, "2026-01-01T00:00:00.000Z")))
+	recs, err := a.Records(0, 5, 0)
+	if err != nil || len(recs) != 5 {
+		t.Fatal(recs, err)
+	}
+	for i, want := range []int{0, 1, 0, 1, 2} {
+		if pos, ok, err := a.TxPosition(recs[i]); err != nil || !ok || pos != want {
+			t.Errorf("record %d: position %d %v %v, want %d", i, pos, ok, err, want)
+		}
+	}
+}

@@ -212,3 +212,27 @@ func FuzzSignedCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifierCache: a caching verifier reaches the same verdicts as
+// Verify, whatever it verified before.
+func TestVerifierCache(t *testing.T) {
+	ex := buildExample(t)
+	v := NewVerifier(ex.members)
+	if r := v.Verify(ex.bundle); !r.OK() {
+		t.Fatalf("example: %+v", r.Checks)
+	}
+	tx := *ex.bundle
+	tx.Tx = bytes.Clone(tx.Tx)
+	tx.Tx[len(tx.Tx)-1] ^= 1 // same claimed hash, other bytes
+	sig := *ex.bundle
+	sig.Checkpoint.Commit = bytes.Clone(sig.Checkpoint.Commit)
+	sig.Checkpoint.Commit[len(sig.Checkpoint.Commit)-1] ^= 1
+	for name, b := range map[string]*Bundle{"tx": &tx, "commit": &sig} {
+		if got, want := v.Verify(b).Failed(), Verify(b, ex.members).Failed(); len(want) == 0 || strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: cached verifier fails %v, Verify fails %v", name, got, want)
+		}
+	}
+	if r := v.Verify(ex.bundle); !r.OK() {
+		t.Fatalf("example after tampered ones: %+v", r.Checks)
+	}
+}

@@ -79,25 +79,7 @@ func (r *Report) add(name string, err error, ok string) {
 // Verify checks a proof bundle against a member set, offline. Every check
 // runs (a failed one does not hide the others) and says why it failed.
 func Verify(b *Bundle, ms []Member) Report {
-	var r Report
-	leaf := LeafHash(b.Record)
-	if bytes.Equal(leaf, b.LeafHash) {
-		r.add(CheckLeaf, nil, fmt.Sprintf("leaf hash %x", leaf))
-	} else {
-		r.add(CheckLeaf, fmt.Errorf("record fields hash to leaf %x, the bundle says %x", leaf, []byte(b.LeafHash)), "")
-	}
-	r.add(CheckAuthor, checkAuthor(b, ms), fmt.Sprintf("signed by %s", b.Record.Author))
-	c, ok := openCheckpoint(&r, b.Checkpoint, ms)
-	if !ok {
-		return r
-	}
-	if err := checkInclusion(b, c); err != nil {
-		r.add(CheckInclusion, err, "")
-	} else {
-		r.add(CheckInclusion, nil, fmt.Sprintf("leaf %d in tree of size %d with root %x", b.Record.Index, c.Size, c.Root))
-	}
-	bindCheckpoint(&r, c, b.Checkpoint, ms)
-	return r
+	return (&Verifier{members: ms}).Verify(b)
 }
 
 // LeafHash is the RFC 6962 leaf hash of a record: SHA-256(0x00 || leaf data).
@@ -120,39 +102,61 @@ func checkInclusion(b *Bundle, c Checkpoint) error {
 	return nil
 }
 
-// checkAuthor checks the transaction: it hashes to the record's tx hash,
-// its author is the record's, the author's key in the member set signed
-// it, and it carries the record's object at the stated position.
-func checkAuthor(b *Bundle, ms []Member) error {
-	rec := b.Record
-	if sum := sha256.Sum256(b.Tx); !bytes.Equal(sum[:], rec.TxHash) {
-		return fmt.Errorf("transaction hashes to %x, the record names %x", sum, []byte(rec.TxHash))
-	}
-	t, err := tx.Decode(b.Tx)
+// signedTx is what one transaction proves, whichever of its objects a
+// bundle is about.
+type signedTx struct {
+	hash    [32]byte
+	author  string
+	objects [][]byte
+	err     error // the transaction does not decode or its signature fails
+}
+
+// checkTx decodes a transaction and checks its author's signature with the
+// member set.
+func checkTx(raw []byte, ms []Member) *signedTx {
+	st := &signedTx{hash: sha256.Sum256(raw)}
+	t, err := tx.Decode(raw)
 	if err != nil {
-		return fmt.Errorf("transaction: %v", err)
+		st.err = fmt.Errorf("transaction: %v", err)
+		return st
 	}
-	if t.Body.Author != rec.Author {
-		return fmt.Errorf("transaction is by %q, the record says %q", t.Body.Author, rec.Author)
+	st.author = t.Body.Author
+	m, ok := memberByID(ms, t.Body.Author)
+	switch {
+	case !ok:
+		st.err = fmt.Errorf("author %q is not in the member set", t.Body.Author)
+	case t.Verify(m.SignKey) != nil:
+		st.err = fmt.Errorf("transaction signature does not verify with %s's key", t.Body.Author)
+	case t.Body.Type != tx.TypePublish:
+		st.err = fmt.Errorf("transaction is a %s, not a publish", t.Body.Type)
 	}
-	m, ok := memberByID(ms, rec.Author)
-	if !ok {
-		return fmt.Errorf("author %q is not in the member set", rec.Author)
-	}
-	if err := t.Verify(m.SignKey); err != nil {
-		return fmt.Errorf("transaction signature does not verify with %s's key", rec.Author)
-	}
-	if t.Body.Type != tx.TypePublish {
-		return fmt.Errorf("transaction is a %s, not a publish", t.Body.Type)
+	if st.err != nil {
+		return st
 	}
 	p, err := tx.DecodePublish(t.Body.Payload)
 	if err != nil {
-		return fmt.Errorf("transaction payload: %v", err)
+		st.err = fmt.Errorf("transaction payload: %v", err)
+		return st
 	}
-	if b.TxObject < 0 || b.TxObject >= len(p.Objects) {
-		return fmt.Errorf("transaction carries %d objects; the bundle points at object %d", len(p.Objects), b.TxObject)
-	}
-	if !bytes.Equal(p.Objects[b.TxObject], rec.Object) {
+	st.objects = p.Objects
+	return st
+}
+
+// checkAuthor checks the transaction: it hashes to the record's tx hash,
+// its author is the record's, the author's key in the member set signed
+// it, and it carries the record's object at the stated position.
+func checkAuthor(b *Bundle, st *signedTx) error {
+	rec := b.Record
+	switch {
+	case !bytes.Equal(st.hash[:], rec.TxHash):
+		return fmt.Errorf("transaction hashes to %x, the record names %x", st.hash, []byte(rec.TxHash))
+	case st.author != "" && st.author != rec.Author:
+		return fmt.Errorf("transaction is by %q, the record says %q", st.author, rec.Author)
+	case st.err != nil:
+		return st.err
+	case b.TxObject < 0 || b.TxObject >= len(st.objects):
+		return fmt.Errorf("transaction carries %d objects; the bundle points at object %d", len(st.objects), b.TxObject)
+	case !bytes.Equal(st.objects[b.TxObject], rec.Object):
 		return fmt.Errorf("object %d of the signed transaction differs from the record's object", b.TxObject)
 	}
 	return nil

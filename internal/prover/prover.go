@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/cometbft/cometbft/types"
 
@@ -36,6 +37,7 @@ type Ledger interface {
 	InclusionProof(index, size uint64) ([][]byte, error)
 	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
 	RecordByVersion(id, version string) (record.Record, bool, error)
+	TxPosition(r record.Record) (int, bool, error)
 }
 
 // Prover builds checkpoints and proofs. Safe for concurrent use.
@@ -43,6 +45,18 @@ type Prover struct {
 	ledger Ledger
 	chain  Chain
 	signer func() *proof.Signer
+
+	mu   sync.Mutex
+	last *cachedCheckpoint // the checkpoint most bundles are built against
+}
+
+// cachedCheckpoint is a signed checkpoint kept for reuse: its parts never
+// change once committed; the note is re-signed when the member's key does.
+type cachedCheckpoint struct {
+	height int64
+	key    uint32 // note key hash it was signed with
+	sc     proof.SignedCheckpoint
+	c      proof.Checkpoint
 }
 
 // New returns a prover that signs checkpoint notes with the signer
@@ -62,6 +76,23 @@ func (p *Prover) Latest() int64 {
 
 // Checkpoint returns the signed checkpoint at height.
 func (p *Prover) Checkpoint(ctx context.Context, height int64) (proof.SignedCheckpoint, proof.Checkpoint, error) {
+	signer := p.signer()
+	p.mu.Lock()
+	last := p.last
+	p.mu.Unlock()
+	if last != nil && last.height == height && last.key == signer.KeyHash() {
+		return last.sc, last.c, nil
+	}
+	sc, c, err := p.makeCheckpoint(ctx, height, signer)
+	if err == nil {
+		p.mu.Lock()
+		p.last = &cachedCheckpoint{height: height, key: signer.KeyHash(), sc: sc, c: c}
+		p.mu.Unlock()
+	}
+	return sc, c, err
+}
+
+func (p *Prover) makeCheckpoint(ctx context.Context, height int64, signer *proof.Signer) (proof.SignedCheckpoint, proof.Checkpoint, error) {
 	latest := p.Latest()
 	if height < 0 || height > latest {
 		return proof.SignedCheckpoint{}, proof.Checkpoint{}, errs.Errorf(errs.NotFound,
@@ -84,7 +115,7 @@ func (p *Prover) Checkpoint(ctx context.Context, height int64) (proof.SignedChec
 		return proof.SignedCheckpoint{}, proof.Checkpoint{}, errs.Errorf(errs.Internal,
 			"ledger state at height %d (app hash %X) differs from the chain's header %d (%X): run `phalanx audit`", height, lc.AppHash, h.Height, []byte(h.AppHash))
 	}
-	note, err := proof.SignCheckpoint(c, p.signer())
+	note, err := proof.SignCheckpoint(c, signer)
 	if err != nil {
 		return proof.SignedCheckpoint{}, proof.Checkpoint{}, err
 	}
@@ -149,7 +180,10 @@ func (p *Prover) Bundle(ctx context.Context, id, version string) (*proof.Bundle,
 	if err != nil {
 		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
 	}
-	pos, err := objectPosition(raw, rec.Object)
+	pos, ok, err := p.ledger.TxPosition(rec)
+	if err == nil && !ok {
+		pos, err = objectPosition(raw, rec.Object)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
 	}
