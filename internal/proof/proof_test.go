@@ -3,6 +3,7 @@ package proof
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,4 +236,23 @@ func TestVerifierCache(t *testing.T) {
 	if r := v.Verify(ex.bundle); !r.OK() {
 		t.Fatalf("example after tampered ones: %+v", r.Checks)
 	}
+}
+
+func FuzzParseConsistency(f *testing.F) {
+	ex := buildExample(f)
+	good, err := json.Marshal(ConsistencyProof{Format: ConsistencyFormat, From: ex.bundle.Checkpoint, To: ex.bundle.Checkpoint})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cp, err := ParseConsistency(b)
+		if err != nil {
+			return
+		}
+		r := VerifyConsistency(cp, ex.members) // must not panic
+		if r.OK() && len(cp.Hashes) > 128 {
+			t.Fatal("verified an oversized proof")
+		}
+	})
 }
