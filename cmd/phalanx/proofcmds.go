@@ -129,24 +129,15 @@ func newCheckpointsCmd(g *globals) *cobra.Command {
 						return err
 					}
 				}
-				if len(page.Checkpoints) == 0 {
+				if page.Next > page.Latest || page.Next <= h {
 					return nil
 				}
-				last, err := proof.ParseCheckpointText(noteText(page.Checkpoints[len(page.Checkpoints)-1].Note))
-				if err != nil || last.Height >= page.Latest {
-					return err
-				}
-				h = last.Height + 1
+				h = page.Next
 			}
 		},
 	}
 	cmd.Flags().Int64Var(&since, "since", 0, "first block height")
 	return cmd
-}
-
-func noteText(signed string) string {
-	text, _, _ := strings.Cut(signed, "\n\n")
-	return text + "\n"
 }
 
 func newVerifyCmd(g *globals) *cobra.Command {

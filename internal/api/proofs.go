@@ -19,8 +19,10 @@ type Proofs interface {
 	Checkpoint(ctx context.Context, height int64) (proof.SignedCheckpoint, proof.Checkpoint, error)
 	// Latest is the newest height with a signed checkpoint.
 	Latest() int64
-	// Checkpoints returns signed checkpoints from height since on.
-	Checkpoints(ctx context.Context, since int64, limit int) ([]proof.SignedCheckpoint, error)
+	// Checkpoints returns signed checkpoints from height since on (heights
+	// whose state did not change are skipped) and the height to continue
+	// from.
+	Checkpoints(ctx context.Context, since int64, limit int) ([]proof.SignedCheckpoint, int64, error)
 	// Consistency returns the consistency proof between two heights.
 	Consistency(ctx context.Context, from, to int64) (*proof.ConsistencyProof, error)
 }
@@ -29,6 +31,7 @@ type Proofs interface {
 type CheckpointsResponse struct {
 	Checkpoints []proof.SignedCheckpoint `json:"checkpoints"`
 	Latest      int64                    `json:"latest"` // newest height with a signed checkpoint
+	Next        int64                    `json:"next"`   // the since of the next page (> latest: up to date)
 }
 
 func (s *Server) proofsOrUnavailable() (Proofs, error) {
@@ -151,14 +154,14 @@ func (s *Server) listCheckpoints(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	cs, err := p.Checkpoints(r.Context(), since, limit)
+	cs, next, err := p.Checkpoints(r.Context(), since, limit)
 	if err != nil {
 		return fmt.Errorf("checkpoints since %d: %w", since, err)
 	}
 	if cs == nil {
 		cs = []proof.SignedCheckpoint{}
 	}
-	writeJSON(w, http.StatusOK, CheckpointsResponse{Checkpoints: cs, Latest: p.Latest()})
+	writeJSON(w, http.StatusOK, CheckpointsResponse{Checkpoints: cs, Latest: p.Latest(), Next: next})
 	return nil
 }
 

@@ -126,32 +126,45 @@ func (p *Prover) makeCheckpoint(ctx context.Context, height int64, signer *proof
 	return proof.SignedCheckpoint{Format: proof.CheckpointFormat, Note: note, Header: hb, Commit: cb}, c, nil
 }
 
+// maxScan bounds how many heights one Checkpoints call looks at.
+const maxScan = 100000
+
 // Checkpoints returns up to limit signed checkpoints from height since on,
 // skipping heights whose state did not change (they share the previous
-// height's app hash).
-func (p *Prover) Checkpoints(ctx context.Context, since int64, limit int) ([]proof.SignedCheckpoint, error) {
+// height's app hash), and the height to continue from.
+func (p *Prover) Checkpoints(ctx context.Context, since int64, limit int) ([]proof.SignedCheckpoint, int64, error) {
 	if limit <= 0 || limit > MaxCheckpoints {
 		limit = MaxCheckpoints
 	}
 	var out []proof.SignedCheckpoint
 	var prev []byte
-	for h := max(since, 0); h <= p.Latest() && len(out) < limit; h++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	if since > 0 {
+		if lc, err := p.ledger.Checkpoint(since - 1); err == nil {
+			prev = lc.AppHash
 		}
-		sc, c, err := p.Checkpoint(ctx, h)
-		if errs.CodeOf(err) == errs.NotFound {
+	}
+	h, latest := max(since, 0), p.Latest()
+	for ; h <= latest && len(out) < limit && h < since+maxScan; h++ {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		lc, err := p.ledger.Checkpoint(h)
+		if errors.Is(err, ledger.ErrNoCheckpoint) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, 0, fmt.Errorf("checkpoint %d: %w", h, err)
 		}
-		if app := c.AppHash(); !bytes.Equal(app, prev) {
-			out = append(out, sc)
-			prev = app
+		if bytes.Equal(lc.AppHash, prev) {
+			continue
 		}
+		sc, _, err := p.Checkpoint(ctx, h)
+		if err != nil {
+			return nil, 0, err
+		}
+		out, prev = append(out, sc), lc.AppHash
 	}
-	return out, nil
+	return out, h, nil
 }
 
 // Bundle returns the proof bundle of one object version against the
