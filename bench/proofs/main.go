@@ -330,7 +330,7 @@ func (b *bench) generate(ctx context.Context, span [2]int, window time.Duration)
 	r, n, err := parallel(window, func(w, _ int) error {
 		i := span[0] + rngs[w].IntN(span[1]-span[0])
 		bu, err := p.Bundle(ctx, b.ids[i], "2026-01-01T00:00:00Z")
-		if err == nil && len(samples[w]) < 10000 {
+		if err == nil && len(samples[w]) < 2000 {
 			samples[w] = append(samples[w], bu)
 		}
 		return err

@@ -10,7 +10,6 @@
 package proof
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
@@ -209,4 +208,3 @@ func OpenCheckpoint(signed string, members []Member) (Checkpoint, []string, erro
 	return c, names, nil
 }
 
-var _ = bytes.Equal

@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 	cmtversion "github.com/cometbft/cometbft/api/cometbft/version/v1"
 	"github.com/cometbft/cometbft/crypto/tmhash"
 	"github.com/cometbft/cometbft/types"
@@ -355,5 +354,4 @@ func checkNoteByHand(t *testing.T, v map[string]string) {
 	if !bytes.Equal(raw[:4], kh[:4]) || !ed25519.Verify(pub, []byte(text+"\n"), raw[4:]) {
 		t.Error("note signature differs from the C2SP layout")
 	}
-	_ = cmtproto.BlockIDFlagCommit
 }
