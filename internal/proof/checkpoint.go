@@ -207,4 +207,3 @@ func OpenCheckpoint(signed string, members []Member) (Checkpoint, []string, erro
 	}
 	return c, names, nil
 }
-
