@@ -32,6 +32,17 @@ func TestVerifyWorkedExample(t *testing.T) {
 	if _, errOut, code := runCLI(t, "", "verify", bundle); code != 1 || !strings.Contains(errOut, "--members") {
 		t.Fatalf("without --members: exit %d %q", code, errOut)
 	}
+	// two valid checkpoints of one height with different states: a fork
+	forkA := filepath.Join("..", "..", "internal", "proof", "testdata", "fork-a.json")
+	forkB := filepath.Join("..", "..", "internal", "proof", "testdata", "fork-b.json")
+	out, errOut, code = runCLI(t, "", "verify", forkA, forkB, "--members", members)
+	if code != 1 || !strings.Contains(out, "two different states were signed at height 5") ||
+		!strings.Contains(out, "validators that signed both: cert-a") || !strings.Contains(errOut, "equivocation") {
+		t.Fatalf("fork: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if out := mustRunCLI(t, "", "verify", forkA, forkA, "--members", members); !strings.HasPrefix(out, "consistent") {
+		t.Fatalf("same checkpoint twice:\n%s", out)
+	}
 }
 
 // TestProofCommands runs a node with `phalanx up`, saves a proof bundle,

@@ -140,6 +140,7 @@ func TestCompare(t *testing.T) {
 			t.Errorf("%s: %+v", name, ev)
 		}
 	}
+	checkForkFiles(t, a, signedAt(t, sameHeight))
 	// a checkpoint the members did not sign is not evidence
 	other := buildExample(t).members
 	other[0].ValidatorKey = seedKey("someone else").Public().(ed25519.PublicKey)
@@ -255,4 +256,27 @@ func FuzzParseConsistency(f *testing.F) {
 			t.Fatal("verified an oversized proof")
 		}
 	})
+}
+
+// checkForkFiles keeps testdata/fork-a.json and fork-b.json (two valid
+// checkpoints of the worked example's member at one height with different
+// states, which the CLI test compares) equal to what signedAt makes;
+// PHALANX_PRINT_EXAMPLE=1 rewrites them.
+func checkForkFiles(t *testing.T, a, b SignedCheckpoint) {
+	for name, sc := range map[string]SignedCheckpoint{"fork-a.json": a, "fork-b.json": b} {
+		want, err := json.MarshalIndent(sc, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, '\n')
+		path := filepath.Join("testdata", name)
+		if os.Getenv("PHALANX_PRINT_EXAMPLE") != "" {
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs (%v); PHALANX_PRINT_EXAMPLE=1 rewrites it", path, err)
+		}
+	}
 }
