@@ -84,9 +84,11 @@ func idOf(c Checkpoint) CheckpointID {
 // Compare decides whether two signed checkpoints of one log can both be
 // true. Both must verify against the member set (otherwise one is simply
 // forged and proves nothing about the validators). Checkpoints of equal
-// height or size must agree; checkpoints of different sizes are consistent
-// only with a consistency proof (path, may be nil) between them. It
-// returns an error when a checkpoint does not verify.
+// height or size must agree, and a later one must not be smaller; those
+// are equivocation. Checkpoints of different sizes are consistent with a
+// valid consistency proof (path) between them; without one Compare
+// returns ErrUndecided. It returns an error when a checkpoint does not
+// verify.
 func Compare(a, b SignedCheckpoint, path [][]byte, ms []Member) (Evidence, error) {
 	ca, ra := VerifyCheckpoint(a, ms)
 	cb, rb := VerifyCheckpoint(b, ms)
@@ -97,7 +99,14 @@ func Compare(a, b SignedCheckpoint, path [][]byte, ms []Member) (Evidence, error
 	if ca.Height > cb.Height {
 		ca, cb, a, b = cb, ca, b, a
 	}
-	ev.Reason = conflict(ca, cb, path)
+	if ca.Origin == cb.Origin && ca.Size < cb.Size && !bytes.Equal(ca.AppHash(), cb.AppHash()) {
+		if err := checkConsistent(ca, cb, path); err != nil {
+			ev.Reason = fmt.Sprintf("undecided: no valid consistency proof from size %d to %d (%v)", ca.Size, cb.Size, err)
+			return ev, fmt.Errorf("%w: %s; ask a node for `phalanx proof --consistency %d %d`: a log that forked cannot produce one",
+				ErrUndecided, ev.Reason, ca.Height, cb.Height)
+		}
+	}
+	ev.Reason = conflict(ca, cb)
 	if ev.Reason == "" {
 		ev.Reason = fmt.Sprintf("consistent: the log at height %d extends the log at height %d", cb.Height, ca.Height)
 		return ev, nil
@@ -123,9 +132,14 @@ func prefixed(p string, r Report) []Check {
 	return out
 }
 
-// conflict returns why two valid checkpoints (a no later than b) cannot
-// both hold, or "" when they can.
-func conflict(a, b Checkpoint, path [][]byte) string {
+// ErrUndecided is returned by Compare for checkpoints of different sizes
+// without a valid consistency proof between them: not evidence either way.
+var ErrUndecided = errors.New("cannot decide")
+
+// conflict returns why two valid checkpoints (a no later than b, linked by
+// a verified consistency proof when their sizes differ) cannot both hold,
+// or "" when they can.
+func conflict(a, b Checkpoint) string {
 	switch {
 	case a.Origin != b.Origin:
 		return "" // different logs never conflict
@@ -135,11 +149,6 @@ func conflict(a, b Checkpoint, path [][]byte) string {
 		return fmt.Sprintf("two different logs of %d records were signed", a.Size)
 	case a.Size > b.Size:
 		return fmt.Sprintf("the log shrank from %d records at height %d to %d at height %d", a.Size, a.Height, b.Size, b.Height)
-	case a.Size == b.Size:
-		return ""
-	}
-	if err := checkConsistent(a, b, path); err != nil {
-		return fmt.Sprintf("no valid consistency proof from size %d to %d (%v): unless one is produced, the logs have forked", a.Size, b.Size, err)
 	}
 	return ""
 }

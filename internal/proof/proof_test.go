@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,7 +128,6 @@ func TestCompare(t *testing.T) {
 		"same height":  {sameHeight, "two different states were signed at height 5"},
 		"same size":    {sameSize, "two different logs of 3 records"},
 		"shrunk":       {shrunk, "the log shrank"},
-		"no proof":     {grown, "no valid consistency proof"},
 		"same":         {base, ""},
 		"later, equal": {Checkpoint{Origin: base.Origin, Size: 3, Root: base.Root, Height: 7, StateHash: fill(6)}, ""},
 		"other origin": {Checkpoint{Origin: "phalanx-other", Size: 3, Root: fill(7), Height: 5, StateHash: fill(2)}, ""},
@@ -139,6 +139,9 @@ func TestCompare(t *testing.T) {
 		if got := ev.Equivocation; got != (tc.want != "") || (got && (!strings.Contains(ev.Reason, tc.want) || len(ev.Signers) != 1 || ev.Signers[0] != "cert-a")) {
 			t.Errorf("%s: %+v", name, ev)
 		}
+	}
+	if ev, err := Compare(a, signedAt(t, grown), nil, ms); !errors.Is(err, ErrUndecided) || ev.Equivocation {
+		t.Errorf("different sizes without a proof: %+v %v", ev, err)
 	}
 	checkForkFiles(t, a, signedAt(t, sameHeight))
 	// a checkpoint the members did not sign is not evidence
