@@ -99,7 +99,7 @@ func Compare(a, b SignedCheckpoint, path [][]byte, ms []Member) (Evidence, error
 	if ca.Height > cb.Height {
 		ca, cb, a, b = cb, ca, b, a
 	}
-	if ca.Origin == cb.Origin && ca.Size < cb.Size && !bytes.Equal(ca.AppHash(), cb.AppHash()) {
+	if ca.Origin == cb.Origin && ca.Height < cb.Height && ca.Size < cb.Size {
 		if err := checkConsistent(ca, cb, path); err != nil {
 			ev.Reason = fmt.Sprintf("undecided: no valid consistency proof from size %d to %d (%v)", ca.Size, cb.Size, err)
 			return ev, fmt.Errorf("%w: %s; ask a node for `phalanx proof --consistency %d %d`: a log that forked cannot produce one",

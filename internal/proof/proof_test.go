@@ -117,6 +117,8 @@ func TestCompare(t *testing.T) {
 	sameHeight.StateHash = fill(3)
 	sameSize := base
 	sameSize.Height, sameSize.Root = 9, fill(4)
+	sameHeightMore := base
+	sameHeightMore.Size, sameHeightMore.Root = 4, fill(8)
 	shrunk := base
 	shrunk.Height, shrunk.Size = 9, 2
 	grown := base
@@ -125,12 +127,13 @@ func TestCompare(t *testing.T) {
 		b    Checkpoint
 		want string
 	}{
-		"same height":  {sameHeight, "two different states were signed at height 5"},
-		"same size":    {sameSize, "two different logs of 3 records"},
-		"shrunk":       {shrunk, "the log shrank"},
-		"same":         {base, ""},
-		"later, equal": {Checkpoint{Origin: base.Origin, Size: 3, Root: base.Root, Height: 7, StateHash: fill(6)}, ""},
-		"other origin": {Checkpoint{Origin: "phalanx-other", Size: 3, Root: fill(7), Height: 5, StateHash: fill(2)}, ""},
+		"same height":               {sameHeight, "two different states were signed at height 5"},
+		"same size":                 {sameSize, "two different logs of 3 records"},
+		"same height, more records": {sameHeightMore, "two different states were signed at height 5"},
+		"shrunk":                    {shrunk, "the log shrank"},
+		"same":                      {base, ""},
+		"later, equal":              {Checkpoint{Origin: base.Origin, Size: 3, Root: base.Root, Height: 7, StateHash: fill(6)}, ""},
+		"other origin":              {Checkpoint{Origin: "phalanx-other", Size: 3, Root: fill(7), Height: 5, StateHash: fill(2)}, ""},
 	} {
 		ev, err := Compare(a, signedAt(t, tc.b), nil, ms)
 		if err != nil {
