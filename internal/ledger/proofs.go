@@ -102,7 +102,7 @@ func (a *App) RootAt(size uint64) ([]byte, error) {
 	if size == 0 {
 		return rfc6962.DefaultHasher.EmptyRoot(), nil
 	}
-	if end := a.State().Records; size > end {
+	if end := a.logSize(); size > end {
 		return nil, fmt.Errorf("tree size %d is beyond the log's %d records", size, end)
 	}
 	hashes, err := a.nodeHashes(compact.RangeNodes(0, size, nil))
@@ -119,7 +119,7 @@ func (a *App) RootAt(size uint64) ([]byte, error) {
 // InclusionProof returns the RFC 6962 inclusion proof of leaf index in the
 // tree of the first size records.
 func (a *App) InclusionProof(index, size uint64) ([][]byte, error) {
-	if end := a.State().Records; size > end {
+	if end := a.logSize(); size > end {
 		return nil, fmt.Errorf("tree size %d is beyond the log's %d records", size, end)
 	}
 	n, err := proof.Inclusion(index, size)
@@ -132,7 +132,7 @@ func (a *App) InclusionProof(index, size uint64) ([][]byte, error) {
 // ConsistencyProof returns the RFC 6962 consistency proof between the trees
 // of the first size1 and size2 records.
 func (a *App) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
-	if end := a.State().Records; size2 > end {
+	if end := a.logSize(); size2 > end {
 		return nil, fmt.Errorf("tree size %d is beyond the log's %d records", size2, end)
 	}
 	n, err := proof.Consistency(size1, size2)
@@ -140,6 +140,13 @@ func (a *App) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
 		return nil, err
 	}
 	return a.rehash(n)
+}
+
+// logSize is the committed number of records.
+func (a *App) logSize() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.tree.End()
 }
 
 func (a *App) rehash(n proof.Nodes) ([][]byte, error) {
