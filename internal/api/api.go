@@ -142,6 +142,11 @@ type Config struct {
 	// PublishTimeout is the default and the largest wait of
 	// POST /v1/objects?wait=true; 0 means DefaultPublishTimeout.
 	PublishTimeout time.Duration
+	// Proofs serves the proof and checkpoint routes; nil answers them 503.
+	Proofs Proofs
+	// Health, if set, is asked before every read: an error (the node found
+	// its projection or keys altered) is returned instead of the data.
+	Health func(context.Context) error
 }
 
 // Server serves the API. Create it with New.
@@ -152,6 +157,8 @@ type Server struct {
 	log            *slog.Logger
 	maxBody        int64
 	publishTimeout time.Duration
+	proofs         Proofs
+	health         func(context.Context) error
 	mux            *http.ServeMux
 }
 
@@ -167,6 +174,8 @@ func New(cfg Config) (*Server, error) {
 		log:            cfg.Logger,
 		maxBody:        cfg.MaxBodyBytes,
 		publishTimeout: cfg.PublishTimeout,
+		proofs:         cfg.Proofs,
+		health:         cfg.Health,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -13,6 +13,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/proof"
 )
 
 // openAPIDocument is the part of an OpenAPI 3.1 document the tests read.
@@ -164,6 +165,11 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Proposals":          ProposalsResponse{},
 		"VoteRequest":        VoteRequest{},
 		"GovResult":          GovResult{},
+		"SignedCheckpoint":   proof.SignedCheckpoint{},
+		"ProofBundle":        proof.Bundle{},
+		"ProofRecord":        proof.Record{},
+		"ConsistencyProof":   proof.ConsistencyProof{},
+		"Checkpoints":        CheckpointsResponse{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

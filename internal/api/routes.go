@@ -39,6 +39,11 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/v1/tokens", auth.ActionAdmin, s.createToken},
 		{http.MethodGet, "/v1/tokens", auth.ActionAdmin, s.listTokens},
 		{http.MethodDelete, "/v1/tokens/{id}", auth.ActionAdmin, s.revokeToken},
+		{http.MethodGet, "/v1/proofs/{id}", auth.ActionRead, s.getProof},
+		{http.MethodGet, "/v1/proofs/consistency", auth.ActionRead, s.getConsistency},
+		{http.MethodGet, "/v1/checkpoints", auth.ActionRead, s.listCheckpoints},
+		{http.MethodGet, "/v1/checkpoints/latest", auth.ActionRead, s.getLatestCheckpoint},
+		{http.MethodGet, "/v1/checkpoints/{height}", auth.ActionRead, s.getCheckpoint},
 	}
 }
 
@@ -54,6 +59,9 @@ func (s *Server) newMux() *http.ServeMux {
 func (s *Server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := s.authenticate(r, rt.action)
+		if err == nil && rt.action == auth.ActionRead && s.health != nil {
+			err = s.health(r.Context()) // data the node may no longer vouch for is not served
+		}
 		if err == nil {
 			err = rt.handler(w, r)
 		}

@@ -32,6 +32,24 @@ type Config struct {
 	Peers         string `json:"peers"`          // persistent peers id@host:port,…
 	TimeoutCommit string `json:"timeout_commit"` // Go duration
 	EmptyBlocks   string `json:"empty_blocks"`   // Go duration; "0s" makes blocks only for transactions
+	// IntegrityInterval is how often the node re-checks its projection and
+	// key files against the ledger (Go duration, default 10m; "0s": only
+	// at start-up).
+	IntegrityInterval string `json:"integrity_interval,omitempty"`
+}
+
+// integrityInterval is the configured interval (validated), or a very long
+// one for "0s" (the start-up check still runs).
+func (c Config) integrityInterval() time.Duration {
+	v := c.IntegrityInterval
+	if v == "" {
+		v = DefaultIntegrityInterval
+	}
+	d, _ := time.ParseDuration(v)
+	if d <= 0 {
+		return 1<<63 - 1
+	}
+	return d
 }
 
 // Files of a data directory.
@@ -208,6 +226,11 @@ func (c Config) validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("config: tls_cert and tls_key go together")
+	}
+	if c.IntegrityInterval != "" {
+		if d, err := time.ParseDuration(c.IntegrityInterval); err != nil || d < 0 || (d > 0 && d < time.Second) {
+			return fmt.Errorf("config: integrity_interval %q: want a Go duration of at least 1s, or 0s", c.IntegrityInterval)
+		}
 	}
 	for name, d := range map[string]string{"timeout_commit": c.TimeoutCommit, "empty_blocks": c.EmptyBlocks} {
 		if _, err := time.ParseDuration(d); err != nil {

@@ -61,6 +61,7 @@ type Daemon struct {
 	webDB  *session.Store
 	ln     net.Listener
 	url    string
+	guard  *guard
 
 	closeOnce sync.Once
 }
@@ -82,9 +83,10 @@ func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	opened := d // "return nil, err" clears d before the deferred cleanup runs
 	defer func() {
 		if err != nil {
-			d.Close()
+			opened.Close()
 		}
 	}()
 	if err := d.openStores(ctx); err != nil {
@@ -96,6 +98,7 @@ func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
 	if err := d.startAPI(ctx); err != nil {
 		return nil, err
 	}
+	d.startGuard(ctx, cfg.integrityInterval())
 	return d, nil
 }
 
@@ -152,7 +155,8 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 }
 
 func (d *Daemon) startAPI(ctx context.Context) error {
-	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log})
+	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log,
+		Proofs: d.newProver(), Health: d.health})
 	if err != nil {
 		return err
 	}
@@ -226,6 +230,7 @@ func (d *Daemon) Close() error {
 		if d.ln != nil {
 			d.ln.Close()
 		}
+		d.stopGuard()
 		if d.cmt != nil {
 			errs = append(errs, d.cmt.Stop())
 		}

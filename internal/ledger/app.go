@@ -162,7 +162,8 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	app := computeAppHash(0, rootOf(rangeFn.NewEmptyRange(0)), state)
 	pairs := sortedPairs(writes)
 	pairs = append(pairs, Pair{keyChainID, []byte(req.ChainId)},
-		Pair{keyStateHash, state}, Pair{keyAppHash, app}, Pair{keyHeight, u64(0)})
+		Pair{keyStateHash, state}, Pair{keyAppHash, app}, Pair{keyHeight, u64(0)},
+		Pair{checkpointKey(0), mustEncode(storedCheckpoint{StateHash: state})})
 	if err := a.kv.Write(pairs); err != nil {
 		return nil, fmt.Errorf("write genesis state: %w", err)
 	}

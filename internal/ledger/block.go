@@ -28,6 +28,7 @@ type block struct {
 	owners    map[string]owner
 	tree      *compact.Range
 	records   []record.Record
+	txFirst   []Pair // meta: index of each publish transaction's first record
 	txs       []TxResult
 	stateHash []byte
 	appHash   []byte
@@ -83,6 +84,7 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 
 func (b *block) deliverPublish(txHash []byte, author string, objs []checked) []byte {
 	outs := make([]recordOut, len(objs))
+	b.txFirst = append(b.txFirst, Pair{txFirstKey(txHash), u64(b.tree.End())})
 	for i, c := range objs {
 		outs[i] = b.addRecord(txHash, author, c)
 	}
@@ -130,9 +132,11 @@ func (b *block) finish() {
 // pairs is everything Commit writes, state and meta, in key order.
 func (b *block) pairs() []Pair {
 	pairs := sortedPairs(b.writes)
-	return append(pairs,
+	pairs = append(pairs,
 		Pair{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
-		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))})
+		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))},
+		Pair{checkpointKey(b.height), mustEncode(storedCheckpoint{Size: b.tree.End(), StateHash: b.stateHash})})
+	return append(pairs, b.txFirst...)
 }
 
 // view is the state a transaction is validated against.

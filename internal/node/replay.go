@@ -35,15 +35,23 @@ func Replay(ctx context.Context, home string, app abci.Application) (int64, []by
 		return 0, nil, fmt.Errorf("init chain: %w", err)
 	}
 	appHash := init.AppHash
+	var prev []byte // hash of the previous block's header
 	top := bs.Height()
 	for h := bs.Base(); h > 0 && h <= top; h++ {
 		if err := ctx.Err(); err != nil {
 			return h - 1, appHash, err
 		}
-		b, _ := bs.LoadBlock(h)
+		b, err := loadBlock(bs, h)
+		if err != nil {
+			return h - 1, appHash, err
+		}
 		if b == nil {
 			return h - 1, appHash, fmt.Errorf("block %d missing from the block store", h)
 		}
+		if err := checkBlock(b, prev); err != nil {
+			return h - 1, appHash, fmt.Errorf("block %d: %w", h, err)
+		}
+		prev = b.Hash()
 		if !bytes.Equal(b.Header.AppHash, appHash) {
 			return h - 1, appHash, fmt.Errorf("app hash after height %d is %X; the network agreed on %X", h-1, appHash, []byte(b.Header.AppHash))
 		}
@@ -68,4 +76,31 @@ func replayBlock(ctx context.Context, app abci.Application, b *types.Block) ([]b
 		return nil, fmt.Errorf("commit block %d: %w", b.Height, err)
 	}
 	return res.AppHash, nil
+}
+
+// checkBlock checks a stored block is intact: its contents hash to what
+// its header says (transactions, last commit, evidence) and its header
+// names the previous block's header hash, so an edited block is caught
+// even where its transactions would still replay.
+func checkBlock(b *types.Block, prevHash []byte) error {
+	if err := b.ValidateBasic(); err != nil {
+		return fmt.Errorf("altered or corrupt: %w", err)
+	}
+	if prevHash != nil && !bytes.Equal(b.LastBlockID.Hash, prevHash) {
+		return fmt.Errorf("altered: it names previous block %X, but that block hashes to %X", []byte(b.LastBlockID.Hash), prevHash)
+	}
+	return nil
+}
+
+// loadBlock loads a stored block. CometBFT's block store panics on a block
+// that does not decode or whose contents do not match its header (an
+// edited block); that panic becomes an error naming the height.
+func loadBlock(bs *store.BlockStore, h int64) (b *types.Block, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("block %d: altered or corrupt: %v", h, p)
+		}
+	}()
+	b, _ = bs.LoadBlock(h)
+	return b, nil
 }

@@ -56,6 +56,18 @@ func PrepareValidatorKey(home string) ([]byte, error) {
 	return pk.Bytes(), nil
 }
 
+// PreparedValidatorPubKey returns the public key of the validator key a
+// rotation prepared in home, nil if there is none.
+func PreparedValidatorPubKey(home string) ([]byte, error) {
+	conf := cfg.DefaultConfig()
+	conf.SetRoot(home)
+	pv, err := loadPreparedKey(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	if err != nil || pv == nil {
+		return nil, err
+	}
+	return pv.Key.PubKey.Bytes(), nil
+}
+
 // loadPrivValidator loads the node's validator key. A prepared key whose
 // rotation has taken effect replaces the current files first, so a
 // restarted node signs with the key the validator set holds; otherwise

@@ -1,0 +1,371 @@
+// Command proofs measures proof generation and verification at a large
+// record log and the speed of the audit's replay and comparison (see
+// bench/proofs.sh and docs/benchmarks.md, "Proofs and audit").
+//
+// It builds the log through the real state machine (ledger.App over pebble,
+// FinalizeBlock and Commit of signed publish transactions of 1,000 objects,
+// intake's default), which is exactly what an audit's replay does per
+// block, then projects it into SQLite and times audit.Projection, then
+// builds proof bundles with the real prover and verifies them.
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
+	"github.com/phalanx-ledger/phalanx/internal/audit"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/node"
+	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/proof"
+	"github.com/phalanx-ledger/phalanx/internal/prover"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
+)
+
+const chainID = "phalanx-bench"
+
+func main() {
+	records := flag.Int("records", 1_000_000, "records in the log")
+	perTx := flag.Int("per-tx", 1000, "objects per transaction (bulk part of the log)")
+	single := flag.Int("single", 10000, "records at the end of the log published one per transaction")
+	perBlock := flag.Int("per-block", 50, "transactions per block")
+	window := flag.Duration("window", 5*time.Second, "how long each rate is measured")
+	work := flag.String("dir", "", "work directory (default a temp dir, removed after)")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
+	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "proofs:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(*records, *single, *perTx, *perBlock, *window, *work); err != nil {
+		pprof.StopCPUProfile()
+		fmt.Fprintln(os.Stderr, "proofs:", err)
+		os.Exit(1)
+	}
+}
+
+// bench is the state the measurements share.
+type bench struct {
+	dir     string
+	author  ed25519.PrivateKey
+	val     ed25519.PrivateKey
+	app     *ledger.App
+	txs     *node.StateKV // raw transactions by hash, as the tx index keeps them
+	ids     []string      // object id of every record
+	members []proof.Member
+	nonce   uint64
+	start   time.Time // block time of height 0
+}
+
+func run(records, single, perTx, perBlock int, window time.Duration, work string) error {
+	if work == "" {
+		d, err := os.MkdirTemp("", "phalanx-proofs-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		work = d
+	}
+	b, err := newBench(work)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	replay, err := b.build(ctx, records-single, perTx, perBlock)
+	if err != nil {
+		return err
+	}
+	if single > 0 {
+		if _, err := b.build(ctx, single, 1, 1000); err != nil {
+			return err
+		}
+	}
+	if err := b.seal(ctx); err != nil {
+		return err
+	}
+	compare, err := b.compare(ctx)
+	if err != nil {
+		return err
+	}
+	bulk := [2]int{0, records - single}
+	ones := [2]int{records - single, records}
+	rows := []report.Row{{"metric", "measured", "target", "met"}}
+	for _, part := range []struct {
+		name string
+		span [2]int
+	}{{fmt.Sprintf("records in %d-object transactions", perTx), bulk}, {"records in 1-object transactions", ones}} {
+		if part.span[1] <= part.span[0] {
+			continue
+		}
+		fmt.Printf("== %s\n", part.name)
+		gen, bundles, err := b.generate(ctx, part.span, window)
+		if err != nil {
+			return err
+		}
+		cold, warm, err := b.verify(bundles, window)
+		if err != nil {
+			return err
+		}
+		sort.Slice(bundles, func(i, j int) bool { return bundles[i].Record.Index < bundles[j].Record.Index })
+		_, ordered, err := b.verify(bundles, window)
+		if err != nil {
+			return err
+		}
+		rows = append(rows,
+			report.Row{"proof generation, " + part.name, rate(gen), "≥ 10,000/s", report.Yes(gen >= 10000)},
+			report.Row{"verification, batch in log order, " + part.name, rate(ordered), "≥ 20,000/s", report.Yes(ordered >= 20000)},
+			report.Row{"verification, batch in random order, " + part.name, rate(warm), "(≥ 20,000/s)", report.Yes(warm >= 20000)},
+			report.Row{"verification, each bundle alone, " + part.name, rate(cold), "(≥ 20,000/s)", report.Yes(cold >= 20000)})
+	}
+	auditRate := 1 / (1/replay + 1/compare)
+	rows = append(rows,
+		report.Row{"audit: replay through the state machine (records/s)", rate(replay), "", ""},
+		report.Row{"audit: projection comparison (records/s)", rate(compare), "", ""},
+		report.Row{"audit, replay + comparison (records/s)", rate(auditRate), "≥ 20,000/s", report.Yes(auditRate >= 20000)})
+	fmt.Printf("\n== results (%s records, GOMAXPROCS %d, proofs on every CPU, replay on one)\n", report.Thousands(records), runtime.GOMAXPROCS(0))
+	report.WriteRows(os.Stdout, rows)
+	return nil
+}
+
+func rate(r float64) string { return report.Thousands(int(r)) + "/s" }
+
+func seed(s string) ed25519.PrivateKey {
+	h := sha256.Sum256([]byte(s))
+	return ed25519.NewKeyFromSeed(h[:])
+}
+
+func newBench(dir string) (*bench, error) {
+	b := &bench{dir: dir, author: seed("bench author"), val: seed("bench validator"), start: time.Unix(1_800_000_000, 0)}
+	kv, err := node.OpenStateKV(dir, "state")
+	if err != nil {
+		return nil, err
+	}
+	if b.txs, err = node.OpenStateKV(dir, "txs"); err != nil {
+		return nil, err
+	}
+	if b.app, err = ledger.New(kv, nil); err != nil {
+		return nil, err
+	}
+	m := ledger.Member{ID: "cert-a", Name: "CERT A", SignKey: b.author.Public().(ed25519.PublicKey),
+		SealKey: make([]byte, 32), ValidatorKey: b.val.Public().(ed25519.PublicKey), Power: 10}
+	g, _ := json.Marshal(ledger.Genesis{Members: []ledger.Member{m}})
+	if _, err := b.app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: chainID, AppStateBytes: g}); err != nil {
+		return nil, err
+	}
+	b.members = []proof.Member{{ID: m.ID, SignKey: m.SignKey, ValidatorKey: m.ValidatorKey, Power: 10, Status: "active"}}
+	return b, nil
+}
+
+func indicator(n int) []byte {
+	return fmt.Appendf(nil, `{"type":"indicator","spec_version":"2.1","id":"indicator--%08x-5555-4555-8555-555555555555","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"bench %d","pattern":"[ipv4-addr:value = '10.%d.%d.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`,
+		n, n, (n>>16)&255, (n>>8)&255, n&255)
+}
+
+// build commits the log and returns the replay rate: records per second
+// through FinalizeBlock and Commit (transactions are signed beforehand,
+// outside the timing, as they come ready-made from the block store).
+func (b *bench) build(ctx context.Context, records, perTx, perBlock int) (float64, error) {
+	fmt.Printf("== building %s records, %d per transaction\n", report.Thousands(records), perTx)
+	var spent time.Duration
+	base := len(b.ids)
+	for n, height := 0, b.app.State().Height+1; n < records; height++ {
+		var txs [][]byte
+		for len(txs) < perBlock && n < records {
+			k := min(perTx, records-n)
+			objs := make([][]byte, k)
+			for i := range objs {
+				objs[i] = indicator(base + n + i)
+				b.ids = append(b.ids, fmt.Sprintf("indicator--%08x-5555-4555-8555-555555555555", base+n+i))
+			}
+			payload, err := tx.EncodePublish(tx.Publish{Objects: objs})
+			if err != nil {
+				return 0, err
+			}
+			b.nonce++
+			raw, err := tx.Sign(tx.Body{ChainID: chainID, Type: tx.TypePublish, Author: "cert-a", Nonce: b.nonce, Payload: payload}, b.author)
+			if err != nil {
+				return 0, err
+			}
+			h := sha256.Sum256(raw)
+			if err := b.txs.Write([]ledger.Pair{{Key: h[:], Value: raw}}); err != nil {
+				return 0, err
+			}
+			txs = append(txs, raw)
+			n += k
+		}
+		t0 := time.Now()
+		res, err := b.app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Height: height, Time: b.start.Add(time.Duration(height) * time.Second), Txs: txs})
+		if err != nil {
+			return 0, err
+		}
+		for i, r := range res.TxResults {
+			if r.Code != 0 {
+				return 0, fmt.Errorf("height %d tx %d: %s", height, i, r.Log)
+			}
+		}
+		if _, err := b.app.Commit(ctx, &abci.CommitRequest{}); err != nil {
+			return 0, err
+		}
+		spent += time.Since(t0)
+	}
+	r := float64(records) / spent.Seconds()
+	fmt.Printf("replay: %s records in %s (%s)\n", report.Thousands(records), spent.Round(time.Millisecond), rate(r))
+	return r, nil
+}
+
+// seal commits one empty block: the checkpoint the proofs are built
+// against.
+func (b *bench) seal(ctx context.Context) error {
+	h := b.app.State().Height + 1
+	if _, err := b.app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Height: h, Time: b.start.Add(time.Duration(h) * time.Second)}); err != nil {
+		return err
+	}
+	_, err := b.app.Commit(ctx, &abci.CommitRequest{})
+	return err
+}
+
+// compare projects the log into SQLite (untimed) and times the audit's
+// record-by-record comparison of the projection with the ledger.
+func (b *bench) compare(ctx context.Context) (float64, error) {
+	proj, err := projection.Open(ctx, filepath.Join(b.dir, "projection.db"))
+	if err != nil {
+		return 0, err
+	}
+	defer proj.Close()
+	size := b.app.State().Records
+	fmt.Printf("== projecting %s records (setup, untimed)\n", report.Thousands(int(size)))
+	for from := uint64(0); from < size; from += 10000 {
+		recs, err := b.app.Records(from, from+10000, 0)
+		if err != nil {
+			return 0, err
+		}
+		if err := proj.Apply(ctx, recs); err != nil {
+			return 0, err
+		}
+	}
+	t0 := time.Now()
+	diff, n, err := audit.Projection(ctx, proj, b.app.Records, size)
+	if err != nil {
+		return 0, err
+	}
+	if diff != nil || n != size {
+		return 0, fmt.Errorf("comparison found %v after %d records", diff, n)
+	}
+	r := float64(n) / time.Since(t0).Seconds()
+	fmt.Printf("projection comparison: %s records in %s (%s)\n", report.Thousands(int(n)), time.Since(t0).Round(time.Millisecond), rate(r))
+	return r, nil
+}
+
+// parallel runs work on every CPU (GOMAXPROCS goroutines) for window and
+// returns how many calls completed per second; worker w's i-th call gets
+// (w, i).
+func parallel(window time.Duration, work func(w, i int) error) (float64, int, error) {
+	workers := runtime.GOMAXPROCS(0)
+	counts := make([]int, workers)
+	errs := make(chan error, workers)
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Since(t0) < window; i++ {
+				if err := work(w, i); err != nil {
+					errs <- err
+					return
+				}
+				counts[w]++
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(t0)
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, 0, err
+	}
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return float64(n) / elapsed.Seconds(), n, nil
+}
+
+// generate builds bundles of random records in span for window with the
+// real prover on every CPU; it returns the rate and a sample of bundles.
+func (b *bench) generate(ctx context.Context, span [2]int, window time.Duration) (float64, []*proof.Bundle, error) {
+	chain, err := b.chain()
+	if err != nil {
+		return 0, nil, err
+	}
+	p := prover.New(b.app, chain, func() *proof.Signer { return proof.NewSigner("cert-a", b.author) })
+	workers := runtime.GOMAXPROCS(0)
+	rngs := make([]*rand.Rand, workers)
+	samples := make([][]*proof.Bundle, workers)
+	for w := range rngs {
+		rngs[w] = rand.New(rand.NewPCG(uint64(w), 2))
+	}
+	r, n, err := parallel(window, func(w, _ int) error {
+		i := span[0] + rngs[w].IntN(span[1]-span[0])
+		bu, err := p.Bundle(ctx, b.ids[i], "2026-01-01T00:00:00Z")
+		if err == nil && len(samples[w]) < 2000 {
+			samples[w] = append(samples[w], bu)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	var out []*proof.Bundle
+	for _, s := range samples {
+		out = append(out, s...)
+	}
+	fmt.Printf("proof generation: %s bundles in %s on %d goroutines (%s)\n", report.Thousands(n), window, workers, rate(r))
+	return r, out, nil
+}
+
+// verify verifies bundles on every CPU with a fresh verifier each (cold:
+// every signature checked) and with one shared caching verifier (batch).
+func (b *bench) verify(bundles []*proof.Bundle, window time.Duration) (cold, warm float64, err error) {
+	measure := func(name string, verifier func() *proof.Verifier) (float64, error) {
+		r, n, err := parallel(window, func(w, i int) error {
+			bu := bundles[(i*runtime.GOMAXPROCS(0)+w)%len(bundles)]
+			if rep := verifier().Verify(bu); !rep.OK() {
+				return fmt.Errorf("bundle of record %d fails: %v", bu.Record.Index, rep.Failed())
+			}
+			return nil
+		})
+		if err == nil {
+			fmt.Printf("verification, %s: %s bundles in %s (%s)\n", name, report.Thousands(n), window, rate(r))
+		}
+		return r, err
+	}
+	if cold, err = measure("each bundle alone", func() *proof.Verifier { return proof.NewVerifier(b.members) }); err != nil {
+		return 0, 0, err
+	}
+	shared := proof.NewVerifier(b.members)
+	warm, err = measure("batch", func() *proof.Verifier { return shared })
+	return cold, warm, err
+}

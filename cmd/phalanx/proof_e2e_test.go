@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestVerifyWorkedExample: `phalanx verify` checks the worked example of
+// docs/verification.md offline (no node, no network) and names the failed
+// check of a tampered copy.
+func TestVerifyWorkedExample(t *testing.T) {
+	bundle := filepath.Join("..", "..", "internal", "proof", "testdata", "example-bundle.json")
+	members := filepath.Join("..", "..", "internal", "proof", "testdata", "example-members.json")
+	out := mustRunCLI(t, "", "verify", bundle, "--members", members)
+	if strings.Count(out, "ok  ") != 7 {
+		t.Fatalf("verify printed:\n%s", out)
+	}
+	b, err := os.ReadFile(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := filepath.Join(t.TempDir(), "tampered.json")
+	os.WriteFile(tampered, []byte(strings.Replace(string(b), `"tx_object": 1`, `"tx_object": 2`, 1)), 0o644)
+	out, errOut, code := runCLI(t, "", "verify", tampered, "--members", members)
+	if code != 1 || !strings.Contains(out, "FAIL author_signature") || errOut != "phalanx: verification failed: author_signature\n" {
+		t.Fatalf("tampered: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, errOut, code := runCLI(t, "", "verify", bundle); code != 1 || !strings.Contains(errOut, "--members") {
+		t.Fatalf("without --members: exit %d %q", code, errOut)
+	}
+	// two valid checkpoints of one height with different states: a fork
+	forkA := filepath.Join("..", "..", "internal", "proof", "testdata", "fork-a.json")
+	forkB := filepath.Join("..", "..", "internal", "proof", "testdata", "fork-b.json")
+	out, errOut, code = runCLI(t, "", "verify", forkA, forkB, "--members", members)
+	if code != 1 || !strings.Contains(out, "two different states were signed at height 5") ||
+		!strings.Contains(out, "validators that signed both: cert-a") || !strings.Contains(errOut, "equivocation") {
+		t.Fatalf("fork: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if out := mustRunCLI(t, "", "verify", forkA, forkA, "--members", members); !strings.HasPrefix(out, "consistent") {
+		t.Fatalf("same checkpoint twice:\n%s", out)
+	}
+}
+
+// TestProofCommands runs a node with `phalanx up`, saves a proof bundle,
+// the member set, checkpoints and a consistency proof with the CLI, checks
+// them with `phalanx verify`, stops the node and audits it.
+func TestProofCommands(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "home")
+	up := startUp(t, dir)
+	work := t.TempDir()
+	save := func(name, content string) string {
+		p := filepath.Join(work, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	members := save("members.json", mustRunCLI(t, "", "members", "--json", "--dir", dir))
+	first := save("first.json", mustRunCLI(t, "", "checkpoint", "--dir", dir))
+	mustRunCLI(t, indicatorBundle(0, 2), "publish", "-", "--dir", dir)
+	id := "indicator--00000001-3333-4333-8333-333333333333"
+	var bundle string
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, errOut, code := runCLI(t, "", "proof", id, "--dir", dir)
+		if code == 0 {
+			bundle = save("bundle.json", out)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("proof: %s", errOut)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out := mustRunCLI(t, "", "verify", bundle, "--members", members); strings.Count(out, "ok  ") != 7 {
+		t.Fatalf("verify bundle:\n%s", out)
+	}
+	var sc struct {
+		Note string `json:"note"`
+	}
+	json.Unmarshal([]byte(mustRunCLI(t, "", "checkpoint", "--dir", dir)), &sc)
+	var firstCP struct {
+		Note string `json:"note"`
+	}
+	b, _ := os.ReadFile(first)
+	json.Unmarshal(b, &firstCP)
+	h1, h2 := noteHeight(t, firstCP.Note), noteHeight(t, sc.Note)
+	cons := save("consistency.json", mustRunCLI(t, "", "proof", "--consistency", h1, h2, "--dir", dir))
+	if out := mustRunCLI(t, "", "verify", cons, "--members", members); strings.Contains(out, "FAIL") || !strings.Contains(out, "ok   consistency") {
+		t.Fatalf("verify consistency:\n%s", out)
+	}
+	latest := save("latest.json", mustRunCLI(t, "", "checkpoint", h2, "--dir", dir))
+	if out := mustRunCLI(t, "", "verify", first, latest, "--consistency", cons, "--members", members); !strings.HasPrefix(out, "consistent") {
+		t.Fatalf("compare:\n%s", out)
+	}
+	stream := mustRunCLI(t, "", "checkpoints", "--since", "0", "--dir", dir)
+	if lines := strings.Split(strings.TrimSpace(stream), "\n"); len(lines) < 2 {
+		t.Fatalf("checkpoint stream:\n%s", stream)
+	}
+	up.interrupt(t)
+	if out := mustRunCLI(t, "", "audit", "--dir", dir); !strings.Contains(out, "24 records") {
+		t.Fatalf("audit:\n%s", out)
+	}
+}
+
+func noteHeight(t *testing.T, note string) string {
+	t.Helper()
+	for _, line := range strings.Split(note, "\n") {
+		if h, ok := strings.CutPrefix(line, "height "); ok {
+			return h
+		}
+	}
+	t.Fatalf("no height in %q", note)
+	return ""
+}

@@ -1,0 +1,159 @@
+// Package audit compares what a node serves with what its ledger
+// committed: the SQLite projection, record by record, against the ledger's
+// records (the node's own state at run time, or a replay of the block
+// store for `phalanx audit`). It reports the first difference with the
+// record's index, height and object.
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/phalanx-ledger/phalanx/internal/record"
+)
+
+// Diff is the first place where the projection and the ledger differ.
+type Diff struct {
+	Index    uint64 `json:"index"`
+	Height   int64  `json:"height"`    // block height of the ledger's record (0 if the ledger has none)
+	ObjectID string `json:"object_id"` // the ledger's object id (or the projection's if the ledger has none)
+	Problem  string `json:"problem"`
+}
+
+func (d *Diff) String() string {
+	return fmt.Sprintf("record %d (height %d, %s): %s", d.Index, d.Height, d.ObjectID, d.Problem)
+}
+
+// Scanner is the projection: every stored record in index order and the
+// next index it expects.
+type Scanner interface {
+	Scan(ctx context.Context, fn func(record.Record) error) (uint64, error)
+}
+
+// Records reads the ledger's records with index in [from, to), at most max.
+type Records func(from, to uint64, max int) ([]record.Record, error)
+
+// batch is how many ledger records are read at a time.
+const batch = 4096
+
+var errFound = errors.New("difference found")
+
+// Projection compares every projection row with the ledger record of the
+// same index: the index sequence must have no gaps and end at the
+// projection's next index, and every field must be equal. ledgerSize is
+// the number of records the ledger holds. It returns the first difference
+// (nil if none) and how many records it compared.
+func Projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize uint64) (*Diff, uint64, error) {
+	c := &comparer{ledger: ledger}
+	next, err := proj.Scan(ctx, c.row)
+	if errors.Is(err, errFound) {
+		return c.diff, c.i, nil
+	}
+	if err != nil {
+		return nil, c.i, err
+	}
+	if c.err != nil {
+		return nil, c.i, c.err
+	}
+	switch {
+	case next > ledgerSize:
+		return &Diff{Index: ledgerSize, Problem: fmt.Sprintf("projection claims %d records; the ledger has %d", next, ledgerSize)}, c.i, nil
+	case c.i < next:
+		w, err := c.want(c.i)
+		if err != nil {
+			return nil, c.i, err
+		}
+		return missing(c.i, w), c.i, nil
+	}
+	return nil, c.i, nil
+}
+
+type comparer struct {
+	ledger Records
+	buf    []record.Record
+	i      uint64 // next index expected
+	diff   *Diff
+	err    error
+}
+
+func (c *comparer) want(idx uint64) (*record.Record, error) {
+	if len(c.buf) == 0 || c.buf[0].Index > idx || c.buf[len(c.buf)-1].Index < idx {
+		recs, err := c.ledger(idx, idx+batch, batch)
+		if err != nil {
+			return nil, fmt.Errorf("read ledger records from %d: %w", idx, err)
+		}
+		c.buf = recs
+	}
+	for k := range c.buf {
+		if c.buf[k].Index == idx {
+			return &c.buf[k], nil
+		}
+	}
+	return nil, nil
+}
+
+func (c *comparer) row(got record.Record) error {
+	if got.Index != c.i {
+		w, err := c.want(c.i)
+		if err != nil {
+			c.err = err
+			return err
+		}
+		if got.Index < c.i {
+			c.diff = &Diff{Index: got.Index, Height: got.Height, ObjectID: got.ObjectID, Problem: "projection holds the row twice"}
+		} else {
+			c.diff = missing(c.i, w)
+		}
+		return errFound
+	}
+	w, err := c.want(got.Index)
+	if err != nil {
+		c.err = err
+		return err
+	}
+	if w == nil {
+		c.diff = &Diff{Index: got.Index, Height: got.Height, ObjectID: got.ObjectID, Problem: "projection has a row the ledger does not"}
+		return errFound
+	}
+	if field := Differs(*w, got); field != "" {
+		c.diff = &Diff{Index: got.Index, Height: w.Height, ObjectID: w.ObjectID, Problem: "projection's " + field + " differs from the ledger's"}
+		return errFound
+	}
+	c.i++
+	return nil
+}
+
+func missing(idx uint64, w *record.Record) *Diff {
+	d := &Diff{Index: idx, Problem: "projection has no row for this record"}
+	if w != nil {
+		d.Height, d.ObjectID = w.Height, w.ObjectID
+	}
+	return d
+}
+
+// Differs names the first field in which two records differ ("" if none).
+func Differs(a, b record.Record) string {
+	switch {
+	case a.Index != b.Index:
+		return "index"
+	case a.Height != b.Height:
+		return "height"
+	case !a.Time.Equal(b.Time):
+		return "time"
+	case !bytes.Equal(a.TxHash, b.TxHash):
+		return "tx hash"
+	case a.Author != b.Author:
+		return "author"
+	case a.ObjectID != b.ObjectID:
+		return "object id"
+	case a.Type != b.Type:
+		return "type"
+	case a.Modified != b.Modified:
+		return "version"
+	case !bytes.Equal(a.Object, b.Object):
+		return "object"
+	}
+	return ""
+}

@@ -1,0 +1,82 @@
+package audit
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/record"
+)
+
+// rows is a fake projection: the rows it yields and the next index it
+// claims.
+type rows struct {
+	recs []record.Record
+	next uint64
+}
+
+func (r rows) Scan(_ context.Context, fn func(record.Record) error) (uint64, error) {
+	for _, rec := range r.recs {
+		if err := fn(rec); err != nil {
+			return 0, err
+		}
+	}
+	return r.next, nil
+}
+
+func ledgerOf(n int) []record.Record {
+	out := make([]record.Record, n)
+	for i := range out {
+		out[i] = record.Record{Index: uint64(i), Height: int64(1 + i/3), Time: time.Unix(0, int64(i)).UTC(),
+			TxHash: []byte{byte(i)}, Author: "a", ObjectID: "indicator--" + string(rune('a'+i)), Type: "indicator", Object: []byte("{}")}
+	}
+	return out
+}
+
+func source(recs []record.Record) Records {
+	return func(from, to uint64, max int) ([]record.Record, error) {
+		var out []record.Record
+		for _, r := range recs {
+			if r.Index >= from && r.Index < to && len(out) < max {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}
+}
+
+func TestProjection(t *testing.T) {
+	l := ledgerOf(10)
+	clone := func() []record.Record { return append([]record.Record(nil), l...) }
+	edited := clone()
+	edited[4].Object = []byte(`{"x":1}`)
+	for name, tc := range map[string]struct {
+		proj    rows
+		index   uint64
+		problem string
+	}{
+		"equal":           {rows{clone(), 10}, 0, ""},
+		"behind":          {rows{clone()[:7], 7}, 0, ""},
+		"edited":          {rows{edited, 10}, 4, "object"},
+		"deleted":         {rows{append(clone()[:3], clone()[4:]...), 10}, 3, "no row"},
+		"deleted last":    {rows{clone()[:9], 10}, 9, "no row"},
+		"duplicated":      {rows{append(clone()[:5], clone()[4:]...), 11}, 4, "twice"},
+		"ahead of ledger": {rows{clone(), 12}, 10, "claims 12"},
+		"row beyond":      {rows{append(clone(), record.Record{Index: 10}), 11}, 10, "does not"},
+	} {
+		diff, _, err := Projection(context.Background(), tc.proj, source(l), 10)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if tc.problem == "" {
+			if diff != nil {
+				t.Errorf("%s: unexpected %v", name, diff)
+			}
+			continue
+		}
+		if diff == nil || diff.Index != tc.index || !strings.Contains(diff.Problem, tc.problem) {
+			t.Errorf("%s: %v, want index %d and %q", name, diff, tc.index, tc.problem)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package proof
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+)
+
+// Verifier checks many bundles against one member set. It remembers the
+// checkpoints and transactions it has checked (bounded), so verifying the
+// records of one export, which share a few checkpoints and transactions,
+// checks each signature once. Safe for concurrent use.
+type Verifier struct {
+	members []Member
+
+	mu          sync.Mutex
+	checkpoints map[[32]byte]*checkpointResult // by hash of note, header and commit
+	txs         map[string]*cachedTx           // by the transaction hash records name
+}
+
+// cachedTx is a checked transaction and its bytes: a bundle whose
+// transaction is byte-for-byte the same shares the result without hashing
+// it again.
+type cachedTx struct {
+	raw []byte
+	st  *signedTx
+}
+
+// cacheEntries bounds each cache; a full cache is emptied.
+const cacheEntries = 256
+
+// checkpointResult is the outcome of the checks of one signed checkpoint.
+type checkpointResult struct {
+	c      Checkpoint
+	ok     bool    // the note parsed
+	opened []Check // "checkpoint"
+	bound  []Check // "app_hash", "header", "signatures"
+}
+
+// NewVerifier returns a caching verifier for the member set ms.
+func NewVerifier(ms []Member) *Verifier {
+	return &Verifier{members: ms, checkpoints: map[[32]byte]*checkpointResult{}, txs: map[string]*cachedTx{}}
+}
+
+// Verify checks a bundle like the function Verify.
+func (v *Verifier) Verify(b *Bundle) Report {
+	var r Report
+	leaf := LeafHash(b.Record)
+	if string(leaf) == string(b.LeafHash) {
+		r.add(CheckLeaf, nil, fmt.Sprintf("leaf hash %x", leaf))
+	} else {
+		r.add(CheckLeaf, fmt.Errorf("record fields hash to leaf %x, the bundle says %x", leaf, []byte(b.LeafHash)), "")
+	}
+	r.add(CheckAuthor, checkAuthor(b, v.tx(b.Tx, b.Record.TxHash)), fmt.Sprintf("signed by %s", b.Record.Author))
+	cr := v.checkpoint(b.Checkpoint)
+	r.Checks = append(r.Checks, cr.opened...)
+	if !cr.ok {
+		return r
+	}
+	if err := checkInclusion(b, cr.c); err != nil {
+		r.add(CheckInclusion, err, "")
+	} else {
+		r.add(CheckInclusion, nil, fmt.Sprintf("leaf %d in tree of size %d with root %x", b.Record.Index, cr.c.Size, cr.c.Root))
+	}
+	r.Checks = append(r.Checks, cr.bound...)
+	return r
+}
+
+// tx checks a transaction, or finds it checked already: a cached entry
+// under the hash the record names whose bytes equal raw (then raw hashes to
+// that entry's hash, which was computed when it was first checked).
+func (v *Verifier) tx(raw, claimed []byte) *signedTx {
+	if v.txs == nil {
+		return checkTx(raw, v.members)
+	}
+	v.mu.Lock()
+	e, ok := v.txs[string(claimed)]
+	v.mu.Unlock()
+	if ok && bytes.Equal(e.raw, raw) {
+		return e.st
+	}
+	st := checkTx(raw, v.members)
+	v.mu.Lock()
+	if len(v.txs) >= cacheEntries {
+		clear(v.txs)
+	}
+	v.txs[string(st.hash[:])] = &cachedTx{raw: raw, st: st}
+	v.mu.Unlock()
+	return st
+}
+
+func (v *Verifier) checkpoint(sc SignedCheckpoint) *checkpointResult {
+	if v.checkpoints == nil {
+		return checkCheckpoint(sc, v.members)
+	}
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(sc.Note), sc.Header, sc.Commit} {
+		writeLen(h, part)
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	v.mu.Lock()
+	cr, ok := v.checkpoints[key]
+	v.mu.Unlock()
+	if ok {
+		return cr
+	}
+	cr = checkCheckpoint(sc, v.members)
+	v.mu.Lock()
+	if len(v.checkpoints) >= cacheEntries {
+		clear(v.checkpoints)
+	}
+	v.checkpoints[key] = cr
+	v.mu.Unlock()
+	return cr
+}
+
+func writeLen(h interface{ Write([]byte) (int, error) }, b []byte) {
+	var n [8]byte
+	for i := range 8 {
+		n[i] = byte(uint64(len(b)) >> (56 - 8*i))
+	}
+	h.Write(n[:])
+	h.Write(b)
+}
+
+func checkCheckpoint(sc SignedCheckpoint, ms []Member) *checkpointResult {
+	var opened, bound Report
+	c, ok := openCheckpoint(&opened, sc, ms)
+	if ok {
+		bindCheckpoint(&bound, c, sc, ms)
+	}
+	return &checkpointResult{c: c, ok: ok, opened: opened.Checks, bound: bound.Checks}
+}

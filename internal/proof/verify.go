@@ -1,0 +1,231 @@
+package proof
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/phalanx-ledger/phalanx/internal/tx"
+)
+
+// Names of the checks Verify runs, in order.
+const (
+	CheckLeaf       = "leaf"             // the leaf hash is the hash of the record's fields
+	CheckAuthor     = "author_signature" // the author signed the transaction that carried the object
+	CheckCheckpoint = "checkpoint"       // the checkpoint note parses (and who signed the note)
+	CheckInclusion  = "inclusion"        // the leaf is in the tree the checkpoint names
+	CheckAppHash    = "app_hash"         // the next block's header commits to the checkpoint
+	CheckHeader     = "header"           // the commit signs exactly that header
+	CheckSignatures = "signatures"       // more than 2/3 of the members' voting power signed
+	CheckConsistent = "consistency"      // the later log extends the earlier one
+)
+
+// Check is the outcome of one check.
+type Check struct {
+	Name   string `json:"check"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Report is the outcome of every check of a verification.
+type Report struct {
+	Checks []Check `json:"checks"`
+}
+
+// OK reports whether every check passed.
+func (r Report) OK() bool {
+	for _, c := range r.Checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return len(r.Checks) > 0
+}
+
+// Failed returns the names of the checks that failed.
+func (r Report) Failed() []string {
+	var out []string
+	for _, c := range r.Checks {
+		if !c.OK {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// Find returns the named check.
+func (r Report) Find(name string) (Check, bool) {
+	for _, c := range r.Checks {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+func (r *Report) add(name string, err error, ok string) {
+	if err != nil {
+		r.Checks = append(r.Checks, Check{Name: name, Detail: err.Error()})
+		return
+	}
+	r.Checks = append(r.Checks, Check{Name: name, OK: true, Detail: ok})
+}
+
+// Verify checks a proof bundle against a member set, offline. Every check
+// runs (a failed one does not hide the others) and says why it failed.
+func Verify(b *Bundle, ms []Member) Report {
+	return (&Verifier{members: ms}).Verify(b)
+}
+
+// LeafHash is the RFC 6962 leaf hash of a record: SHA-256(0x00 || leaf data).
+func LeafHash(r Record) []byte {
+	rec := r.Ledger()
+	return rfc6962.DefaultHasher.HashLeaf(rec.LeafData())
+}
+
+func checkInclusion(b *Bundle, c Checkpoint) error {
+	if b.Record.Index >= c.Size {
+		return fmt.Errorf("leaf %d is outside the checkpoint's tree of size %d", b.Record.Index, c.Size)
+	}
+	path := make([][]byte, len(b.Inclusion))
+	for i, h := range b.Inclusion {
+		path[i] = h
+	}
+	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, b.Record.Index, c.Size, b.LeafHash, path, c.Root); err != nil {
+		return fmt.Errorf("leaf %d is not proven in the tree of size %d: %v", b.Record.Index, c.Size, err)
+	}
+	return nil
+}
+
+// signedTx is what one transaction proves, whichever of its objects a
+// bundle is about.
+type signedTx struct {
+	hash    [32]byte
+	author  string
+	objects [][]byte
+	err     error // the transaction does not decode or its signature fails
+}
+
+// checkTx decodes a transaction and checks its author's signature with the
+// member set.
+func checkTx(raw []byte, ms []Member) *signedTx {
+	st := &signedTx{hash: sha256.Sum256(raw)}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		st.err = fmt.Errorf("transaction: %v", err)
+		return st
+	}
+	st.author = t.Body.Author
+	m, ok := memberByID(ms, t.Body.Author)
+	switch {
+	case !ok:
+		st.err = fmt.Errorf("author %q is not in the member set", t.Body.Author)
+	case t.Verify(m.SignKey) != nil:
+		st.err = fmt.Errorf("transaction signature does not verify with %s's key", t.Body.Author)
+	case t.Body.Type != tx.TypePublish:
+		st.err = fmt.Errorf("transaction is a %s, not a publish", t.Body.Type)
+	}
+	if st.err != nil {
+		return st
+	}
+	p, err := tx.DecodePublish(t.Body.Payload)
+	if err != nil {
+		st.err = fmt.Errorf("transaction payload: %v", err)
+		return st
+	}
+	st.objects = p.Objects
+	return st
+}
+
+// checkAuthor checks the transaction: it hashes to the record's tx hash,
+// its author is the record's, the author's key in the member set signed
+// it, and it carries the record's object at the stated position.
+func checkAuthor(b *Bundle, st *signedTx) error {
+	rec := b.Record
+	switch {
+	case !bytes.Equal(st.hash[:], rec.TxHash):
+		return fmt.Errorf("transaction hashes to %x, the record names %x", st.hash, []byte(rec.TxHash))
+	case st.author != "" && st.author != rec.Author:
+		return fmt.Errorf("transaction is by %q, the record says %q", st.author, rec.Author)
+	case st.err != nil:
+		return st.err
+	case b.TxObject < 0 || b.TxObject >= len(st.objects):
+		return fmt.Errorf("transaction carries %d objects; the bundle points at object %d", len(st.objects), b.TxObject)
+	case !bytes.Equal(st.objects[b.TxObject], rec.Object):
+		return fmt.Errorf("object %d of the signed transaction differs from the record's object", b.TxObject)
+	}
+	return nil
+}
+
+func memberByID(ms []Member, id string) (Member, bool) {
+	for _, m := range ms {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// VerifyCheckpoint checks a signed checkpoint against a member set:
+// the note parses, the next block's header commits to it, the commit signs
+// that header and more than 2/3 of the members' voting power signed.
+func VerifyCheckpoint(sc SignedCheckpoint, ms []Member) (Checkpoint, Report) {
+	var r Report
+	c, ok := openCheckpoint(&r, sc, ms)
+	if ok {
+		bindCheckpoint(&r, c, sc, ms)
+	}
+	return c, r
+}
+
+// openCheckpoint parses the checkpoint note (check "checkpoint").
+func openCheckpoint(r *Report, sc SignedCheckpoint, ms []Member) (Checkpoint, bool) {
+	c, signers, err := OpenCheckpoint(sc.Note, ms)
+	if err != nil {
+		r.add(CheckCheckpoint, err, "")
+		return c, c.Origin != "" // a bad note signature does not stop the other checks
+	}
+	by := "no member's note signature verifies; the validators' commit binds it"
+	if len(signers) > 0 {
+		by = "note signed by " + strings.Join(signers, ", ")
+	}
+	r.add(CheckCheckpoint, nil, fmt.Sprintf("%s at height %d: size %d, root %x (%s)", c.Origin, c.Height, c.Size, c.Root, by))
+	return c, true
+}
+
+// bindCheckpoint checks the header and commit that bind a checkpoint
+// (checks "app_hash", "header" and "signatures").
+func bindCheckpoint(r *Report, c Checkpoint, sc SignedCheckpoint, ms []Member) {
+	sb, err := decodeSigned(sc.Header, sc.Commit)
+	if err != nil {
+		r.add(CheckAppHash, err, "")
+		r.add(CheckHeader, err, "")
+		r.add(CheckSignatures, err, "")
+		return
+	}
+	r.add(CheckAppHash, checkAppHash(c, sb), fmt.Sprintf("header %d carries app hash %x", sb.header.Height, c.AppHash()))
+	r.add(CheckHeader, sb.checkHeader(), fmt.Sprintf("commit signs header %X", []byte(sb.header.Hash())))
+	t := tallyCommit(sb.header.ChainID, sb.commit, ms)
+	if t.quorum() {
+		r.add(CheckSignatures, nil, t.String())
+	} else {
+		r.add(CheckSignatures, errors.New(t.String()), "")
+	}
+}
+
+func checkAppHash(c Checkpoint, sb signedBlock) error {
+	switch {
+	case sb.header.ChainID != c.Origin:
+		return fmt.Errorf("header is of chain %q, the checkpoint of %q", sb.header.ChainID, c.Origin)
+	case sb.header.Height != c.Height+1:
+		return fmt.Errorf("header is of height %d; a checkpoint at height %d is bound by header %d", sb.header.Height, c.Height, c.Height+1)
+	case !bytes.Equal(sb.header.AppHash, c.AppHash()):
+		return fmt.Errorf("checkpoint gives app hash %x, header %d carries %x", c.AppHash(), sb.header.Height, []byte(sb.header.AppHash))
+	}
+	return nil
+}
