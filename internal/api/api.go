@@ -142,6 +142,9 @@ type Config struct {
 	// PublishTimeout is the default and the largest wait of
 	// POST /v1/objects?wait=true; 0 means DefaultPublishTimeout.
 	PublishTimeout time.Duration
+	// TAXII, when set, serves everything under /taxii2/ (package taxii),
+	// with its own authentication and TAXII error messages.
+	TAXII http.Handler
 }
 
 // Server serves the API. Create it with New.
@@ -152,6 +155,7 @@ type Server struct {
 	log            *slog.Logger
 	maxBody        int64
 	publishTimeout time.Duration
+	taxii          http.Handler
 	mux            *http.ServeMux
 }
 
@@ -167,6 +171,7 @@ func New(cfg Config) (*Server, error) {
 		log:            cfg.Logger,
 		maxBody:        cfg.MaxBodyBytes,
 		publishTimeout: cfg.PublishTimeout,
+		taxii:          cfg.TAXII,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -47,6 +47,9 @@ func (s *Server) newMux() *http.ServeMux {
 	for _, rt := range s.routes() {
 		mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
 	}
+	if s.taxii != nil {
+		mux.Handle("/taxii2/", s.taxii)
+	}
 	return mux
 }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/taxii"
 )
 
 // backend serves the REST API from the daemon's parts.
@@ -131,4 +133,22 @@ func (b backend) Params(context.Context) (ledger.Params, error) { return b.d.app
 func (b backend) view(p ledger.Proposal) (api.ProposalView, error) {
 	votes, err := b.d.app.Votes(p.ID)
 	return api.ProposalView{Proposal: p, Votes: votes}, err
+}
+
+// taxiiPublisher gives the TAXII server the intake pipeline and the
+// outcomes of committed, projected transactions.
+type taxiiPublisher struct{ d *Daemon }
+
+var _ taxii.Publisher = taxiiPublisher{}
+
+func (p taxiiPublisher) PublishObjects(ctx context.Context, objs []*stix.Object) ([]intake.Submission, error) {
+	return p.d.intake.PublishObjects(ctx, objs)
+}
+
+func (p taxiiPublisher) Wait(ctx context.Context, txHash string) (intake.Outcome, error) {
+	return p.d.intake.Wait(ctx, txHash)
+}
+
+func (p taxiiPublisher) Outcome(ctx context.Context, txHash string) (intake.Outcome, error) {
+	return p.d.outcome(ctx, txHash, true)
 }

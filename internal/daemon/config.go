@@ -32,6 +32,9 @@ type Config struct {
 	Peers         string `json:"peers"`          // persistent peers id@host:port,…
 	TimeoutCommit string `json:"timeout_commit"` // Go duration
 	EmptyBlocks   string `json:"empty_blocks"`   // Go duration; "0s" makes blocks only for transactions
+	// TAXIIPublicClear offers an unauthenticated TAXII collection of
+	// TLP:CLEAR objects; off unless set.
+	TAXIIPublicClear bool `json:"taxii_public_clear,omitempty"`
 }
 
 // Files of a data directory.
@@ -44,6 +47,7 @@ const (
 	ledgerDir      = "ledger"
 	projectionFile = "projection.db"
 	authFile       = "node.db"
+	taxiiFile      = "taxii.db"
 	lockFile       = "phalanx.lock"
 )
 

@@ -20,6 +20,7 @@ import (
 	cmtmempool "github.com/cometbft/cometbft/mempool"
 	cmtcore "github.com/cometbft/cometbft/rpc/core"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
@@ -28,6 +29,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/taxii"
 )
 
 // Version is the software version reported by the API.
@@ -55,6 +57,7 @@ type Daemon struct {
 	intake *intake.Service
 	follow *follower
 	api    *api.Server
+	taxii  *taxii.Server
 	ln     net.Listener
 	url    string
 
@@ -147,7 +150,14 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 }
 
 func (d *Daemon) startAPI(ctx context.Context) error {
-	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log})
+	tx, err := taxii.New(ctx, taxii.Config{Reader: d.proj, Publisher: taxiiPublisher{d}, Tokens: d.tokens,
+		Policy: access.Open{}, Member: d.cfg.Member, StatusDB: filepath.Join(d.dir, taxiiFile),
+		PublicClear: d.cfg.TAXIIPublicClear, MaxContentLength: api.DefaultMaxBodyBytes, Logger: d.log})
+	if err != nil {
+		return err
+	}
+	d.taxii = tx
+	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log, TAXII: tx})
 	if err != nil {
 		return err
 	}
@@ -218,6 +228,9 @@ func (d *Daemon) Close() error {
 		}
 		if d.follow != nil {
 			d.follow.stop()
+		}
+		if d.taxii != nil {
+			errs = append(errs, d.taxii.Close())
 		}
 		if d.tokens != nil {
 			errs = append(errs, d.tokens.Close())
