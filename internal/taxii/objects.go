@@ -192,4 +192,3 @@ func (s *Server) getVersions(w http.ResponseWriter, r *http.Request, req *reques
 	writeTAXII(w, http.StatusOK, vs)
 	return nil
 }
-
