@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/phalanx-ledger/phalanx/internal/importer"
+	"github.com/phalanx-ledger/phalanx/internal/ioc"
 )
 
 func newImportCmd(g *globals) *cobra.Command {
@@ -37,7 +38,7 @@ func newImportCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.Format, "format", "", "stix, misp, misp-feed, csv or text (default: detect)")
-	cmd.Flags().StringVar(&o.Type, "type", "", "IOC lists: force the type ("+strings.Join(importer.IOCTypes(), ", ")+")")
+	cmd.Flags().StringVar(&o.Type, "type", "", "ioc.IOC lists: force the type ("+strings.Join(ioc.Types(), ", ")+")")
 	cmd.Flags().IntVar(&batch, "batch", importer.DefaultBatch, "objects per publish (at most 1000)")
 	cmd.Flags().BoolVar(&restart, "restart", false, "ignore a checkpoint and start from the beginning")
 	return cmd

@@ -17,55 +17,6 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/testutil"
 )
 
-func TestClassify(t *testing.T) {
-	for _, tc := range []struct{ in, forced, typ, value, pattern string }{
-		{"198.51.100.7", "", "ipv4", "198.51.100.7", "[ipv4-addr:value = '198.51.100.7']"},
-		{"198[.]51[.]100[.]7", "", "ipv4", "198.51.100.7", ""},
-		{"2001:DB8::1", "", "ipv6", "2001:db8::1", "[ipv6-addr:value = '2001:db8::1']"},
-		{"10.1.2.3/8", "", "cidr", "10.0.0.0/8", "[ipv4-addr:value = '10.0.0.0/8']"},
-		{"2001:db8::/32", "", "cidr", "2001:db8::/32", "[ipv6-addr:value = '2001:db8::/32']"},
-		{"Evil-Example[.]COM", "", "domain", "evil-example.com", "[domain-name:value = 'evil-example.com']"},
-		{"hxxps[:]//bad.example/a?b='c'", "", "url", "https://bad.example/a?b='c'", `[url:value = 'https://bad.example/a?b=\'c\'']`},
-		{"bad.example/path", "", "url", "http://bad.example/path", ""},
-		{"Alice@Example.ORG", "", "email", "Alice@example.org", "[email-addr:value = 'Alice@example.org']"},
-		{"D41D8CD98F00B204E9800998ECF8427E", "", "md5", "d41d8cd98f00b204e9800998ecf8427e", "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']"},
-		{"da39a3ee5e6b4b0d3255bfef95601890afd80709", "", "sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709", "[file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709']"},
-		{strings.Repeat("ab", 32), "", "sha256", strings.Repeat("ab", 32), ""},
-		{strings.Repeat("cd", 64), "", "sha512", strings.Repeat("cd", 64), "[file:hashes.'SHA-512' = '" + strings.Repeat("cd", 64) + "']"},
-		{"bad.example", "url", "url", "http://bad.example", ""},
-	} {
-		ioc, err := Classify(tc.in, tc.forced)
-		if err != nil || ioc.Type != tc.typ || ioc.Value != tc.value {
-			t.Errorf("Classify(%q) = %+v, %v; want %s %s", tc.in, ioc, err, tc.typ, tc.value)
-			continue
-		}
-		if tc.pattern != "" && ioc.Pattern() != tc.pattern {
-			t.Errorf("pattern of %q = %s, want %s", tc.in, ioc.Pattern(), tc.pattern)
-		}
-		o, err := indicatorOf(ioc, nil, "", time.Unix(1e9, 0), nil)
-		if err != nil {
-			t.Errorf("indicator of %q: %v", tc.in, err)
-		} else if o.ID != ioc.ID() {
-			t.Errorf("indicator id %s, want %s", o.ID, ioc.ID())
-		}
-	}
-	for _, bad := range []string{"", "not an ioc", "999.1.1.1", "abc", "-bad-.com", "a@b", strings.Repeat("a", 3000), "300.1.1.1/8"} {
-		if ioc, err := Classify(bad, ""); err == nil {
-			t.Errorf("Classify(%q) = %+v, want an error", bad, ioc)
-		}
-	}
-	if _, err := Classify("198.51.100.7", "domain"); err == nil {
-		t.Error("an IP forced to domain was accepted")
-	}
-	// Ids are UUIDv5 of type and value: stable across runs, distinct per value.
-	a, _ := Classify("198.51.100.7", "")
-	b, _ := Classify("198[.]51[.]100[.]7", "")
-	c, _ := Classify("198.51.100.8", "")
-	if a.ID() != b.ID() || a.ID() == c.ID() || !strings.HasPrefix(a.ID(), "indicator--") || a.ID()[len("indicator--")+14] != '5' {
-		t.Errorf("ids %s %s %s", a.ID(), b.ID(), c.ID())
-	}
-}
-
 // drain reads a source to the end.
 func drain(t *testing.T, src Source) (objs []*stix.Object, rejects []Item) {
 	t.Helper()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/ioc"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
 
@@ -152,11 +153,11 @@ func (s *iocSource) item(f []string) Item {
 		}
 		forced = t
 	}
-	ioc, err := Classify(f[0], forced)
+	v, err := ioc.Classify(f[0], forced)
 	if err != nil {
 		return Item{Reject: err.Error(), Where: where}
 	}
-	o, err := indicatorOf(ioc, labelsOf(f[2]), f[3], s.o.Now, nil)
+	o, err := indicatorOf(v, labelsOf(f[2]), f[3], s.o.Now, nil)
 	if err != nil {
 		return Item{Reject: err.Error(), Where: where}
 	}
@@ -175,14 +176,14 @@ func labelsOf(s string) []string {
 
 // indicatorOf builds and validates the indicator of an IOC. extra holds
 // further properties (markings, custom properties).
-func indicatorOf(ioc IOC, labels []string, desc string, at time.Time, extra map[string]any) (*stix.Object, error) {
+func indicatorOf(v ioc.IOC, labels []string, desc string, at time.Time, extra map[string]any) (*stix.Object, error) {
 	ts := at.UTC().Format("2006-01-02T15:04:05.000Z")
 	m := map[string]any{
-		"type": "indicator", "spec_version": "2.1", "id": ioc.ID(),
+		"type": "indicator", "spec_version": "2.1", "id": v.ID(),
 		"created": ts, "modified": ts, "valid_from": ts,
-		"name":            ioc.Type + " " + clip(ioc.Value),
+		"name":            v.Type + " " + clip(v.Value),
 		"indicator_types": []string{"malicious-activity"},
-		"pattern":         ioc.Pattern(), "pattern_type": "stix",
+		"pattern":         v.Pattern(), "pattern_type": "stix",
 	}
 	if len(labels) > 0 {
 		m["labels"] = labels
@@ -190,8 +191,8 @@ func indicatorOf(ioc IOC, labels []string, desc string, at time.Time, extra map[
 	if desc != "" {
 		m["description"] = desc
 	}
-	for k, v := range extra {
-		m[k] = v
+	for k, x := range extra {
+		m[k] = x
 	}
 	raw, err := marshal(m)
 	if err != nil {

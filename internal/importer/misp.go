@@ -15,6 +15,7 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/ioc"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
 
@@ -127,7 +128,7 @@ func (e *mispEvent) attributeItem(a mispAttribute, where string) Item {
 			value = l
 		}
 	}
-	ioc, err := Classify(value, t)
+	v, err := ioc.Classify(value, t)
 	if err != nil {
 		return Item{Reject: err.Error(), Where: where}
 	}
@@ -139,7 +140,7 @@ func (e *mispEvent) attributeItem(a mispAttribute, where string) Item {
 	if len(markings) > 0 {
 		extra["object_marking_refs"] = markings
 	}
-	o, err := indicatorOf(ioc, labels, a.Comment, unixTime(a.Timestamp, e.Timestamp), extra)
+	o, err := indicatorOf(v, labels, a.Comment, unixTime(a.Timestamp, e.Timestamp), extra)
 	if err != nil {
 		return Item{Reject: err.Error(), Where: where}
 	}

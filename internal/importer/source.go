@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/ioc"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
 
@@ -28,8 +29,8 @@ const (
 	FormatSTIX   = "stix"      // STIX 2.1 or 2.0 bundle (2.0 is upgraded)
 	FormatMISP   = "misp"      // one MISP event JSON file
 	FormatFeed   = "misp-feed" // a MISP feed directory
-	FormatCSV    = "csv"       // CSV IOC list
-	FormatText   = "text"      // plain-text IOC list, one value a line
+	FormatCSV    = "csv"       // CSV ioc.IOC list
+	FormatText   = "text"      // plain-text ioc.IOC list, one value a line
 	FormatDetect = ""          // decide from the input
 )
 
@@ -58,7 +59,7 @@ type Source interface {
 // Options tune how a source reads.
 type Options struct {
 	Format string // one of the Format constants; "" detects
-	Type   string // IOC lists: force every value to this type (see IOCTypes)
+	Type   string // ioc.IOC lists: force every value to this type (see IOCTypes)
 	// Now is the creation time of indicators derived from IOC lists; zero
 	// means time.Now.
 	Now time.Time
@@ -71,8 +72,8 @@ func Open(path string, o Options) (Source, error) {
 	}
 	o.Now = o.Now.UTC().Truncate(time.Millisecond)
 	if o.Type != "" {
-		if _, ok := iocTypes[o.Type]; !ok {
-			return nil, errs.Errorf(errs.Invalid, "unknown --type %q; want one of %s", o.Type, strings.Join(IOCTypes(), ", "))
+		if !ioc.Valid(o.Type) {
+			return nil, errs.Errorf(errs.Invalid, "unknown --type %q; want one of %s", o.Type, strings.Join(ioc.Types(), ", "))
 		}
 	}
 	fi, err := os.Stat(path)
@@ -151,4 +152,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// clip shortens input quoted in messages.
+func clip(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "…"
+	}
+	return s
 }

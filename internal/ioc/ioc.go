@@ -1,4 +1,8 @@
-package importer
+// Package ioc classifies and normalises indicator values (IP addresses,
+// CIDR blocks, domains, URLs, e-mail addresses, file hashes), undoes their
+// defanging, and turns them into STIX patterns and deterministic indicator
+// ids. Import and export share it.
+package ioc
 
 import (
 	"encoding/hex"
@@ -12,13 +16,13 @@ import (
 	"github.com/google/uuid"
 )
 
-// iocNS is the UUIDv5 namespace of indicators derived from IOC values: the
+// namespace is the UUIDv5 namespace of indicators derived from IOC values: the
 // id is UUIDv5(iocNS, type ":" normalised value), the same on every node
 // and in every import.
-var iocNS = uuid.MustParse("1f6f6a4e-2a43-5b8e-9d0c-6c7e9f3a0b21")
+var namespace = uuid.MustParse("1f6f6a4e-2a43-5b8e-9d0c-6c7e9f3a0b21")
 
-// IOC types and the STIX pattern each becomes.
-var iocTypes = map[string]string{
+// Types and the STIX pattern each becomes.
+var patterns = map[string]string{
 	"ipv4":   "[ipv4-addr:value = '%s']",
 	"ipv6":   "[ipv6-addr:value = '%s']",
 	"cidr":   "", // ipv4-addr or ipv6-addr by family
@@ -31,10 +35,10 @@ var iocTypes = map[string]string{
 	"sha512": "[file:hashes.'SHA-512' = '%s']",
 }
 
-// IOCTypes lists the IOC types, sorted.
-func IOCTypes() []string {
-	out := make([]string, 0, len(iocTypes))
-	for t := range iocTypes {
+// Types lists the IOC types, sorted.
+func Types() []string {
+	out := make([]string, 0, len(patterns))
+	for t := range patterns {
 		out = append(out, t)
 	}
 	sort.Strings(out)
@@ -55,12 +59,12 @@ func (i IOC) Pattern() string {
 		}
 		return fmt.Sprintf("[ipv4-addr:value = '%s']", lit)
 	}
-	return fmt.Sprintf(iocTypes[i.Type], lit)
+	return fmt.Sprintf(patterns[i.Type], lit)
 }
 
 // ID returns the deterministic STIX id of the IOC's indicator.
 func (i IOC) ID() string {
-	return "indicator--" + uuid.NewSHA1(iocNS, []byte(i.Type+":"+i.Value)).String()
+	return "indicator--" + uuid.NewSHA1(namespace, []byte(i.Type+":"+i.Value)).String()
 }
 
 // Refang undoes the usual defanging of IOC values: hxxp, [.], (.), [:],
@@ -215,4 +219,10 @@ func clip(s string) string {
 		return s[:100] + "…"
 	}
 	return s
+}
+
+// Valid reports whether t is an IOC type.
+func Valid(t string) bool {
+	_, ok := patterns[t]
+	return ok
 }
