@@ -112,3 +112,22 @@ func (Open) Scope(_ context.Context, c Caller) (Scope, error) {
 	}
 	return Scope{All: true}, nil
 }
+
+// Markings returns the scope as marking-definition ids: all reports that
+// nothing is filtered; otherwise a readable object carries one of anyOf,
+// or (when unmarked objects are readable) none of noneOf.
+func (s Scope) Markings() (all bool, anyOf, noneOf []string) {
+	if s.All {
+		return true, nil, nil
+	}
+	for _, l := range s.Levels {
+		if l == Unmarked {
+			for _, m := range []TLP{Clear, Green, Amber, Red} {
+				noneOf = append(noneOf, markingIDs[m]...)
+			}
+			continue
+		}
+		anyOf = append(anyOf, markingIDs[l]...)
+	}
+	return false, anyOf, noneOf
+}

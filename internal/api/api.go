@@ -145,6 +145,8 @@ type Config struct {
 	// TAXII, when set, serves everything under /taxii2/ (package taxii),
 	// with its own authentication and TAXII error messages.
 	TAXII http.Handler
+	// Exporter, when set, serves GET /v1/export/{format}.
+	Exporter Exporter
 }
 
 // Server serves the API. Create it with New.
@@ -156,6 +158,7 @@ type Server struct {
 	maxBody        int64
 	publishTimeout time.Duration
 	taxii          http.Handler
+	exporter       Exporter
 	mux            *http.ServeMux
 }
 
@@ -172,6 +175,7 @@ func New(cfg Config) (*Server, error) {
 		maxBody:        cfg.MaxBodyBytes,
 		publishTimeout: cfg.PublishTimeout,
 		taxii:          cfg.TAXII,
+		exporter:       cfg.Exporter,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"strings"
+	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/export"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
@@ -151,4 +156,19 @@ func (p taxiiPublisher) Wait(ctx context.Context, txHash string) (intake.Outcome
 
 func (p taxiiPublisher) Outcome(ctx context.Context, txHash string) (intake.Outcome, error) {
 	return p.d.outcome(ctx, txHash, true)
+}
+
+// exporter serves GET /v1/export through the node's read policy.
+type exporter struct{ d *Daemon }
+
+var _ api.Exporter = exporter{}
+
+func (exporter) ContentType(format string) (string, error) { return export.ContentType(format) }
+
+func (e exporter) Export(ctx context.Context, w io.Writer, format string, since time.Time, caller access.Caller) error {
+	scope, err := e.d.policy.Scope(ctx, caller)
+	if err != nil {
+		return fmt.Errorf("read scope: %w", err)
+	}
+	return export.Write(ctx, w, format, export.Options{Reader: e.d.proj, Scope: scope, Since: since})
 }

@@ -58,6 +58,7 @@ type Daemon struct {
 	follow *follower
 	api    *api.Server
 	taxii  *taxii.Server
+	policy access.Policy // what callers may read: TAXII and exports ask it
 	ln     net.Listener
 	url    string
 
@@ -150,14 +151,15 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 }
 
 func (d *Daemon) startAPI(ctx context.Context) error {
+	d.policy = access.Open{}
 	tx, err := taxii.New(ctx, taxii.Config{Reader: d.proj, Publisher: taxiiPublisher{d}, Tokens: d.tokens,
-		Policy: access.Open{}, Member: d.cfg.Member, StatusDB: filepath.Join(d.dir, taxiiFile),
+		Policy: d.policy, Member: d.cfg.Member, StatusDB: filepath.Join(d.dir, taxiiFile),
 		PublicClear: d.cfg.TAXIIPublicClear, MaxContentLength: api.DefaultMaxBodyBytes, Logger: d.log})
 	if err != nil {
 		return err
 	}
 	d.taxii = tx
-	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log, TAXII: tx})
+	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log, TAXII: tx, Exporter: exporter{d}})
 	if err != nil {
 		return err
 	}

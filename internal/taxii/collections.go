@@ -121,18 +121,8 @@ func (s *Server) collection(r *http.Request, req *request) (collection, error) {
 // scoped returns a query narrowed by the caller's scope and collection c.
 func scoped(req *request, c collection) projection.ListQuery {
 	var q projection.ListQuery
-	if !req.scope.All {
-		var f projection.MarkingFilter
-		for _, l := range req.scope.Levels {
-			if l == access.Unmarked {
-				for _, m := range []access.TLP{access.Clear, access.Green, access.Amber, access.Red} {
-					f.OrNoneOf = append(f.OrNoneOf, access.MarkingIDs(m)...)
-				}
-				continue
-			}
-			f.Any = append(f.Any, access.MarkingIDs(l)...)
-		}
-		q.Markings = append(q.Markings, f)
+	if all, anyOf, noneOf := req.scope.Markings(); !all {
+		q.Markings = append(q.Markings, projection.MarkingFilter{Any: anyOf, OrNoneOf: noneOf})
 	}
 	if c.narrow != nil {
 		c.narrow(&q)
