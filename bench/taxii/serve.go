@@ -158,6 +158,7 @@ func serve(ctx context.Context, dir string, n, queries int) ([]report.Row, error
 		return nil, err
 	}
 	rate := float64(served) / elapsed.Seconds()
+	fmt.Printf("served %s objects in %v\n", report.Thousands(served), elapsed.Round(time.Millisecond))
 	rows := []report.Row{{fmt.Sprintf("TAXII objects served/s, paging %s objects, limit=1000", report.Thousands(n)),
 		fmt.Sprintf("%s/s (%s in %v)", report.Thousands(int(rate)), report.Thousands(served), elapsed.Round(time.Millisecond)),
 		fmt.Sprintf("≥ %s/s", report.Thousands(targetServed)), report.Yes(rate >= targetServed)}}
@@ -186,6 +187,7 @@ func serve(ctx context.Context, dir string, n, queries int) ([]report.Row, error
 			return nil, fmt.Errorf("%s: %w", q.name, err)
 		}
 		p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
+		fmt.Printf("%s: p50 %v p99 %v\n", q.name, report.Ms(p50), report.Ms(p99))
 		rows = append(rows, report.Row{"p99 (p50) " + q.name,
 			fmt.Sprintf("%v (%v)", report.Ms(p99), report.Ms(p50)), "< " + targetP99.String(), report.Yes(p99 < targetP99)})
 	}

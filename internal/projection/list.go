@@ -103,7 +103,12 @@ func buildList(q ListQuery) (string, []any, int, error) {
 	b.in(`v.type`, q.Types)
 	b.in(`v.author`, q.Authors)
 	if !q.AddedAfter.IsZero() {
-		b.add(`v.added > ?`, unixNanos(q.AddedAfter))
+		// Block times increase with height, so the versions added after a
+		// time are those from the first such index on: one probe of
+		// versions_added, then a range of the primary key in page order
+		// (a plain "added > ?" lets the planner scan that index and sort).
+		at := unixNanos(q.AddedAfter)
+		b.add(`v.idx >= (SELECT a.idx FROM versions a WHERE a.added > ? ORDER BY a.added, a.idx LIMIT 1) AND +v.added > ?`, at, at)
 	}
 	versionCond(&b, q.Versions)
 	for _, m := range q.Markings {
