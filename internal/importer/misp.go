@@ -80,7 +80,8 @@ var distributions = map[string]string{
 	"0": "organisation", "1": "community", "2": "connected-communities", "3": "all-communities", "4": "sharing-group",
 }
 
-// ParseMISPEvent reads one MISP event ({"Event": {...}}) and returns its
+// ParseMISPEvent reads one MISP event ({"Event": {...}}, or the event
+// object itself as PyMISP writes it) and returns its
 // items: one indicator per attribute with an IOC type, then a report
 // grouping them.
 func ParseMISPEvent(data []byte) ([]Item, error) {
@@ -90,8 +91,12 @@ func ParseMISPEvent(data []byte) ([]Item, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, errs.Errorf(errs.Invalid, "not a MISP event: %v", err)
 	}
-	if doc.Event == nil {
-		return nil, errs.Errorf(errs.Invalid, "not a MISP event: no \"Event\" object")
+	if doc.Event == nil { // PyMISP also writes the event without the wrapper
+		var bare mispEvent
+		if err := json.Unmarshal(data, &bare); err != nil || bare.UUID == "" {
+			return nil, errs.Errorf(errs.Invalid, "not a MISP event: no \"Event\" object and no event uuid")
+		}
+		doc.Event = &bare
 	}
 	return doc.Event.items(), nil
 }

@@ -131,7 +131,7 @@ func detect(path string, fi os.FileInfo) (string, error) {
 	s := strings.TrimPrefix(string(head[:n]), "\ufeff")
 	t := strings.TrimSpace(s)
 	switch {
-	case strings.HasPrefix(t, "{") && strings.Contains(t, `"Event"`):
+	case strings.HasPrefix(t, "{") && (strings.Contains(t, `"Event"`) || strings.Contains(t, `"Attribute"`)):
 		return FormatMISP, nil
 	case strings.HasPrefix(t, "{"):
 		return FormatSTIX, nil
