@@ -402,3 +402,46 @@ func TestProgress(t *testing.T) {
 		t.Errorf("log %q", b.String())
 	}
 }
+
+// commitThenFail commits its n-th publish and then reports an error, as a
+// node that dies after the commit but before the answer would.
+type commitThenFail struct {
+	*fakeLedger
+	n int
+}
+
+func (c *commitThenFail) Publish(ctx context.Context, objs []*stix.Object) ([]TxResult, error) {
+	res, err := c.fakeLedger.Publish(ctx, objs)
+	if c.fakeLedger.calls == c.n {
+		return nil, errors.New("connection reset after commit")
+	}
+	return res, err
+}
+
+// TestRunResumeAfterUnrecordedCommit: the batch committed but not
+// checkpointed is found on the ledger when the import resumes: counted as
+// duplicates, published once.
+func TestRunResumeAfterUnrecordedCommit(t *testing.T) {
+	led := &commitThenFail{fakeLedger: newFakeLedger(), n: 2}
+	cp := filepath.Join(t.TempDir(), "cp.json")
+	src, _ := Open(levels5(t), Options{})
+	if _, err := Run(context.Background(), Config{Source: src, Ledger: led, Key: "k", Checkpoint: cp, Batch: 500}); err == nil {
+		t.Fatal("first run did not fail")
+	}
+	src, _ = Open(levels5(t), Options{})
+	sum, err := Run(context.Background(), Config{Source: src, Ledger: led, Key: "k", Checkpoint: cp, Batch: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Resumed != 500 || sum.Duplicate != 500 || sum.Accepted != 500+413 {
+		t.Errorf("summary %+v", sum)
+	}
+	for id, n := range led.published {
+		if n != 1 {
+			t.Errorf("%s published %d times", id, n)
+		}
+	}
+	if len(led.published) != 1413 {
+		t.Errorf("%d published", len(led.published))
+	}
+}
