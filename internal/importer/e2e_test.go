@@ -72,7 +72,7 @@ func TestImportIntoNode(t *testing.T) {
 	if s := run(filepath.Join(td, "misp-feed"), importer.Options{}); s.Accepted < 3000 || s.Rejected > 5 {
 		t.Errorf("MISP feed: %+v", s)
 	}
-	if s := run("testdata/stix20-bundle.json", importer.Options{}); s.Accepted != 5 {
+	if s := run("testdata/stix20-bundle.json", importer.Options{}); s.Accepted != 8 {
 		t.Errorf("STIX 2.0 bundle: %+v", s)
 	}
 	if s := run(filepath.Join(td, "attack/ics-attack-18.1.json"), importer.Options{}); s.Accepted != 1826 || s.Rejected != 0 {

@@ -152,7 +152,7 @@ func TestUpgradeSTIX20(t *testing.T) {
 		t.Fatal(err)
 	}
 	objs, rejects := drain(t, src)
-	if len(objs) != 5 || len(rejects) != 0 {
+	if len(objs) != 8 || len(rejects) != 0 {
 		t.Fatalf("%d objects, rejects %v", len(objs), firstReasons(rejects))
 	}
 	byType := map[string]map[string]any{}
@@ -172,6 +172,10 @@ func TestUpgradeSTIX20(t *testing.T) {
 	}
 	if byType["indicator"]["name"] != "Poison Ivy Malware" {
 		t.Error("upgrade lost a property")
+	}
+	embedded := byType["observed-data"]["objects"].(map[string]any)["0"].(map[string]any)
+	if id, _ := embedded["id"].(string); !strings.HasPrefix(id, "file--") || embedded["spec_version"] != "2.1" {
+		t.Errorf("embedded observable %v: want a file-- id", embedded)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
@@ -163,12 +165,67 @@ func upgrade20(m map[string]any) {
 		if _, ok := m["is_family"]; !ok {
 			m["is_family"] = true
 		}
+	case "observed-data":
+		upgradeObservables(m)
 	case "marking-definition":
 		// 2.1 names the predefined TLP markings "TLP:WHITE" and so on.
 		def, _ := m["definition"].(map[string]any)
 		if level, ok := def["tlp"].(string); ok && m["definition_type"] == "tlp" && m["name"] == nil {
 			m["name"] = "TLP:" + strings.ToUpper(level)
 		}
+	}
+}
+
+// scoNS is the namespace STIX 2.1 (§2.9) gives UUIDv5 ids of SCOs.
+var scoNS = uuid.MustParse("00abedb4-aa42-466c-9c01-fed23315a9b7")
+
+// upgradeObservables gives the cyber-observables embedded in a 2.0
+// observed-data (its "objects" dictionary, keyed "0", "1", …) the ids 2.1
+// requires: type--UUIDv5 of the object's JSON, a deterministic stand-in for
+// the id-contributing properties. References between them (*_ref, *_refs
+// naming dictionary keys) become those ids. The 2.1 form keeps "objects",
+// which 2.1 deprecates but allows.
+func upgradeObservables(m map[string]any) {
+	objs, ok := m["objects"].(map[string]any)
+	if !ok {
+		return
+	}
+	ids := map[string]string{}
+	for key, v := range objs {
+		o, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		typ, _ := o["type"].(string)
+		raw, err := marshal(o)
+		if err != nil || typ == "" {
+			continue
+		}
+		ids[key] = typ + "--" + uuid.NewSHA1(scoNS, raw).String()
+	}
+	for key, v := range objs {
+		o, ok := v.(map[string]any)
+		if !ok || ids[key] == "" {
+			continue
+		}
+		for prop, val := range o {
+			switch {
+			case strings.HasSuffix(prop, "_ref"):
+				if s, ok := val.(string); ok && ids[s] != "" {
+					o[prop] = ids[s]
+				}
+			case strings.HasSuffix(prop, "_refs"):
+				if list, ok := val.([]any); ok {
+					for i, x := range list {
+						if s, ok := x.(string); ok && ids[s] != "" {
+							list[i] = ids[s]
+						}
+					}
+				}
+			}
+		}
+		o["id"] = ids[key]
+		o["spec_version"] = "2.1"
 	}
 }
 
