@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 	"github.com/phalanx-ledger/phalanx/internal/importer"
@@ -97,5 +98,12 @@ func TestImportIntoNode(t *testing.T) {
 	p, err := d.Projection().Search(ctx, projection.Query{Types: []string{"report"}, Limit: 100})
 	if err != nil || len(p.Items) != 29+1 {
 		t.Fatalf("reports: %d, %v", len(p.Items), err)
+	}
+	// The feed's tlp:white/tlp:clear tags became markings the TLP:CLEAR
+	// collection reads.
+	clear, err := d.Projection().List(ctx, projection.ListQuery{Types: []string{"report"},
+		Markings: []projection.MarkingFilter{{Any: access.MarkingIDs(access.Clear)}}, Limit: 100})
+	if err != nil || len(clear.Items) != 29 {
+		t.Fatalf("TLP:CLEAR reports: %d, %v", len(clear.Items), err)
 	}
 }
