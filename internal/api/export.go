@@ -10,6 +10,9 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 )
 
+// exportWriteTimeout bounds how long one export may stream.
+const exportWriteTimeout = 30 * time.Minute
+
 // Exporter writes exports (package export) through the node's read seam.
 type Exporter interface {
 	// ContentType returns the media type of a format, or errs.Invalid for
@@ -41,6 +44,9 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	if info != nil {
 		caller.TokenID, caller.Role = info.token, info.role
 	}
+	// A full export of a large ledger may take longer than the server's
+	// write timeout, which is sized for publishing.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(exportWriteTimeout))
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if err := s.exporter.Export(r.Context(), w, format, since, caller); err != nil {
