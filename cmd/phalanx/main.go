@@ -49,6 +49,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(clientCommands(g)...)
 	root.AddCommand(proofCommands(g)...)
 	root.AddCommand(newTestnetCmd(g))
+	root.AddCommand(newImportCmd(g), newExportCmd(g))
 	return root
 }
 

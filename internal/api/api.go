@@ -147,6 +147,11 @@ type Config struct {
 	// Health, if set, is asked before every read: an error (the node found
 	// its projection or keys altered) is returned instead of the data.
 	Health func(context.Context) error
+	// TAXII, when set, serves everything under /taxii2/ (package taxii),
+	// with its own authentication and TAXII error messages.
+	TAXII http.Handler
+	// Exporter, when set, serves GET /v1/export/{format}.
+	Exporter Exporter
 }
 
 // Server serves the API. Create it with New.
@@ -159,6 +164,8 @@ type Server struct {
 	publishTimeout time.Duration
 	proofs         Proofs
 	health         func(context.Context) error
+	taxii          http.Handler
+	exporter       Exporter
 	mux            *http.ServeMux
 }
 
@@ -176,6 +183,8 @@ func New(cfg Config) (*Server, error) {
 		publishTimeout: cfg.PublishTimeout,
 		proofs:         cfg.Proofs,
 		health:         cfg.Health,
+		taxii:          cfg.TAXII,
+		exporter:       cfg.Exporter,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -28,7 +28,7 @@ func (s *Server) authenticate(r *http.Request, action auth.Action) error {
 		return fmt.Errorf("authenticate: %w", err)
 	}
 	if info := infoFrom(r.Context()); info != nil {
-		info.token = tok.ID
+		info.token, info.role = tok.ID, tok.Role
 	}
 	if err := s.authorize(tok, action); err != nil {
 		return fmt.Errorf("authorize token %s for %s: %w", tok.ID, action, err)
@@ -53,6 +53,7 @@ func bearer(r *http.Request) (string, error) {
 // requestInfo is what handlers tell the access log about a request.
 type requestInfo struct {
 	token string
+	role  auth.Role // the token's role, for handlers that hand the caller on
 }
 
 type infoKey struct{}

@@ -29,6 +29,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/objects/{id}", auth.ActionRead, s.getObject},
 		{http.MethodGet, "/v1/search", auth.ActionRead, s.search},
 		{http.MethodGet, "/v1/txs/{hash}", auth.ActionRead, s.getTx},
+		{http.MethodGet, "/v1/export/{format}", auth.ActionRead, s.export},
 		{http.MethodGet, "/v1/status", auth.ActionRead, s.status},
 		{http.MethodGet, "/v1/members", auth.ActionRead, s.members},
 		{http.MethodPost, "/v1/gov/proposals", auth.ActionAdmin, s.propose},
@@ -51,6 +52,9 @@ func (s *Server) newMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
+	}
+	if s.taxii != nil {
+		mux.Handle("/taxii2/", s.taxii)
 	}
 	return mux
 }

@@ -4,13 +4,20 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"strings"
+	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/export"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/taxii"
 )
 
 // backend serves the REST API from the daemon's parts.
@@ -131,4 +138,37 @@ func (b backend) Params(context.Context) (ledger.Params, error) { return b.d.app
 func (b backend) view(p ledger.Proposal) (api.ProposalView, error) {
 	votes, err := b.d.app.Votes(p.ID)
 	return api.ProposalView{Proposal: p, Votes: votes}, err
+}
+
+// taxiiPublisher gives the TAXII server the intake pipeline and the
+// outcomes of committed, projected transactions.
+type taxiiPublisher struct{ d *Daemon }
+
+var _ taxii.Publisher = taxiiPublisher{}
+
+func (p taxiiPublisher) PublishObjects(ctx context.Context, objs []*stix.Object) ([]intake.Submission, error) {
+	return p.d.intake.PublishObjects(ctx, objs)
+}
+
+func (p taxiiPublisher) Wait(ctx context.Context, txHash string) (intake.Outcome, error) {
+	return p.d.intake.Wait(ctx, txHash)
+}
+
+func (p taxiiPublisher) Outcome(ctx context.Context, txHash string) (intake.Outcome, error) {
+	return p.d.outcome(ctx, txHash, true)
+}
+
+// exporter serves GET /v1/export through the node's read policy.
+type exporter struct{ d *Daemon }
+
+var _ api.Exporter = exporter{}
+
+func (exporter) ContentType(format string) (string, error) { return export.ContentType(format) }
+
+func (e exporter) Export(ctx context.Context, w io.Writer, format string, since time.Time, caller access.Caller) error {
+	scope, err := e.d.policy.Scope(ctx, caller)
+	if err != nil {
+		return fmt.Errorf("read scope: %w", err)
+	}
+	return export.Write(ctx, w, format, export.Options{Reader: e.d.proj, Scope: scope, Since: since})
 }

@@ -36,6 +36,9 @@ type Config struct {
 	// key files against the ledger (Go duration, default 10m; "0s": only
 	// at start-up).
 	IntegrityInterval string `json:"integrity_interval,omitempty"`
+	// TAXIIPublicClear offers an unauthenticated TAXII collection of
+	// TLP:CLEAR objects; off unless set.
+	TAXIIPublicClear bool `json:"taxii_public_clear,omitempty"`
 }
 
 // integrityInterval is the configured interval (validated), or a very long
@@ -63,6 +66,7 @@ const (
 	projectionFile = "projection.db"
 	authFile       = "node.db"
 	webFile        = "web.db" // web UI sessions
+	taxiiFile      = "taxii.db"
 	lockFile       = "phalanx.lock"
 )
 

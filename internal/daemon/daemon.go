@@ -20,6 +20,7 @@ import (
 	cmtmempool "github.com/cometbft/cometbft/mempool"
 	cmtcore "github.com/cometbft/cometbft/rpc/core"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
@@ -28,6 +29,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/taxii"
 	"github.com/phalanx-ledger/phalanx/internal/web"
 	"github.com/phalanx-ledger/phalanx/internal/web/session"
 )
@@ -59,6 +61,8 @@ type Daemon struct {
 	api    *api.Server
 	web    *web.Server
 	webDB  *session.Store
+	taxii  *taxii.Server
+	policy access.Policy // what callers may read: TAXII and exports ask it
 	ln     net.Listener
 	url    string
 	guard  *guard
@@ -155,8 +159,16 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 }
 
 func (d *Daemon) startAPI(ctx context.Context) error {
+	d.policy = access.Open{}
+	tx, err := taxii.New(ctx, taxii.Config{Reader: d.proj, Publisher: taxiiPublisher{d}, Tokens: d.tokens,
+		Policy: d.policy, Member: d.cfg.Member, StatusDB: filepath.Join(d.dir, taxiiFile),
+		PublicClear: d.cfg.TAXIIPublicClear, MaxContentLength: api.DefaultMaxBodyBytes, Logger: d.log})
+	if err != nil {
+		return err
+	}
+	d.taxii = tx
 	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log,
-		Proofs: d.newProver(), Health: d.health})
+		Proofs: d.newProver(), Health: d.health, TAXII: tx, Exporter: exporter{d}})
 	if err != nil {
 		return err
 	}
@@ -239,6 +251,9 @@ func (d *Daemon) Close() error {
 		}
 		if d.webDB != nil {
 			errs = append(errs, d.webDB.Close())
+		}
+		if d.taxii != nil {
+			errs = append(errs, d.taxii.Close())
 		}
 		if d.tokens != nil {
 			errs = append(errs, d.tokens.Close())

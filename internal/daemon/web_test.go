@@ -42,6 +42,10 @@ func TestWebUIBesideTheAPI(t *testing.T) {
 	if res, body := get("/v1/status"); res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"unauthenticated"`) {
 		t.Fatalf("API without a token: %d %s", res.StatusCode, body)
 	}
+	// TAXII lives beside the API too: a TAXII error object, not the UI's sign-in.
+	if res, body := get("/taxii2/"); res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.Header.Get("Content-Type"), "taxii") {
+		t.Fatalf("TAXII discovery without credentials: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
 	if res, _ := get("/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?next=%2F" {
 		t.Fatalf("UI without a session: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}

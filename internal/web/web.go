@@ -24,6 +24,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/api"
@@ -152,13 +153,14 @@ func New(cfg Config) (*Server, error) {
 }
 
 // IsAPIPath reports whether path belongs to the REST API rather than the
-// UI: the node's combined handler sends those to the API.
+// UI (REST under /v1/, TAXII 2.1 under /taxii2/, health and the OpenAPI
+// document): the node's combined handler sends those to the API.
 func IsAPIPath(path string) bool {
 	switch path {
-	case "/healthz", "/openapi.json", "/openapi.yaml":
+	case "/healthz", "/openapi.json", "/openapi.yaml", "/taxii2":
 		return true
 	}
-	return len(path) >= 4 && path[:4] == "/v1/"
+	return strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/taxii2/")
 }
 
 // WithAPI returns the node's combined handler: API paths go to apiHandler,
