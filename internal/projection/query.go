@@ -25,7 +25,7 @@ const (
 	maxText      = 1000 // bytes of Query.Text
 )
 
-const versionColumns = `v.idx, v.id, v.type, v.version, v.revoked, v.is_latest, v.author, v.height, v.added, v.tx_hash, v.object`
+const versionColumns = `v.idx, v.id, v.type, v.version, v.revoked, v.is_latest, v.author, v.height, v.added, v.tx_hash, v.object, v.tlp, v.sealed, v.recipients, v.grp`
 
 // Get returns the latest version of the object with the given STIX id, or
 // with all set every version ordered by version ascending. It fails with
@@ -187,7 +187,7 @@ func (w *where) text(text string) {
 	exact := `v.idx IN (SELECT o.idx FROM obs_values o WHERE o.value = ?)`
 	value := strings.ToLower(text)
 	if m := matchExpr(text); m != "" {
-		w.add(`(v.idx IN (SELECT rowid FROM fts WHERE fts MATCH ?) OR `+exact+`)`, m, value)
+		w.add(`(v.idx IN (SELECT rowid FROM fts WHERE fts MATCH ?) OR v.idx IN (SELECT rowid FROM fts_sealed WHERE fts_sealed MATCH ?) OR `+exact+`)`, m, m, value)
 		return
 	}
 	w.add(exact, value)
@@ -239,9 +239,14 @@ func scanVersion(rows *sql.Rows) (Version, error) {
 	var v Version
 	var idx, added int64
 	var txHash, object []byte
-	err := rows.Scan(&idx, &v.ID, &v.Type, &v.Version, &v.Revoked, &v.Latest, &v.Author, &v.Height, &added, &txHash, &object)
+	var recipients string
+	err := rows.Scan(&idx, &v.ID, &v.Type, &v.Version, &v.Revoked, &v.Latest, &v.Author, &v.Height, &added, &txHash, &object,
+		&v.TLP, &v.Sealed, &recipients, &v.Group)
 	if err != nil {
 		return Version{}, err
+	}
+	if recipients != "" {
+		v.Recipients = strings.Split(recipients, ",")
 	}
 	v.Index = uint64(idx)
 	v.Added = time.Unix(0, added).UTC()

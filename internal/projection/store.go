@@ -130,6 +130,7 @@ func (s *Store) Reset(ctx context.Context) error {
 			`DELETE FROM labels`,
 			`DELETE FROM obs_values`,
 			`INSERT INTO fts (fts) VALUES ('delete-all')`,
+			`INSERT INTO fts_sealed (fts_sealed) VALUES ('delete-all')`,
 			`UPDATE meta SET value = 0`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {

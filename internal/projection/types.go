@@ -18,6 +18,14 @@ type Version struct {
 	Added   time.Time       `json:"added"`   // block time of the commit
 	TxHash  string          `json:"tx_hash"` // upper-case hex
 	Object  json.RawMessage `json:"object"`
+	// TLP is the version's TLP level (1 CLEAR … 5 RED, see internal/tlp).
+	TLP uint8 `json:"tlp"`
+	// Sealed: the version was sealed on the ledger and opened by this node.
+	Sealed bool `json:"sealed,omitempty"`
+	// Recipients are the members a sealed version was sealed for.
+	Recipients []string `json:"recipients,omitempty"`
+	// Group is the sharing group a sealed version was addressed to.
+	Group string `json:"group,omitempty"`
 }
 
 // Query selects object versions. Zero fields do not filter.
