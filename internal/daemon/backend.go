@@ -16,7 +16,24 @@ import (
 // backend serves the REST API from the daemon's parts.
 type backend struct{ d *Daemon }
 
-var _ api.Backend = backend{}
+var (
+	_ api.Backend = backend{}
+	_ api.Sharing = backend{}
+)
+
+func (b backend) PublishTo(ctx context.Context, body []byte, a intake.Address) ([]intake.Submission, error) {
+	return b.d.intake.PublishTo(ctx, body, a)
+}
+
+func (b backend) ChangeGroup(ctx context.Context, op ledger.GroupOp) (intake.Submission, error) {
+	return b.d.intake.ChangeGroup(ctx, op)
+}
+
+func (b backend) Groups(context.Context) ([]ledger.Group, error) { return b.d.app.Groups() }
+
+func (b backend) Withdraw(ctx context.Context, id, version string) (intake.Submission, error) {
+	return b.d.intake.Withdraw(ctx, id, version)
+}
 
 func (b backend) Publish(ctx context.Context, body []byte) ([]intake.Submission, error) {
 	return b.d.intake.Publish(ctx, body)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 	"github.com/phalanx-ledger/phalanx/internal/node"
 )
 
@@ -32,6 +33,18 @@ type Config struct {
 	Peers         string `json:"peers"`          // persistent peers id@host:port,…
 	TimeoutCommit string `json:"timeout_commit"` // Go duration
 	EmptyBlocks   string `json:"empty_blocks"`   // Go duration; "0s" makes blocks only for transactions
+	// DefaultTLP is the TLP level of published objects that carry no TLP
+	// marking (CLEAR, GREEN, AMBER, AMBER+STRICT, RED); GREEN when empty.
+	DefaultTLP string `json:"default_tlp,omitempty"`
+}
+
+// defaultTLP is the validated DefaultTLP (GREEN when empty).
+func (c Config) defaultTLP() tlp.Level {
+	if c.DefaultTLP == "" {
+		return tlp.Green
+	}
+	l, _ := tlp.Parse(c.DefaultTLP) // validated
+	return l
 }
 
 // Files of a data directory.
@@ -204,6 +217,11 @@ func (c Config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
 		return fmt.Errorf("config: api_listen %q: %w", c.APIListen, err)
+	}
+	if c.DefaultTLP != "" {
+		if _, err := tlp.Parse(c.DefaultTLP); err != nil {
+			return fmt.Errorf("config: default_tlp: %w", err)
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("config: tls_cert and tls_key go together")

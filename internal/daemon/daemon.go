@@ -120,12 +120,14 @@ func (d *Daemon) openStores(ctx context.Context) error {
 }
 
 func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
-	d.follow = newFollower(d.proj, d.log)
+	op := newOpener(d.dir, d.cfg.Member, nil)
+	d.follow = newFollower(d.proj, op, d.log)
 	app, err := ledger.New(d.kv, d.follow.committed)
 	if err != nil {
 		return err
 	}
 	d.app = app
+	op.withdrawn = app.IsWithdrawn
 	d.follow.start(ctx, app)
 	nc := d.cfg.nodeConfig(d.dir)
 	nc.Log = cometLog
@@ -133,6 +135,7 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 		return err
 	}
 	d.intake, err = intake.New(intake.Config{Identity: d.id, Ledger: app, Mempool: mempool{d.cmt},
+		Directory: app, DefaultTLP: d.cfg.defaultTLP(),
 		Lookup: func(ctx context.Context, h string) (intake.Outcome, error) { return d.outcome(ctx, h, true) }})
 	if err != nil {
 		return err

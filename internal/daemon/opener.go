@@ -1,0 +1,141 @@
+package daemon
+
+import (
+	"crypto/ecdh"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/phalanx-ledger/phalanx/internal/keys"
+	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/seal"
+	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
+)
+
+// opener opens the sealed records addressed to this node's member before
+// they reach the projection, with the member's current sealing key or any
+// retired one (keys/retired/). Records it may not or cannot open keep an
+// empty Object: the projection only advances past them.
+type opener struct {
+	dir       string
+	member    string
+	withdrawn func(id, version string) (bool, error)
+
+	mu   sync.Mutex
+	keys []*ecdh.PrivateKey // current first, then retired
+}
+
+func newOpener(dir, member string, withdrawn func(id, version string) (bool, error)) *opener {
+	return &opener{dir: dir, member: member, withdrawn: withdrawn}
+}
+
+// problem is why a sealed record addressed to us was not projected. Its
+// text never includes plaintext.
+type problem struct {
+	index uint64
+	id    string
+	why   string
+}
+
+// open returns recs with every sealed record this member may read opened
+// into Object (and Access set); plaintext records get their Access too.
+// recs itself is not modified.
+func (o *opener) open(recs []record.Record) ([]record.Record, []problem) {
+	out := slices.Clone(recs)
+	var probs []problem
+	for i := range out {
+		r := &out[i]
+		if r.Sealed == nil {
+			continue
+		}
+		r.Object = nil // never trust a caller-filled Object for a sealed record
+		if why := o.openOne(r); why != "" {
+			probs = append(probs, problem{index: r.Index, id: r.ObjectID, why: why})
+		}
+	}
+	return out, probs
+}
+
+func (o *opener) openOne(r *record.Record) string {
+	e, err := seal.Decode(r.Sealed)
+	if err != nil {
+		return "undecodable envelope"
+	}
+	h := &e.Header
+	if !h.Has(o.member) {
+		return "" // not for us: nothing to report
+	}
+	if gone, err := o.withdrawn(h.ID, h.Modified); err != nil || gone {
+		if err != nil {
+			return "cannot read the withdrawal state"
+		}
+		return ""
+	}
+	pt, err := o.openWithKeys(e)
+	if err != nil {
+		if errors.Is(err, seal.ErrTampered) {
+			return "altered: it does not authenticate with this member's key"
+		}
+		return "sealed to a key this node does not hold"
+	}
+	obj, err := stix.Parse(pt)
+	if err != nil {
+		return "the opened content is not valid STIX"
+	}
+	if obj.ID != h.ID || obj.Version() != h.Modified {
+		return "the opened object's id or version differs from its header"
+	}
+	lvl, err := tlp.Of(pt, tlp.Level(h.Level))
+	if err != nil {
+		return "unreadable markings"
+	}
+	r.Object = obj.Raw
+	r.Access = &record.Access{Level: uint8(max(lvl, tlp.Level(h.Level))), Recipients: h.Members(), Group: h.Group}
+	return ""
+}
+
+// openWithKeys tries the cached keys, and reloads them once from disk
+// when none fits (a rotation may have retired the current key).
+func (o *opener) openWithKeys(e *seal.Envelope) ([]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.keys == nil {
+		if err := o.load(); err != nil {
+			return nil, err
+		}
+	}
+	pt, err := seal.Open(e, o.member, o.keys)
+	if err == nil || errors.Is(err, seal.ErrTampered) {
+		return pt, err
+	}
+	if err := o.load(); err != nil {
+		return nil, err
+	}
+	return seal.Open(e, o.member, o.keys)
+}
+
+// load reads the current key file and every retired one.
+func (o *opener) load() error {
+	cur, err := keys.Load(filepath.Join(o.dir, KeyFile))
+	if err != nil {
+		return err
+	}
+	ks := []*ecdh.PrivateKey{cur.Seal}
+	entries, err := os.ReadDir(filepath.Join(o.dir, retiredDir))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read retired keys: %w", err)
+	}
+	for _, e := range entries {
+		old, err := keys.Load(filepath.Join(o.dir, retiredDir, e.Name()))
+		if err != nil {
+			return fmt.Errorf("retired key %s: %w", e.Name(), err)
+		}
+		ks = append(ks, old.Seal)
+	}
+	o.keys = ks
+	return nil
+}
