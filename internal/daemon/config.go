@@ -16,8 +16,8 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
-	"github.com/phalanx-ledger/phalanx/internal/tlp"
 	"github.com/phalanx-ledger/phalanx/internal/node"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Config is a node's settings, kept in DIR/phalanx.json and decoded
