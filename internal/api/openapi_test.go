@@ -164,6 +164,9 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Proposals":          ProposalsResponse{},
 		"VoteRequest":        VoteRequest{},
 		"GovResult":          GovResult{},
+		"GroupOp":            ledger.GroupOp{},
+		"Group":              ledger.Group{},
+		"WithdrawRequest":    WithdrawRequest{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]
