@@ -31,7 +31,7 @@ func clientCommands(g *globals) []*cobra.Command {
 	return []*cobra.Command{
 		newPublishCmd(g), newGetCmd(g), newSearchCmd(g),
 		newStatusCmd(g), newMembersCmd(g), newTokenCmd(g),
-		newGovCmd(g), newGroupCmd(g), newWithdrawCmd(g),
+		newGovCmd(g), newGroupCmd(g), newWithdrawCmd(g), newUserCmd(g),
 	}
 }
 

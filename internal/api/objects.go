@@ -165,11 +165,15 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
+	viewer, err := s.viewer(r.Context())
+	if err != nil {
+		return err
+	}
 	vs, err := s.backend.Get(r.Context(), id, all)
 	if err != nil {
 		return fmt.Errorf("get object %s: %w", id, err)
 	}
-	if len(vs) == 0 {
+	if vs = readable(viewer, vs); len(vs) == 0 {
 		return errs.Errorf(errs.NotFound, "no object %s", id)
 	}
 	if all {

@@ -167,6 +167,11 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"GroupOp":            ledger.GroupOp{},
 		"Group":              ledger.Group{},
 		"WithdrawRequest":    WithdrawRequest{},
+		"User":               auth.User{},
+		"AddUserRequest":     AddUserRequest{},
+		"AddedUser":          AddedUser{},
+		"GrantRequest":       GrantRequest{},
+		"Granted":            Granted{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

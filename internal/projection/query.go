@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -14,7 +15,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Search limits.
@@ -110,6 +113,9 @@ func buildSearch(q Query) (string, []any, int, error) {
 		b.add(`v.added > ?`, unixNanos(q.AddedAfter))
 	}
 	b.text(q.Text)
+	if q.Viewer != nil {
+		b.viewer(*q.Viewer)
+	}
 	sqlText := `SELECT ` + versionColumns + ` FROM versions v` + b.String() + ` ORDER BY v.idx DESC LIMIT ?`
 	return sqlText, append(b.args, limit+1), limit, nil
 }
@@ -191,6 +197,23 @@ func (w *where) text(text string) {
 		return
 	}
 	w.add(exact, value)
+}
+
+// viewer keeps the versions v may read: the rule of access.MayRead.
+func (w *where) viewer(v access.Viewer) {
+	grants := "[]"
+	if !v.Client && len(v.Grants) > 0 {
+		b, _ := json.Marshal(v.Grants) // strings: cannot fail
+		grants = string(b)
+	}
+	w.add(`v.tlp BETWEEN 1 AND ?`, int64(min(v.Clearance, tlp.Red)))
+	if v.Client {
+		w.add(`v.tlp <= ?`, int64(tlp.Amber))
+		return
+	}
+	if !v.Admin {
+		w.add(`(v.tlp < ? OR v.id IN (SELECT value FROM json_each(?)))`, int64(tlp.Red), grants)
+	}
 }
 
 func (w *where) String() string {

@@ -3,6 +3,8 @@ package projection
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/access"
 )
 
 // Version is one stored version of a STIX object, with where the ledger put it.
@@ -40,6 +42,9 @@ type Query struct {
 	AllVersions bool      // all versions instead of the latest of each object
 	Limit       int       // page size; 0 means 50; capped at 1000
 	Cursor      string    // opaque, from a previous Page
+	// Viewer, when set, keeps only the versions it may read (see
+	// internal/access); the same rule as access.MayRead, in SQL.
+	Viewer *access.Viewer
 }
 
 // Page is one page of search results, newest ledger index first.
