@@ -169,8 +169,10 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vs, err := s.backend.Get(r.Context(), id, all)
-	if err != nil {
+	// Every version, so that the latest one the viewer may read is found
+	// even when a newer one is above its clearance.
+	vs, err := s.backend.Get(r.Context(), id, true)
+	if err != nil && errs.CodeOf(err) != errs.NotFound {
 		return fmt.Errorf("get object %s: %w", id, err)
 	}
 	if vs = readable(viewer, vs); len(vs) == 0 {

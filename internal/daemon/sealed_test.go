@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/api"
+	"github.com/phalanx-ledger/phalanx/internal/auth"
+	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
@@ -47,7 +50,9 @@ type sealedCase struct {
 
 // TestSealedCanary runs a three-member network. member1 publishes AMBER to
 // {1,2}, AMBER+STRICT and RED to {2}, and AMBER to a sharing group of
-// member2: member2 reads each, member3's API answers not found and no
+// member2: member2's users read each as their clearance allows (AMBER
+// users AMBER, RED only with a grant, clients never above AMBER),
+// member3's API answers not found and no
 // file under member3's data directory (ledger state, block store, WAL,
 // projection, logs…) holds any canary, as raw bytes, hex or base64.
 // Then member1 withdraws one record: it can no longer be read on any
@@ -109,6 +114,8 @@ func TestSealedCanary(t *testing.T) {
 		}
 	}
 
+	checkUsers(ctx, t, nodes[1], cases)
+
 	// Withdraw the first record.
 	w := cases[0]
 	if res, err := a.cli.Withdraw(ctx, w.id, "2026-01-01T00:00:00Z", true); err != nil {
@@ -155,6 +162,61 @@ func TestSealedCanary(t *testing.T) {
 	if hits := testutil.ScanTree(t, dirs[1], []byte(cases[2].canary)); len(hits) == 0 {
 		t.Error("member2's files do not hold the RED canary it may read: the scan is blind")
 	}
+}
+
+// checkUsers: on a recipient node, each user reads exactly what its
+// clearance allows (cases: AMBER, AMBER+STRICT, RED, group AMBER).
+func checkUsers(ctx context.Context, t *testing.T, n *testNode, cases []*sealedCase) {
+	t.Helper()
+	users := map[string]api.AddUserRequest{
+		"amber":  {Name: "amber", Role: auth.RoleAnalyst, Clearance: "AMBER"},
+		"green":  {Name: "green", Role: auth.RoleReader, Clearance: "GREEN"},
+		"client": {Name: "client", Role: auth.RoleMachine, Clearance: "RED", Client: true},
+		"red":    {Name: "red", Role: auth.RoleAnalyst, Clearance: "RED"},
+	}
+	clients := map[string]*client.Client{}
+	for name, u := range users {
+		added, err := n.cli.AddUser(ctx, u)
+		if err != nil {
+			t.Fatalf("add user %s: %v", name, err)
+		}
+		if clients[name], err = client.New(n.d.URL(), added.Token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(user string, sc *sealedCase, want bool) {
+		t.Helper()
+		v, err := clients[user].Get(ctx, sc.id)
+		got := err == nil && strings.Contains(string(v.Object), sc.canary)
+		if got != want || (!want && errs.CodeOf(err) != errs.NotFound) {
+			t.Errorf("%s: user %s reads it: %v (%v); want %v", sc.name, user, got, err, want)
+		}
+		p, err := clients[user].Search(ctx, projection.Query{Text: sc.canary})
+		if err != nil || (len(p.Items) == 1) != want {
+			t.Errorf("%s: user %s search finds %d (%v); want %v", sc.name, user, len(p.Items), err, want)
+		}
+	}
+	amber, strict, red, group := cases[0], cases[1], cases[2], cases[3]
+	for _, sc := range []*sealedCase{amber, group} {
+		check("amber", sc, true)
+		check("client", sc, true)
+		check("green", sc, false)
+		check("red", sc, true)
+	}
+	check("amber", strict, false) // clearance AMBER < AMBER+STRICT
+	check("client", strict, false)
+	check("red", strict, true)
+	check("red", red, false) // RED needs a grant
+	check("client", red, false)
+	if err := n.cli.Grant(ctx, "red", red.id); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.cli.Grant(ctx, "client", red.id); err != nil {
+		t.Fatal(err)
+	}
+	check("red", red, true)
+	check("client", red, false) // a client never reads RED
+	check("amber", red, false)
 }
 
 // waitGet waits until n serves id.

@@ -88,7 +88,13 @@ func buildSearch(q Query) (string, []any, int, error) {
 		return "", nil, 0, err
 	}
 	var b where
-	if !q.AllVersions {
+	switch {
+	case !q.AllVersions && q.Viewer != nil:
+		// the newest version the viewer may read, which need not be the
+		// newest stored
+		cond, args := viewerCond("w", *q.Viewer)
+		b.add(`NOT EXISTS (SELECT 1 FROM versions w WHERE w.id = v.id AND (w.vkey > v.vkey OR (w.vkey = v.vkey AND w.idx > v.idx)) AND `+cond+`)`, args...)
+	case !q.AllVersions:
 		b.add(`v.is_latest = 1`)
 	}
 	if q.Cursor != "" {
@@ -199,21 +205,31 @@ func (w *where) text(text string) {
 	w.add(exact, value)
 }
 
-// viewer keeps the versions v may read: the rule of access.MayRead.
+// viewer keeps the versions v may read.
 func (w *where) viewer(v access.Viewer) {
-	grants := "[]"
-	if !v.Client && len(v.Grants) > 0 {
-		b, _ := json.Marshal(v.Grants) // strings: cannot fail
-		grants = string(b)
+	cond, args := viewerCond("v", v)
+	w.add(cond, args...)
+}
+
+// viewerCond is the rule of access.MayRead in SQL, over the versions row
+// alias t.
+func viewerCond(t string, v access.Viewer) (string, []any) {
+	cond := t + `.tlp BETWEEN 1 AND ?`
+	args := []any{int64(min(v.Clearance, tlp.Red))}
+	switch {
+	case v.Client:
+		cond += ` AND ` + t + `.tlp <= ?`
+		args = append(args, int64(tlp.Amber))
+	case !v.Admin:
+		grants := "[]"
+		if len(v.Grants) > 0 {
+			b, _ := json.Marshal(v.Grants) // strings: cannot fail
+			grants = string(b)
+		}
+		cond += ` AND (` + t + `.tlp < ? OR ` + t + `.id IN (SELECT value FROM json_each(?)))`
+		args = append(args, int64(tlp.Red), grants)
 	}
-	w.add(`v.tlp BETWEEN 1 AND ?`, int64(min(v.Clearance, tlp.Red)))
-	if v.Client {
-		w.add(`v.tlp <= ?`, int64(tlp.Amber))
-		return
-	}
-	if !v.Admin {
-		w.add(`(v.tlp < ? OR v.id IN (SELECT value FROM json_each(?)))`, int64(tlp.Red), grants)
-	}
+	return `(` + cond + `)`, args
 }
 
 func (w *where) String() string {
