@@ -60,3 +60,14 @@ func TestParseAndOrder(t *testing.T) {
 		t.Error("0 and 6 are not levels")
 	}
 }
+
+func FuzzOf(f *testing.F) {
+	f.Add([]byte(`{"object_marking_refs":["` + AmberID + `"],"granular_markings":[{"marking_ref":"` + RedID + `"}]}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := Of(b, Green)
+		if err == nil && !l.Valid() {
+			t.Fatalf("Of returned %v without an error", l)
+		}
+	})
+}
