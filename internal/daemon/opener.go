@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -46,15 +47,24 @@ type problem struct {
 // recs itself is not modified.
 func (o *opener) open(recs []record.Record) ([]record.Record, []problem) {
 	out := slices.Clone(recs)
+	whys := make([]string, len(out))
+	workers := min(runtime.GOMAXPROCS(0), len(out))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(out); i += workers {
+				if r := &out[i]; r.Sealed != nil {
+					r.Object = nil // never trust a caller-filled Object for a sealed record
+					whys[i] = o.openOne(r)
+				}
+			}
+		})
+	}
+	wg.Wait()
 	var probs []problem
-	for i := range out {
-		r := &out[i]
-		if r.Sealed == nil {
-			continue
-		}
-		r.Object = nil // never trust a caller-filled Object for a sealed record
-		if why := o.openOne(r); why != "" {
-			probs = append(probs, problem{index: r.Index, id: r.ObjectID, why: why})
+	for i, why := range whys {
+		if why != "" {
+			probs = append(probs, problem{index: out[i].Index, id: out[i].ObjectID, why: why})
 		}
 	}
 	return out, probs
@@ -101,21 +111,31 @@ func (o *opener) openOne(r *record.Record) string {
 // openWithKeys tries the cached keys, and reloads them once from disk
 // when none fits (a rotation may have retired the current key).
 func (o *opener) openWithKeys(e *seal.Envelope) ([]byte, error) {
+	ks, err := o.cachedKeys(false)
+	if err != nil {
+		return nil, err
+	}
+	pt, err := seal.Open(e, o.member, ks)
+	if err == nil || errors.Is(err, seal.ErrTampered) {
+		return pt, err
+	}
+	if ks, err = o.cachedKeys(true); err != nil {
+		return nil, err
+	}
+	return seal.Open(e, o.member, ks)
+}
+
+// cachedKeys returns the member's keys, reading them when not yet read or
+// when reload is set.
+func (o *opener) cachedKeys(reload bool) ([]*ecdh.PrivateKey, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.keys == nil {
+	if o.keys == nil || reload {
 		if err := o.load(); err != nil {
 			return nil, err
 		}
 	}
-	pt, err := seal.Open(e, o.member, o.keys)
-	if err == nil || errors.Is(err, seal.ErrTampered) {
-		return pt, err
-	}
-	if err := o.load(); err != nil {
-		return nil, err
-	}
-	return seal.Open(e, o.member, o.keys)
+	return o.keys, nil
 }
 
 // load reads the current key file and every retired one.
