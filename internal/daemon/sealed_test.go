@@ -143,9 +143,19 @@ func TestSealedCanary(t *testing.T) {
 		t.Fatalf("ledger after withdrawal: %d headers, withdrawals %+v %v", headers, ws, err)
 	}
 
+	digest, err := nodes[1].d.Projection().Digest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Stop every node so that everything it holds is on disk, then scan.
 	for _, n := range nodes {
 		n.close()
+	}
+	// A rebuild of member2's projection from its block store opens the
+	// same records again, and drops the withdrawn one again.
+	res, err := Reindex(ctx, dirs[1])
+	if err != nil || res.Digest != digest {
+		t.Fatalf("reindex member2: %+v %v; digest before %s", res, err, digest)
 	}
 	for _, sc := range cases {
 		if hits := testutil.ScanTree(t, dirs[2], []byte(sc.canary)); len(hits) != 0 {
