@@ -47,6 +47,8 @@ type problem struct {
 // recs itself is not modified.
 func (o *opener) open(recs []record.Record) ([]record.Record, []problem) {
 	out := slices.Clone(recs)
+	sets := &setKeys{m: map[string][]byte{}}
+	defer sets.forget()
 	whys := make([]string, len(out))
 	workers := min(runtime.GOMAXPROCS(0), len(out))
 	var wg sync.WaitGroup
@@ -55,7 +57,7 @@ func (o *opener) open(recs []record.Record) ([]record.Record, []problem) {
 			for i := w; i < len(out); i += workers {
 				if r := &out[i]; r.Sealed != nil {
 					r.Object = nil // never trust a caller-filled Object for a sealed record
-					whys[i] = o.openOne(r)
+					whys[i] = o.openOne(r, sets)
 				}
 			}
 		})
@@ -70,7 +72,7 @@ func (o *opener) open(recs []record.Record) ([]record.Record, []problem) {
 	return out, probs
 }
 
-func (o *opener) openOne(r *record.Record) string {
+func (o *opener) openOne(r *record.Record, sets *setKeys) string {
 	e, err := seal.Decode(r.Sealed)
 	if err != nil {
 		return "undecodable envelope"
@@ -85,7 +87,7 @@ func (o *opener) openOne(r *record.Record) string {
 		}
 		return ""
 	}
-	pt, err := o.openWithKeys(e)
+	pt, err := o.openWithKeys(e, sets)
 	if err != nil {
 		if errors.Is(err, seal.ErrTampered) {
 			return "altered: it does not authenticate with this member's key"
@@ -108,21 +110,67 @@ func (o *opener) openOne(r *record.Record) string {
 	return ""
 }
 
-// openWithKeys tries the cached keys, and reloads them once from disk
+// setKeys holds the set keys unwrapped while opening one batch of
+// records, by stanza: records sealed together share one, so a batch costs
+// one public-key operation per set. They are forgotten when the batch is
+// done; no data key outlives the opening.
+type setKeys struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (s *setKeys) get(stanza []byte) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[string(stanza)]
+}
+
+func (s *setKeys) put(stanza, key []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[string(stanza)] = key
+}
+
+func (s *setKeys) forget() {
+	for k, v := range s.m {
+		clear(v)
+		delete(s.m, k)
+	}
+}
+
+// openWithKeys opens e with a set key already unwrapped in this batch, or
+// unwraps it with the cached member keys, reloading them once from disk
 // when none fits (a rotation may have retired the current key).
-func (o *opener) openWithKeys(e *seal.Envelope) ([]byte, error) {
+func (o *opener) openWithKeys(e *seal.Envelope, sets *setKeys) ([]byte, error) {
+	i := slices.Index(e.Header.Members(), o.member)
+	if i < 0 {
+		return nil, seal.ErrNotRecipient
+	}
+	stanza := append(append([]byte(nil), e.Stanzas[i]...), e.Header.RecipientCommit...) // the key is bound to both
+	if k := sets.get(stanza); k != nil {
+		return seal.OpenWith(e, k)
+	}
 	ks, err := o.cachedKeys(false)
 	if err != nil {
 		return nil, err
 	}
-	pt, err := seal.Open(e, o.member, ks)
-	if err == nil || errors.Is(err, seal.ErrTampered) {
-		return pt, err
+	setKey, err := seal.Unwrap(e, o.member, ks)
+	if errors.Is(err, seal.ErrNotRecipient) {
+		if ks, err = o.cachedKeys(true); err != nil {
+			return nil, err
+		}
+		setKey, err = seal.Unwrap(e, o.member, ks)
 	}
-	if ks, err = o.cachedKeys(true); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	return seal.Open(e, o.member, ks)
+	pt, err := seal.OpenWith(e, setKey)
+	if err == nil {
+		sets.put(stanza, setKey) // only a key that opened a record is reused
+	} else {
+		clear(setKey)
+	}
+	return pt, err
 }
 
 // cachedKeys returns the member's keys, reading them when not yet read or

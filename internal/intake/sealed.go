@@ -185,9 +185,14 @@ func (s *Service) publishSealed(ctx context.Context, objs []*stix.Object, levels
 	return subs, flush()
 }
 
-// sealAll seals every object for keys, on as many goroutines as there
-// are CPUs: sealing costs two X25519 operations per recipient and record.
+// sealAll seals every object for keys with one Sealer (one HPKE wrap per
+// recipient for the whole publish), on as many goroutines as there are
+// CPUs.
 func sealAll(objs []*stix.Object, levels []tlp.Level, keys []seal.Key, author, group string) ([][]byte, error) {
+	s, err := seal.NewSealer(keys)
+	if err != nil {
+		return nil, err
+	}
 	out := make([][]byte, len(objs))
 	errs := make([]error, len(objs))
 	workers := min(runtime.GOMAXPROCS(0), len(objs))
@@ -196,7 +201,7 @@ func sealAll(objs []*stix.Object, levels []tlp.Level, keys []seal.Key, author, g
 		wg.Go(func() {
 			for i := w; i < len(objs); i += workers {
 				o := objs[i]
-				e, err := seal.Seal(seal.Meta{ID: o.ID, Modified: o.Version(), Author: author, Level: uint8(levels[i]), Group: group}, o.Raw, keys)
+				e, err := s.Seal(seal.Meta{ID: o.ID, Modified: o.Version(), Author: author, Level: uint8(levels[i]), Group: group}, o.Raw)
 				if err == nil {
 					out[i], err = e.Encode()
 				}

@@ -10,17 +10,20 @@
 //	           (member id and key fingerprint, sorted by member), the
 //	           recipient commitment over them and a salted commitment to
 //	           the plaintext
-//	Stanzas    one per recipient, in header order: the record's data key
-//	           sealed with HPKE (RFC 9180, DHKEM(X25519, HKDF-SHA256),
+//	Stanzas    one per recipient, in header order: a random 256-bit set
+//	           key sealed with HPKE (RFC 9180, DHKEM(X25519, HKDF-SHA256),
 //	           HKDF-SHA256, ChaCha20-Poly1305) for the recipient's X25519
-//	           key, with info bound to the header hash
-//	Ciphertext AES-256-GCM under the data key of salt ‖ plaintext,
-//	           with the header bytes as associated data
+//	           key, with info bound to the recipient commitment
+//	Ciphertext AES-256-GCM of salt ‖ plaintext under the record's content
+//	           key HKDF-SHA256(set key, header hash), with the header bytes
+//	           as associated data
 //
-// Every record has its own random 256-bit data key, used for one message
-// only (so a fixed nonce is safe). Changing any header byte, stanza or
-// ciphertext byte makes Open fail with ErrTampered; a recipient also checks
-// the plaintext against the salted commitment and the size.
+// A set key may serve many records with the same recipients (a Sealer):
+// sealing a record then costs no public-key operation. Every record has
+// its own content key, used for one message only (so a fixed nonce is
+// safe). Changing any header byte, stanza or ciphertext byte makes Open
+// fail with ErrTampered; a recipient also checks the plaintext against the
+// salted commitment and the size.
 //
 // The wire form is canonical CBOR (RFC 8949 §4.2); Decode refuses anything
 // else, so a sealed record has exactly one encoding.

@@ -196,3 +196,44 @@ func FuzzDecode(f *testing.F) {
 		_, _ = Open(d, ms[0].id, []*ecdh.PrivateKey{ms[0].priv}) // must not panic
 	})
 }
+
+// TestSealerSharesStanzasNotKeys: records of one Sealer share the wrapped
+// set key, but a ciphertext moved to the other record's header does not
+// open.
+func TestSealerSharesStanzasNotKeys(t *testing.T) {
+	ms := newMembers(t, 3)
+	s, err := NewSealer(keysOf(ms))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := meta
+	m2.ID = "indicator--00000000-17d4-4cbf-938f-98ee46b3cd3f"
+	a, err := s.Seal(meta, []byte("first record"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Seal(m2, []byte("other record"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b = sealRoundTrip(t, a), sealRoundTrip(t, b)
+	if !bytes.Equal(a.Stanzas[0], b.Stanzas[0]) {
+		t.Fatal("records of one sealer do not share stanzas")
+	}
+	for _, e := range []*Envelope{a, b} {
+		if _, err := Open(e, ms[2].id, []*ecdh.PrivateKey{ms[2].priv}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mixed := *b
+	mixed.Ciphertext = a.Ciphertext
+	if _, err := Open(&mixed, ms[1].id, []*ecdh.PrivateKey{ms[1].priv}); !errors.Is(err, ErrTampered) {
+		t.Fatalf("a ciphertext under another record's header: %v", err)
+	}
+	other, _ := NewSealer(keysOf(ms))
+	c, _ := other.Seal(meta, []byte("first record"))
+	c.Stanzas = a.Stanzas // stanzas of another set key
+	if _, err := Open(c, ms[0].id, []*ecdh.PrivateKey{ms[0].priv}); !errors.Is(err, ErrTampered) {
+		t.Fatalf("stanzas of another sealer: %v", err)
+	}
+}
