@@ -6,7 +6,7 @@
 //
 // Usage (from the repository root; bench/seal.sh also prints the machine):
 //
-//	go run ./bench/seal [-members 4] [-n 2000] [-batch 100] [-cell 1s]
+//	go run ./bench/seal [-members 4] [-n 1000] [-batch 100] [-cell 1s]
 package main
 
 import (
@@ -39,7 +39,7 @@ func main() {
 	var c config
 	fs := flag.NewFlagSet("seal", flag.ExitOnError)
 	fs.IntVar(&c.members, "members", 4, "members of the ingest network")
-	fs.IntVar(&c.n, "n", 2000, "objects per ingest run (GREEN, then AMBER)")
+	fs.IntVar(&c.n, "n", 1000, "objects per ingest run (GREEN, then AMBER)")
 	fs.IntVar(&c.batch, "batch", 100, "objects per publish")
 	fs.DurationVar(&c.cell, "cell", time.Second, "time spent on each seal/open measurement")
 	fs.BoolVar(&c.skipNetwork, "skip-network", false, "measure sealing and opening only")
