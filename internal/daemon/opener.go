@@ -113,7 +113,7 @@ func (o *opener) openOne(r *record.Record, sets *setKeys) string {
 // setKeys holds the set keys unwrapped while opening one batch of
 // records, by stanza: records sealed together share one, so a batch costs
 // one public-key operation per set. They are forgotten when the batch is
-// done; no data key outlives the opening.
+// done; no key outlives the opening.
 type setKeys struct {
 	mu sync.Mutex
 	m  map[string][]byte

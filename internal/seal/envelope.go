@@ -50,7 +50,7 @@ const (
 	CommitmentSize  = 32
 	SaltSize        = 32
 	dataKeySize     = 32
-	// StanzaSize is an HPKE encapsulated key (32) plus the sealed data key
+	// StanzaSize is an HPKE encapsulated key (32) plus the sealed set key
 	// and its tag (32 + 16).
 	StanzaSize = 32 + dataKeySize + 16
 	// MaxRecipients bounds the recipient list of one record.

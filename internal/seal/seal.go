@@ -207,7 +207,7 @@ func unwrap(priv *ecdh.PrivateKey, recipientCommit, stanza []byte) ([]byte, erro
 		return nil, err
 	}
 	if len(dk) != dataKeySize {
-		return nil, errors.New("data key has the wrong size")
+		return nil, errors.New("set key has the wrong size")
 	}
 	return dk, nil
 }
