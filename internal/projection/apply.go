@@ -27,6 +27,7 @@ func (s *Store) Apply(ctx context.Context, recs []record.Record) error {
 	if err := inTx(ctx, s.write, func(tx *sql.Tx) error { return s.apply(ctx, tx, recs) }); err != nil {
 		return err
 	}
+	_ = s.eraseLog(ctx) // a withdrawal's log not yet truncated: retried here until it is
 	s.ckpt.request()
 	return nil
 }

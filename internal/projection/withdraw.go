@@ -23,12 +23,25 @@ func (s *Store) Withdraw(ctx context.Context, id, version string) error {
 	if err != nil {
 		return fmt.Errorf("withdraw %s: %w", id, err)
 	}
-	if !found {
+	if found {
+		s.eraseDue.Store(true)
+	}
+	if err := s.eraseLog(ctx); err != nil {
+		return fmt.Errorf("withdraw %s: %w", id, err)
+	}
+	return nil
+}
+
+// eraseLog truncates the write-ahead log if a withdrawal left deleted
+// pages in it; on failure it stays due and the next call tries again.
+func (s *Store) eraseLog(ctx context.Context) error {
+	if !s.eraseDue.Load() {
 		return nil
 	}
 	if err := s.ckpt.truncate(ctx); err != nil {
-		return fmt.Errorf("withdraw %s: %w", id, err)
+		return err
 	}
+	s.eraseDue.Store(false)
 	return nil
 }
 
