@@ -22,6 +22,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 	"github.com/phalanx-ledger/phalanx/internal/taxii"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Targets.
@@ -39,7 +40,7 @@ var kinds = []struct {
 	share int // per 1000
 }{{"indicator", 900}, {"ipv4-addr", 60}, {"malware", 30}, {"attack-pattern", 10}}
 
-var tlps = []string{"", access.MarkingIDs(access.Clear)[1], access.MarkingIDs(access.Green)[0], access.MarkingIDs(access.Amber)[0], access.MarkingIDs(access.Red)[0]}
+var tlps = []string{"", tlp.ClearID, tlp.GreenV1ID, tlp.AmberV1ID, tlp.RedV1ID}
 
 // object returns generated object i (valid STIX 2.1).
 func object(i int) (typ, id string, raw []byte) {
@@ -136,7 +137,7 @@ func serve(ctx context.Context, dir string, n, queries int) ([]report.Row, error
 	if err != nil {
 		return nil, err
 	}
-	srv, err := taxii.New(ctx, taxii.Config{Reader: s, Publisher: noPublisher{}, Tokens: tokens, Policy: access.Open{},
+	srv, err := taxii.New(ctx, taxii.Config{Reader: s, Publisher: noPublisher{}, Tokens: tokens, Policy: access.ByClearance{},
 		Member: "bench", StatusDB: filepath.Join(dir, "taxii.db")})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 )
 
@@ -30,7 +31,7 @@ func clientCommands(g *globals) []*cobra.Command {
 	return []*cobra.Command{
 		newPublishCmd(g), newGetCmd(g), newSearchCmd(g),
 		newStatusCmd(g), newMembersCmd(g), newTokenCmd(g),
-		newGovCmd(g),
+		newGovCmd(g), newGroupCmd(g), newWithdrawCmd(g), newUserCmd(g),
 	}
 }
 
@@ -146,23 +147,32 @@ func table(w io.Writer, header string, rows []string) error {
 func newPublishCmd(g *globals) *cobra.Command {
 	var noWait bool
 	var timeout time.Duration
+	var addr addressFlags
 	cmd := &cobra.Command{
 		Use:   "publish FILE|-",
 		Short: "Publish a STIX bundle or object (from FILE, or stdin for -) and wait for its commit",
 		Long: "Publish a STIX 2.1 bundle or object. Prints one line per transaction:\n" +
 			"  tx HASH height H CODENAME N objects\n" +
-			"and exits non-zero if any transaction was rejected.",
+			"and exits non-zero if any transaction was rejected.\n\n" +
+			"Objects marked (object_marking_refs, granular_markings, or --tlp) AMBER,\n" +
+			"AMBER+STRICT or RED, and every object of a publish with --to or --group,\n" +
+			"are sealed on this node for the recipients (and this member) only.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPublish(cmd, g, args[0], !noWait, timeout)
+			a, err := addr.address()
+			if err != nil {
+				return err
+			}
+			return runPublish(cmd, g, args[0], !noWait, timeout, a)
 		},
 	}
+	addr.register(cmd)
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return once submitted, without waiting for the commit")
 	cmd.Flags().DurationVar(&timeout, "timeout", api.DefaultPublishTimeout, "how long to wait for the commit")
 	return cmd
 }
 
-func runPublish(cmd *cobra.Command, g *globals, file string, wait bool, timeout time.Duration) error {
+func runPublish(cmd *cobra.Command, g *globals, file string, wait bool, timeout time.Duration, a intake.Address) error {
 	body, err := readInput(cmd.InOrStdin(), file)
 	if err != nil {
 		return err
@@ -173,7 +183,13 @@ func runPublish(cmd *cobra.Command, g *globals, file string, wait bool, timeout 
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 	defer cancel()
-	res, perr := c.Publish(ctx, body, wait)
+	var res client.PublishResult
+	var perr error
+	if len(a.To) == 0 && a.Group == "" && a.TLP == 0 {
+		res, perr = c.Publish(ctx, body, wait)
+	} else {
+		res, perr = c.PublishTo(ctx, body, a, wait)
+	}
 	if err := printPublish(cmd.OutOrStdout(), g.JSON, res); err != nil {
 		return err
 	}

@@ -1,133 +1,127 @@
-// Package access is the one seam through which every read path of a node
-// (TAXII, exports) asks what a caller may read. A Policy turns a Caller into
-// a Scope; the projection applies the Scope to every query, so no read path
-// filters on its own.
+// Package access decides which of a node's users may read a record: the
+// Traffic Light Protocol enforced inside a member's node, on every read
+// path (REST get, versions, search, exports, TAXII and the UI).
 //
-// Today's policy (Open) lets every authenticated caller read every
-// committed record and an anonymous caller only TLP:CLEAR content. The
-// confidentiality work (TLP clearance per user, sealed records, sharing
-// groups) plugs in by providing another Policy.
+// Which records a node holds at all is decided by cryptography (a node
+// opens only what was sealed for its member). Inside the node:
+//
+//   - a user reads nothing above its clearance;
+//   - CLEAR, GREEN and AMBER: the member's own users and the clients it
+//     registered;
+//   - AMBER+STRICT: the member's own users only, never a client;
+//   - RED: own users named for the record by the member's admin (a
+//     grant), and the admin; never a client.
+//
+// A denied record is reported as not found, so that denial does not reveal
+// existence. The same rule reaches TAXII and the exports through a Policy,
+// which turns a Caller into a Scope the projection applies to every query.
+// The package imports only the standard library and internal/tlp.
 package access
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
-	"github.com/phalanx-ledger/phalanx/internal/auth"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
-// TLP is a Traffic Light Protocol level, ordered from least to most
-// restricted. Objects without a TLP marking have level Unmarked.
-type TLP int
+// Viewer is who is reading: one user (or token) of the node.
+type Viewer struct {
+	// Clearance is the highest TLP level the user may read.
+	Clearance tlp.Level
+	// Client marks a registered client of the member (an outside party it
+	// shares AMBER with) rather than one of its own users.
+	Client bool
+	// Admin is the member's admin: it reads RED records without a grant.
+	Admin bool
+	// Grants are the object ids of RED records the admin named this user
+	// for, sorted.
+	Grants []string
+}
 
-// TLP levels. TLP 1.0 WHITE counts as Clear; AMBER+STRICT as Amber.
-const (
-	Unmarked TLP = iota
-	Clear
-	Green
-	Amber
-	Red
-)
+// Label is what a read decision needs to know of a record.
+type Label struct {
+	ID    string
+	Level tlp.Level
+}
 
-// String returns the level's lower-case name.
-func (l TLP) String() string {
-	switch l {
-	case Clear:
-		return "clear"
-	case Green:
-		return "green"
-	case Amber:
-		return "amber"
-	case Red:
-		return "red"
+// MayRead reports whether v may read a record labelled l. Unknown levels
+// are denied.
+func MayRead(v Viewer, l Label) bool {
+	if !l.Level.Valid() || l.Level > v.Clearance {
+		return false
 	}
-	return "unmarked"
-}
-
-// markingIDs are the STIX marking-definition ids of each TLP level, TLP 1.0
-// (STIX 2.1 §7.2.1.4) and TLP 2.0 (the OASIS TLP 2.0 marking extension).
-var markingIDs = map[TLP][]string{
-	Clear: {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"},
-	Green: {"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"},
-	Amber: {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-		"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"},
-	Red: {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"},
-}
-
-// MarkingIDs returns the marking-definition ids that put an object at level
-// l (none for Unmarked).
-func MarkingIDs(l TLP) []string { return append([]string(nil), markingIDs[l]...) }
-
-// LevelOf returns the TLP level a marking-definition id stands for, and
-// whether it is a TLP marking at all.
-func LevelOf(markingID string) (TLP, bool) {
-	for l, ids := range markingIDs {
-		for _, id := range ids {
-			if id == markingID {
-				return l, true
-			}
+	switch l.Level {
+	case tlp.Clear, tlp.Green, tlp.Amber:
+		return true
+	case tlp.AmberStrict:
+		return !v.Client
+	case tlp.Red:
+		if v.Client {
+			return false
 		}
+		_, granted := slices.BinarySearch(v.Grants, l.ID)
+		return v.Admin || granted
 	}
-	return Unmarked, false
+	return false
 }
 
-// Caller is who is reading: an API token, or nobody (Anonymous).
+// Full is the viewer of a credential that predates user accounts: the
+// node's own, cleared for everything; RED still needs admin or a grant.
+func Full(admin bool) Viewer {
+	return Viewer{Clearance: tlp.Red, Admin: admin}
+}
+
+// Public is the viewer of an anonymous reader of a collection a member
+// chose to publish: TLP:CLEAR only, as an outside party.
+func Public() Viewer { return Viewer{Clearance: tlp.Clear, Client: true} }
+
+// Caller is who reads through a TAXII collection or an export: a token of
+// the node (and what it may read, resolved by whoever authenticated it), or
+// nobody.
 type Caller struct {
 	Anonymous bool
 	TokenID   string
-	Role      auth.Role
+	Role      string // the token's auth role
+	Viewer    Viewer // what the token may read; ignored when Anonymous
 }
 
-// Scope is what a caller may read. The zero Scope reads nothing.
+// Scope is what a caller may read on a read path: its viewer rule, which
+// the projection applies to every query (so no read path filters on its
+// own), and the sharing groups whose collections it sees.
 type Scope struct {
-	// All lets the caller read every committed record.
-	All bool
-	// Levels lists the TLP levels readable when All is not set.
-	Levels []TLP
-	// Groups lists the sharing groups whose collections the caller sees
-	// (none exist yet).
-	Groups []Group
+	Viewer Viewer
+	Groups []string
 }
 
-// Group is a sharing group a caller belongs to.
-type Group struct {
-	ID, Name string
-}
-
-// Policy decides what a caller may read. Every read path calls it once per
-// request and hands the Scope to the projection.
+// Policy turns a caller into its scope. TAXII and the exports ask it once
+// per request.
 type Policy interface {
 	Scope(ctx context.Context, c Caller) (Scope, error)
 }
 
-// Open is today's policy: authenticated callers read everything, anonymous
-// callers read TLP:CLEAR only.
-type Open struct{}
-
-var _ Policy = Open{}
-
-// Scope implements Policy.
-func (Open) Scope(_ context.Context, c Caller) (Scope, error) {
-	if c.Anonymous {
-		return Scope{Levels: []TLP{Clear}}, nil
-	}
-	return Scope{All: true}, nil
+// ByClearance is the node's policy: an anonymous caller reads as Public;
+// a token reads what its viewer allows and sees the collections of the
+// sharing groups Groups names (this member's; nil: none).
+type ByClearance struct {
+	Groups func(ctx context.Context) ([]string, error)
 }
 
-// Markings returns the scope as marking-definition ids: all reports that
-// nothing is filtered; otherwise a readable object carries one of anyOf,
-// or (when unmarked objects are readable) none of noneOf.
-func (s Scope) Markings() (all bool, anyOf, noneOf []string) {
-	if s.All {
-		return true, nil, nil
+var _ Policy = ByClearance{}
+
+// Scope implements Policy.
+func (p ByClearance) Scope(ctx context.Context, c Caller) (Scope, error) {
+	if c.Anonymous {
+		return Scope{Viewer: Public()}, nil
 	}
-	for _, l := range s.Levels {
-		if l == Unmarked {
-			for _, m := range []TLP{Clear, Green, Amber, Red} {
-				noneOf = append(noneOf, markingIDs[m]...)
-			}
-			continue
+	s := Scope{Viewer: c.Viewer}
+	if p.Groups != nil {
+		gs, err := p.Groups(ctx)
+		if err != nil {
+			return Scope{}, fmt.Errorf("sharing groups: %w", err)
 		}
-		anyOf = append(anyOf, markingIDs[l]...)
+		s.Groups = gs
 	}
-	return false, anyOf, noneOf
+	return s, nil
 }

@@ -39,10 +39,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 			return errs.Errorf(errs.Invalid, "since: %q is not an RFC 3339 timestamp", v)
 		}
 	}
-	info := infoFrom(r.Context())
-	caller := access.Caller{}
-	if info != nil {
-		caller.TokenID, caller.Role = info.token, info.role
+	viewer, err := s.viewer(r.Context())
+	if err != nil {
+		return err
+	}
+	caller := access.Caller{Viewer: viewer}
+	if info := infoFrom(r.Context()); info != nil {
+		caller.TokenID, caller.Role = info.token, string(info.role)
 	}
 	// A full export of a large ledger may take longer than the server's
 	// write timeout, which is sized for publishing.

@@ -40,7 +40,7 @@ func TestExport(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || string(body) != "type,value\n" {
 		t.Fatalf("export: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
-	if fx.caller.Role != auth.RoleReader || fx.caller.TokenID == "" || !fx.since.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+	if auth.Role(fx.caller.Role) != auth.RoleReader || fx.caller.TokenID == "" || !fx.since.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
 		t.Errorf("exporter got caller %+v since %v", fx.caller, fx.since)
 	}
 	resp, body = e.do(t, http.MethodGet, "/v1/export/csv?since=yesterday", readerSecret, "", "")

@@ -15,25 +15,33 @@ import (
 // authenticate checks r's bearer token and whether its role may perform
 // action; an empty action needs no token. It records the token's id (never
 // its secret) for the access log.
-func (s *Server) authenticate(r *http.Request, action auth.Action) error {
+func (s *Server) authenticate(r *http.Request, action auth.Action) (*http.Request, error) {
 	if action == "" {
-		return nil
+		return r, nil
 	}
 	secret, err := bearer(r)
 	if err != nil {
-		return err
+		return r, err
 	}
 	tok, err := s.tokens.Authenticate(r.Context(), secret)
 	if err != nil {
-		return fmt.Errorf("authenticate: %w", err)
+		return r, fmt.Errorf("authenticate: %w", err)
 	}
 	if info := infoFrom(r.Context()); info != nil {
 		info.token, info.role = tok.ID, tok.Role
 	}
 	if err := s.authorize(tok, action); err != nil {
-		return fmt.Errorf("authorize token %s for %s: %w", tok.ID, action, err)
+		return r, fmt.Errorf("authorize token %s for %s: %w", tok.ID, action, err)
 	}
-	return nil
+	return r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)), nil
+}
+
+type tokenKey struct{}
+
+// tokenFrom returns the token a request authenticated with.
+func tokenFrom(ctx context.Context) (auth.Token, bool) {
+	tok, ok := ctx.Value(tokenKey{}).(auth.Token)
+	return tok, ok
 }
 
 // bearer returns the secret of r's "Authorization: Bearer" header.

@@ -19,7 +19,15 @@ import (
 
 // publish handles POST /v1/objects.
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
-	wait, timeout, err := parsePublishQuery(r.URL.Query(), s.publishTimeout)
+	q := r.URL.Query()
+	addr, err := parseAddress(q)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{"to", "group", "tlp"} {
+		q.Del(k)
+	}
+	wait, timeout, err := parsePublishQuery(q, s.publishTimeout)
 	if err != nil {
 		return err
 	}
@@ -27,27 +35,18 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	subs, err := s.backend.Publish(r.Context(), body)
+	var subs []intake.Submission
+	if len(addr.To) == 0 && addr.Group == "" && addr.TLP == 0 {
+		subs, err = s.backend.Publish(r.Context(), body)
+	} else if sh, serr := s.sharing(); serr != nil {
+		err = serr
+	} else {
+		subs, err = sh.PublishTo(r.Context(), body, addr)
+	}
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	res := fromSubmissions(subs)
-	if wait {
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
-		defer cancel()
-		if err := s.waitAll(ctx, &res, timeout); err != nil {
-			return s.writePublishError(w, r, res, err)
-		}
-	}
-	if err := rejection(res); err != nil {
-		return s.writePublishError(w, r, res, err)
-	}
-	status := http.StatusAccepted
-	if wait {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, res)
-	return nil
+	return s.answerSubmissions(w, r, subs, wait, timeout)
 }
 
 // parsePublishQuery reads the wait and timeout parameters of a publish.
@@ -166,11 +165,17 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	vs, err := s.backend.Get(r.Context(), id, all)
+	viewer, err := s.viewer(r.Context())
 	if err != nil {
+		return err
+	}
+	// Every version, so that the latest one the viewer may read is found
+	// even when a newer one is above its clearance.
+	vs, err := s.backend.Get(r.Context(), id, true)
+	if err != nil && errs.CodeOf(err) != errs.NotFound {
 		return fmt.Errorf("get object %s: %w", id, err)
 	}
-	if len(vs) == 0 {
+	if vs = readable(viewer, vs); len(vs) == 0 {
 		return errs.Errorf(errs.NotFound, "no object %s", id)
 	}
 	if all {

@@ -170,6 +170,14 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ProofRecord":        proof.Record{},
 		"ConsistencyProof":   proof.ConsistencyProof{},
 		"Checkpoints":        CheckpointsResponse{},
+		"GroupOp":            ledger.GroupOp{},
+		"Group":              ledger.Group{},
+		"WithdrawRequest":    WithdrawRequest{},
+		"User":               auth.User{},
+		"AddUserRequest":     AddUserRequest{},
+		"AddedUser":          AddedUser{},
+		"GrantRequest":       GrantRequest{},
+		"Granted":            Granted{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

@@ -37,6 +37,12 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/gov/proposals/{id}", auth.ActionRead, s.getProposal},
 		{http.MethodPost, "/v1/gov/proposals/{id}/votes", auth.ActionAdmin, s.vote},
 		{http.MethodGet, "/v1/gov/params", auth.ActionRead, s.params},
+		{http.MethodGet, "/v1/groups", auth.ActionRead, s.listGroups},
+		{http.MethodPost, "/v1/groups", auth.ActionPublish, s.changeGroup},
+		{http.MethodPost, "/v1/withdrawals", auth.ActionPublish, s.withdraw},
+		{http.MethodPost, "/v1/users", auth.ActionAdmin, s.addUser},
+		{http.MethodGet, "/v1/users", auth.ActionAdmin, s.listUsers},
+		{http.MethodPost, "/v1/users/{name}/grants", auth.ActionAdmin, s.grant},
 		{http.MethodPost, "/v1/tokens", auth.ActionAdmin, s.createToken},
 		{http.MethodGet, "/v1/tokens", auth.ActionAdmin, s.listTokens},
 		{http.MethodDelete, "/v1/tokens/{id}", auth.ActionAdmin, s.revokeToken},
@@ -62,7 +68,7 @@ func (s *Server) newMux() *http.ServeMux {
 // endpoint wraps a route's handler with its authorization and error writing.
 func (s *Server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := s.authenticate(r, rt.action)
+		r, err := s.authenticate(r, rt.action)
 		if err == nil && rt.action == auth.ActionRead && s.health != nil {
 			err = s.health(r.Context()) // data the node may no longer vouch for is not served
 		}

@@ -35,10 +35,16 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	viewer, err := s.viewer(r.Context())
+	if err != nil {
+		return err
+	}
+	q.Viewer = &viewer
 	page, err := s.backend.Search(r.Context(), q)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
+	page.Items = readable(viewer, page.Items) // the projection filters too; this guards any backend
 	if page.Items == nil {
 		page.Items = []projection.Version{}
 	}

@@ -82,22 +82,28 @@ func (s *Store) CreateToken(ctx context.Context, name string, role Role) (string
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
 	tok := Token{Name: name, Role: role, Created: fromNanos(s.now().UnixNano())}
-	if tok.ID, err = s.insert(ctx, tok, hash); err != nil {
+	if tok.ID, err = insertToken(ctx, s.db, tok, hash); err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
 	return secret, tok, nil
 }
 
-// insert stores tok under a fresh random id, drawing again on the rare
-// collision, and returns the id.
-func (s *Store) insert(ctx context.Context, tok Token, hash []byte) (string, error) {
-	const q = `INSERT INTO tokens (id, name, role, hash, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+// insertToken stores tok under a fresh random id, drawing again on the
+// rare collision, and returns the id.
+func insertToken(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, tok Token, hash []byte) (string, error) {
+	const q = `INSERT INTO tokens (id, name, role, hash, created, user_name) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	var user any
+	if tok.User != "" {
+		user = tok.User
+	}
 	for range 10 {
 		id, err := newID()
 		if err != nil {
 			return "", err
 		}
-		res, err := s.db.ExecContext(ctx, q, id, tok.Name, string(tok.Role), hash, tok.Created.UnixNano())
+		res, err := db.ExecContext(ctx, q, id, tok.Name, string(tok.Role), hash, tok.Created.UnixNano(), user)
 		if err != nil {
 			return "", err
 		}
@@ -126,7 +132,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) 
 		return Token{}, invalid
 	}
 	sum := sha256.Sum256([]byte(secret))
-	const q = `SELECT id, name, role, hash, created FROM tokens WHERE hash = ? AND revoked IS NULL`
+	const q = `SELECT id, name, role, hash, created, user_name FROM tokens WHERE hash = ? AND revoked IS NULL`
 	tok, hash, err := scanToken(s.db.QueryRowContext(ctx, q, sum[:]))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -141,7 +147,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (Token, error) 
 
 // ListTokens returns the active tokens, oldest first.
 func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, role, hash, created FROM tokens WHERE revoked IS NULL ORDER BY created, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, role, hash, created, user_name FROM tokens WHERE revoked IS NULL ORDER BY created, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
@@ -179,16 +185,17 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	return nil
 }
 
-// scanToken reads a row of (id, name, role, hash, created).
+// scanToken reads a row of (id, name, role, hash, created, user_name).
 func scanToken(row interface{ Scan(...any) error }) (Token, []byte, error) {
 	var tok Token
 	var role string
 	var hash []byte
 	var created int64
-	if err := row.Scan(&tok.ID, &tok.Name, &role, &hash, &created); err != nil {
+	var user sql.NullString
+	if err := row.Scan(&tok.ID, &tok.Name, &role, &hash, &created, &user); err != nil {
 		return Token{}, nil, err
 	}
-	tok.Role, tok.Created = Role(role), fromNanos(created)
+	tok.Role, tok.Created, tok.User = Role(role), fromNanos(created), user.String
 	return tok, hash, nil
 }
 

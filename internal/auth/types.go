@@ -29,4 +29,7 @@ type Token struct {
 	Name    string    `json:"name"`
 	Role    Role      `json:"role"`
 	Created time.Time `json:"created"`
+	// User is the user account the token acts as; "" for a token that
+	// predates user accounts (the member's own, fully cleared).
+	User string `json:"user,omitempty"`
 }

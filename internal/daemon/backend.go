@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,7 +24,24 @@ import (
 // backend serves the REST API from the daemon's parts.
 type backend struct{ d *Daemon }
 
-var _ api.Backend = backend{}
+var (
+	_ api.Backend = backend{}
+	_ api.Sharing = backend{}
+)
+
+func (b backend) PublishTo(ctx context.Context, body []byte, a intake.Address) ([]intake.Submission, error) {
+	return b.d.intake.PublishTo(ctx, body, a)
+}
+
+func (b backend) ChangeGroup(ctx context.Context, op ledger.GroupOp) (intake.Submission, error) {
+	return b.d.intake.ChangeGroup(ctx, op)
+}
+
+func (b backend) Groups(context.Context) ([]ledger.Group, error) { return b.d.app.Groups() }
+
+func (b backend) Withdraw(ctx context.Context, id, version string) (intake.Submission, error) {
+	return b.d.intake.Withdraw(ctx, id, version)
+}
 
 func (b backend) Publish(ctx context.Context, body []byte) ([]intake.Submission, error) {
 	return b.d.intake.Publish(ctx, body)
@@ -171,4 +189,20 @@ func (e exporter) Export(ctx context.Context, w io.Writer, format string, since 
 		return fmt.Errorf("read scope: %w", err)
 	}
 	return export.Write(ctx, w, format, export.Options{Reader: e.d.proj, Scope: scope, Since: since})
+}
+
+// memberGroups names the sharing groups this node's member belongs to:
+// their TAXII collections are the ones the member's users see.
+func (d *Daemon) memberGroups(context.Context) ([]string, error) {
+	gs, err := d.app.Groups()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, g := range gs {
+		if slices.Contains(g.Members, d.cfg.Member) {
+			out = append(out, g.Name)
+		}
+	}
+	return out, nil
 }

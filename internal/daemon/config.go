@@ -17,6 +17,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Config is a node's settings, kept in DIR/phalanx.json and decoded
@@ -39,6 +40,9 @@ type Config struct {
 	// TAXIIPublicClear offers an unauthenticated TAXII collection of
 	// TLP:CLEAR objects; off unless set.
 	TAXIIPublicClear bool `json:"taxii_public_clear,omitempty"`
+	// DefaultTLP is the TLP level of published objects that carry no TLP
+	// marking (CLEAR, GREEN, AMBER, AMBER+STRICT, RED); GREEN when empty.
+	DefaultTLP string `json:"default_tlp,omitempty"`
 }
 
 // integrityInterval is the configured interval (validated), or a very long
@@ -53,6 +57,15 @@ func (c Config) integrityInterval() time.Duration {
 		return 1<<63 - 1
 	}
 	return d
+}
+
+// defaultTLP is the validated DefaultTLP (GREEN when empty).
+func (c Config) defaultTLP() tlp.Level {
+	if c.DefaultTLP == "" {
+		return tlp.Green
+	}
+	l, _ := tlp.Parse(c.DefaultTLP) // validated
+	return l
 }
 
 // Files of a data directory.
@@ -227,6 +240,11 @@ func (c Config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
 		return fmt.Errorf("config: api_listen %q: %w", c.APIListen, err)
+	}
+	if c.DefaultTLP != "" {
+		if _, err := tlp.Parse(c.DefaultTLP); err != nil {
+			return fmt.Errorf("config: default_tlp: %w", err)
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("config: tls_cert and tls_key go together")

@@ -131,12 +131,14 @@ func (d *Daemon) openStores(ctx context.Context) error {
 }
 
 func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
-	d.follow = newFollower(d.proj, d.log)
+	op := newOpener(d.dir, d.cfg.Member, nil)
+	d.follow = newFollower(d.proj, op, d.log)
 	app, err := ledger.New(d.kv, d.follow.committed)
 	if err != nil {
 		return err
 	}
 	d.app = app
+	op.withdrawn = app.IsWithdrawn
 	d.follow.start(ctx, app)
 	nc := d.cfg.nodeConfig(d.dir)
 	nc.Log = cometLog
@@ -145,6 +147,7 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 		return err
 	}
 	d.intake, err = intake.New(intake.Config{Identity: d.id, Ledger: app, Mempool: mempool{d.cmt},
+		Directory: app, DefaultTLP: d.cfg.defaultTLP(),
 		Lookup: func(ctx context.Context, h string) (intake.Outcome, error) { return d.outcome(ctx, h, true) }})
 	if err != nil {
 		return err
@@ -159,7 +162,7 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 }
 
 func (d *Daemon) startAPI(ctx context.Context) error {
-	d.policy = access.Open{}
+	d.policy = access.ByClearance{Groups: d.memberGroups}
 	tx, err := taxii.New(ctx, taxii.Config{Reader: d.proj, Publisher: taxiiPublisher{d}, Tokens: d.tokens,
 		Policy: d.policy, Member: d.cfg.Member, StatusDB: filepath.Join(d.dir, taxiiFile),
 		PublicClear: d.cfg.TAXIIPublicClear, MaxContentLength: api.DefaultMaxBodyBytes, Logger: d.log})

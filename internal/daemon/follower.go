@@ -17,6 +17,7 @@ import (
 // waiting for those blocks.
 type follower struct {
 	proj   *projection.Store
+	opener *opener // opens sealed records addressed to this member
 	log    *slog.Logger
 	ch     chan ledger.Committed
 	notify func(ledger.Committed)
@@ -28,8 +29,8 @@ type follower struct {
 	cancel context.CancelFunc
 }
 
-func newFollower(p *projection.Store, log *slog.Logger) *follower {
-	return &follower{proj: p, log: log, ch: make(chan ledger.Committed, 4096), done: make(chan struct{})}
+func newFollower(p *projection.Store, o *opener, log *slog.Logger) *follower {
+	return &follower{proj: p, opener: o, log: log, ch: make(chan ledger.Committed, 4096), done: make(chan struct{})}
 }
 
 // committed is the ledger's commit hook. It blocks when the projection is
@@ -95,6 +96,13 @@ func (f *follower) apply(ctx context.Context, app *ledger.App, batch []ledger.Co
 			return err
 		}
 	}
+	for _, c := range batch {
+		for _, w := range c.Withdrawn {
+			if err := f.proj.Withdraw(ctx, w.ID, w.Version); err != nil {
+				return err
+			}
+		}
+	}
 	last := batch[len(batch)-1]
 	f.height.Store(last.Height)
 	if f.notify != nil {
@@ -126,6 +134,10 @@ func (f *follower) catchUp(ctx context.Context, app *ledger.App, upTo uint64) er
 }
 
 func (f *follower) applyRecords(ctx context.Context, recs []record.Record) error {
+	recs, probs := f.opener.open(recs)
+	for _, p := range probs {
+		f.log.Warn("sealed record not projected", "index", p.index, "id", p.id, "reason", p.why)
+	}
 	if err := f.proj.Apply(ctx, recs); err != nil {
 		return err
 	}

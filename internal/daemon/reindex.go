@@ -27,7 +27,8 @@ type ReindexResult struct {
 // to an emptied projection. The node's own ledger state must end at the
 // same app hash, or Reindex reports the divergence.
 func Reindex(ctx context.Context, dir string) (ReindexResult, error) {
-	if _, err := LoadConfig(dir); err != nil {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
 		return ReindexResult{}, err
 	}
 	lock, err := lockDir(dir)
@@ -43,7 +44,7 @@ func Reindex(ctx context.Context, dir string) (ReindexResult, error) {
 	if err := proj.Reset(ctx); err != nil {
 		return ReindexResult{}, fmt.Errorf("reset projection: %w", err)
 	}
-	res, err := replayInto(ctx, dir, proj)
+	res, err := replayInto(ctx, dir, cfg.Member, proj)
 	if err != nil {
 		return res, err
 	}
@@ -55,8 +56,9 @@ func Reindex(ctx context.Context, dir string) (ReindexResult, error) {
 }
 
 // replayInto replays the block store through a scratch ledger and applies
-// its records to proj.
-func replayInto(ctx context.Context, dir string, proj *projection.Store) (ReindexResult, error) {
+// its records to proj, opening those sealed for member and deleting again
+// those withdrawn later.
+func replayInto(ctx context.Context, dir, member string, proj *projection.Store) (ReindexResult, error) {
 	tmp, err := os.MkdirTemp(dir, "reindex-")
 	if err != nil {
 		return ReindexResult{}, err
@@ -69,20 +71,28 @@ func replayInto(ctx context.Context, dir string, proj *projection.Store) (Reinde
 	defer kv.Close()
 	var applyErr error
 	var pending []record.Record
+	op := newOpener(dir, member, nil)
 	flush := func() {
 		if applyErr == nil && len(pending) > 0 {
-			applyErr = proj.Apply(ctx, pending)
+			opened, _ := op.open(pending)
+			applyErr = proj.Apply(ctx, opened)
 		}
 		pending = pending[:0]
 	}
 	app, err := ledger.New(kv, func(c ledger.Committed) {
-		if pending = append(pending, c.Records...); len(pending) >= 5000 {
+		if pending = append(pending, c.Records...); len(pending) >= 5000 || len(c.Withdrawn) > 0 {
 			flush()
+		}
+		for _, w := range c.Withdrawn {
+			if applyErr == nil {
+				applyErr = proj.Withdraw(ctx, w.ID, w.Version)
+			}
 		}
 	})
 	if err != nil {
 		return ReindexResult{}, err
 	}
+	op.withdrawn = app.IsWithdrawn
 	height, appHash, err := node.Replay(ctx, filepath.Join(dir, cometDir), app)
 	flush()
 	if err == nil {

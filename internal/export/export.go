@@ -113,10 +113,7 @@ func Write(ctx context.Context, w io.Writer, name string, o Options) error {
 // scan pages through every latest version the scope allows, added after
 // Since, of the given types (all when empty), calling fn for each.
 func scan(ctx context.Context, o Options, types []string, fn func(projection.Version) error) error {
-	q := projection.ListQuery{Types: types, AddedAfter: o.Since, Limit: projection.MaxLimit}
-	if all, anyOf, noneOf := o.Scope.Markings(); !all {
-		q.Markings = []projection.MarkingFilter{{Any: anyOf, OrNoneOf: noneOf}}
-	}
+	q := projection.ListQuery{Types: types, AddedAfter: o.Since, Limit: projection.MaxLimit, Viewer: &o.Scope.Viewer}
 	for {
 		p, err := o.Reader.List(ctx, q)
 		if err != nil {

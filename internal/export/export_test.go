@@ -26,13 +26,14 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 	"github.com/phalanx-ledger/phalanx/internal/testutil"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 var (
 	t0    = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	now   = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	amber = access.MarkingIDs(access.Amber)[0]
-	clear = access.MarkingIDs(access.Clear)[1]
+	amber = tlp.AmberV1ID
+	clear = tlp.ClearID
 )
 
 // fixture is one object of the test ledger.
@@ -101,8 +102,8 @@ func store(t *testing.T) *projection.Store {
 func export(t *testing.T, s *projection.Store, format string, o Options) string {
 	t.Helper()
 	o.Reader, o.Now = s, now
-	if o.Scope.Levels == nil && !o.Scope.All {
-		o.Scope.All = true
+	if o.Scope.Viewer.Clearance == 0 {
+		o.Scope.Viewer = access.Full(true) // the zero scope reads nothing
 	}
 	var b bytes.Buffer
 	if err := Write(context.Background(), &b, format, o); err != nil {
@@ -149,16 +150,24 @@ func TestBlocklists(t *testing.T) {
 
 func TestScopeAndSince(t *testing.T) {
 	s := store(t)
-	got := lines(export(t, s, "blocklist-hash", Options{Scope: access.Scope{Levels: []access.TLP{access.Clear}}}))
+	got := lines(export(t, s, "blocklist-hash", Options{Scope: access.Scope{Viewer: access.Viewer{Clearance: tlp.Clear}}}))
 	if !slices.Equal(got, []string{"d41d8cd98f00b204e9800998ecf8427e", "da39a3ee5e6b4b0d3255bfef95601890afd80709"}) {
 		t.Errorf("TLP:CLEAR scope: %q", got)
 	}
-	if out := export(t, s, "blocklist-domain", Options{Scope: access.Scope{Levels: []access.TLP{access.Clear}}}); out != "" {
+	if out := export(t, s, "blocklist-domain", Options{Scope: access.Scope{Viewer: access.Viewer{Clearance: tlp.Clear}}}); out != "" {
 		t.Errorf("TLP:CLEAR scope leaked unmarked domains: %q", out)
 	}
-	got = lines(export(t, s, "blocklist-domain", Options{Scope: access.Scope{Levels: []access.TLP{access.Unmarked}}}))
+	// Unmarked objects are at the publisher's default, GREEN; the AMBER
+	// e-mail indicator stays out of a GREEN-cleared export.
+	got = lines(export(t, s, "blocklist-domain", Options{Scope: access.Scope{Viewer: access.Viewer{Clearance: tlp.Green}}}))
 	if !slices.Equal(got, []string{"evil.example", "sco.example"}) {
-		t.Errorf("unmarked scope: %q", got)
+		t.Errorf("GREEN clearance: %q", got)
+	}
+	if out := export(t, s, "csv", Options{Scope: access.Scope{Viewer: access.Viewer{Clearance: tlp.Green}}}); strings.Contains(out, "bad@evil.example") {
+		t.Errorf("GREEN clearance exported the AMBER indicator: %q", out)
+	}
+	if out := export(t, s, "csv", Options{}); !strings.Contains(out, "bad@evil.example") {
+		t.Errorf("full clearance lacks the AMBER indicator: %q", out)
 	}
 	if out := export(t, s, "blocklist-ipv4", Options{Since: t0.Add(10*time.Minute + 30*time.Second)}); out != "203.0.113.5\n" {
 		t.Errorf("since: %q", out)

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/ioc"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Entry is one observable value an export writes, with where it came
@@ -148,14 +148,14 @@ func unescape(s string) string {
 
 // tlpOf returns the most restrictive TLP level among markings.
 func tlpOf(markings []string) string {
-	level := access.Unmarked
+	var level tlp.Level // zero: no TLP marking
 	for _, m := range markings {
-		if l, ok := access.LevelOf(m); ok && l > level {
+		if l, ok := tlp.OfMarking(m); ok && l > level {
 			level = l
 		}
 	}
-	if level == access.Unmarked {
+	if level == 0 {
 		return ""
 	}
-	return level.String()
+	return strings.ToLower(level.String())
 }

@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 	"github.com/phalanx-ledger/phalanx/internal/importer"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 	"github.com/phalanx-ledger/phalanx/internal/testutil"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 func startNode(t *testing.T) (*daemon.Daemon, *client.Client) {
@@ -102,7 +102,7 @@ func TestImportIntoNode(t *testing.T) {
 	// The feed's tlp:white/tlp:clear tags became markings the TLP:CLEAR
 	// collection reads.
 	clear, err := d.Projection().List(ctx, projection.ListQuery{Types: []string{"report"},
-		Markings: []projection.MarkingFilter{{Any: access.MarkingIDs(access.Clear)}}, Limit: 100})
+		Markings: []projection.MarkingFilter{{Any: []string{tlp.WhiteV1ID, tlp.ClearID}}}, Limit: 100})
 	if err != nil || len(clear.Items) != 29 {
 		t.Fatalf("TLP:CLEAR reports: %d, %v", len(clear.Items), err)
 	}

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 	"github.com/phalanx-ledger/phalanx/internal/testutil"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // drain reads a source to the end.
@@ -193,7 +193,7 @@ func TestMISPEvent(t *testing.T) {
 	if report.Type != "report" || report.ID != "report--0dbb179a-1c8c-4e7c-a264-2440414dbac8" {
 		t.Fatalf("last object %s %s, want the event's report", report.Type, report.ID)
 	}
-	clear := access.MarkingIDs(access.Clear)[1]
+	clear := tlp.ClearID
 	for _, o := range objs {
 		var m struct {
 			Markings []string       `json:"object_marking_refs"`

@@ -13,10 +13,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/ioc"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // maxEventBytes bounds one MISP event file.
@@ -67,12 +67,12 @@ var mispTypes = map[string]string{
 
 // tlpTags maps MISP TLP tags to marking-definition ids.
 var tlpTags = map[string]string{
-	"tlp:white":        access.MarkingIDs(access.Clear)[0],
-	"tlp:clear":        access.MarkingIDs(access.Clear)[1],
-	"tlp:green":        access.MarkingIDs(access.Green)[0],
-	"tlp:amber":        access.MarkingIDs(access.Amber)[0],
-	"tlp:amber+strict": access.MarkingIDs(access.Amber)[2],
-	"tlp:red":          access.MarkingIDs(access.Red)[0],
+	"tlp:white":        tlp.WhiteV1ID,
+	"tlp:clear":        tlp.ClearID,
+	"tlp:green":        tlp.GreenV1ID,
+	"tlp:amber":        tlp.AmberV1ID,
+	"tlp:amber+strict": tlp.AmberStrictID,
+	"tlp:red":          tlp.RedV1ID,
 }
 
 // distributions names MISP distribution levels.

@@ -21,6 +21,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
@@ -49,6 +50,12 @@ type Config struct {
 	Mempool   Mempool
 	Lookup    Lookup
 	BatchSize int // objects per transaction; default 1000
+	// Directory resolves recipients for sealing; without it only
+	// plaintext publishing works.
+	Directory Directory
+	// DefaultTLP is the level of objects without a TLP marking; GREEN
+	// when zero.
+	DefaultTLP tlp.Level
 }
 
 // Service publishes for one member. Safe for concurrent use.
@@ -71,6 +78,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 1000
 	}
+	if cfg.DefaultTLP == 0 {
+		cfg.DefaultTLP = tlp.Green
+	}
 	return &Service{cfg: cfg, waiters: map[string][]chan Outcome{}}, nil
 }
 
@@ -90,17 +100,30 @@ func (s *Service) Identity() *keys.Identity {
 }
 
 // Publish validates a STIX bundle or single object and submits it as one or
-// more transactions. Invalid input is refused before anything is signed.
+// more transactions, by the objects' own markings (see PublishTo). Invalid
+// input is refused before anything is signed.
 func (s *Service) Publish(ctx context.Context, body []byte) ([]Submission, error) {
-	objs, err := stix.ParseInput(body)
-	if err != nil {
-		return nil, errs.Errorf(errs.Invalid, "%v", err)
-	}
-	return s.PublishObjects(ctx, objs)
+	return s.PublishTo(ctx, body, Address{})
 }
 
-// PublishObjects submits already validated objects.
+// PublishObjects submits already validated objects in plaintext. An object
+// at AMBER or above (by its markings or the default level) is refused:
+// such content goes through PublishTo, which seals it.
 func (s *Service) PublishObjects(ctx context.Context, objs []*stix.Object) ([]Submission, error) {
+	for _, o := range objs {
+		l, err := s.levelOf(o, Address{})
+		if err != nil {
+			return nil, err
+		}
+		if l.Sealed() {
+			return nil, errs.Errorf(errs.Invalid, "object %s is TLP:%v: say whom it is for (to or group); content above TLP:GREEN is sealed for its recipients only", o.ID, l)
+		}
+	}
+	return s.publishPlain(ctx, objs)
+}
+
+// publishPlain submits objects checked to be CLEAR or GREEN.
+func (s *Service) publishPlain(ctx context.Context, objs []*stix.Object) ([]Submission, error) {
 	batches, err := s.batch(objs)
 	if err != nil {
 		return nil, err

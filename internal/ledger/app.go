@@ -30,6 +30,9 @@ type Committed struct {
 	AppHash []byte
 	Records []record.Record
 	Txs     []TxResult
+	// Withdrawn are the sealed records withdrawn in this block: recipient
+	// nodes delete their opened copies.
+	Withdrawn []Withdrawal
 }
 
 // TxResult is the outcome of one transaction in a committed block.
@@ -248,7 +251,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	a.mu.Unlock()
 	a.prunePending(b.included)
 	if a.onCommit != nil {
-		a.onCommit(Committed{Height: b.height, Time: b.time, AppHash: b.appHash, Records: b.records, Txs: b.txs})
+		a.onCommit(Committed{Height: b.height, Time: b.time, AppHash: b.appHash, Records: b.records, Txs: b.txs, Withdrawn: b.withdrawn})
 	}
 	return &abci.CommitResponse{}, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
@@ -38,6 +39,8 @@ type block struct {
 	props      map[uint64]Proposal    // proposals opened or closed in this block
 	newParams  *Params                // parameters changed by a proposal in this block
 	valUpdates []abci.ValidatorUpdate // validator set changes for CometBFT
+	groups     map[string]Group       // sharing groups created or changed in this block
+	withdrawn  []Withdrawal           // sealed records withdrawn in this block
 }
 
 func (a *App) newBlock(height int64, t time.Time) *block {
@@ -47,7 +50,7 @@ func (a *App) newBlock(height int64, t time.Time) *block {
 	}
 	return &block{a: a, height: height, time: t.UTC(), writes: map[string][]byte{},
 		nonces: map[string]uint64{}, owners: map[string]owner{}, tree: tr,
-		members: map[string]*Member{}, props: map[uint64]Proposal{}}
+		members: map[string]*Member{}, props: map[uint64]Proposal{}, groups: map[string]Group{}}
 }
 
 // deliver executes one transaction: all of it or none of it.
@@ -70,6 +73,12 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 		data = b.deliverPropose(author, d.propose)
 	case d.vote != nil:
 		b.deliverVote(author, d.vote)
+	case d.sealed != nil:
+		data = b.deliverSealed(hash[:], author, d.sealed)
+	case d.group != nil:
+		b.deliverGroup(author, d.group)
+	case d.withdraw != nil:
+		b.deliverWithdraw(author, d.withdraw)
 	default:
 		data = b.deliverPublish(hash[:], author, d.objs)
 	}
@@ -106,17 +115,22 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 		b.owners[o.ID] = ow
 		b.writes[string(objectKey(o.ID))] = mustEncode(ow)
 	}
-	idx := b.tree.End()
-	r := record.Record{Index: idx, Height: b.height, Time: b.time, TxHash: txHash, Author: author,
+	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
 		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw}
-	b.writes[string(versionKey(o.ID, r.Modified))] = u64(idx)
+	return b.appendRecord(r)
+}
+
+// appendRecord stores a record, indexes its version and appends its leaf.
+func (b *block) appendRecord(r record.Record) recordOut {
+	idx := r.Index
+	b.writes[string(versionKey(r.ObjectID, r.Modified))] = u64(idx)
 	b.writes[string(recordKey(idx))] = mustEncode(fromRecord(r))
 	leaf := rfc6962.DefaultHasher.HashLeaf(r.LeafData())
 	if err := b.tree.Append(leaf, b.visit); err != nil {
 		panic(fmt.Sprintf("ledger: append leaf %d: %v", idx, err)) // appending to a range from 0 cannot fail
 	}
 	b.records = append(b.records, r)
-	return recordOut{ID: o.ID, Version: r.Modified, Index: idx}
+	return recordOut{ID: r.ObjectID, Version: r.Modified, Index: idx}
 }
 
 func (b *block) visit(id compact.NodeID, hash []byte) {
@@ -149,6 +163,9 @@ type view interface {
 	nonce(id string) uint64
 	owner(id string) (owner, bool, error)
 	hasVersion(id, version string) (bool, error)
+	group(name string) (Group, bool, error)
+	storedAt(id, version string) (storedRecord, bool, error)
+	isWithdrawn(id, version string) (bool, error)
 }
 
 func (b *block) member(id string) *Member {
@@ -263,10 +280,13 @@ type checked struct {
 
 // delivery is a validated transaction and what it carries.
 type delivery struct {
-	t       *tx.Tx
-	objs    []checked
-	propose *Propose
-	vote    *Vote
+	t        *tx.Tx
+	objs     []checked
+	propose  *Propose
+	vote     *Vote
+	sealed   []sealedRec
+	group    *GroupOp
+	withdraw *Withdraw
 }
 
 // validate runs every check a transaction must pass at height, cheapest
@@ -282,6 +302,12 @@ func (a *App) validate(raw []byte, v view, height int64) (delivery, *rejection) 
 		d.propose, rej = a.checkPropose(t, v)
 	case tx.TypeVote:
 		d.vote, rej = a.checkVote(t, v, height)
+	case tx.TypeSealed:
+		d.sealed, rej = a.checkSealed(t, v)
+	case tx.TypeGroup:
+		d.group, rej = a.checkGroup(t, v)
+	case tx.TypeWithdraw:
+		d.withdraw, rej = a.checkWithdraw(t, v)
 	default:
 		var objs []*stix.Object
 		if objs, rej = a.parsePublish(raw, t, v.params()); rej == nil {
@@ -305,7 +331,7 @@ func (a *App) validateEnvelope(raw []byte, v view) (*tx.Tx, *rejection) {
 		return nil, rej
 	}
 	switch t.Body.Type {
-	case tx.TypePublish, tx.TypePropose, tx.TypeVote:
+	case tx.TypePublish, tx.TypePropose, tx.TypeVote, tx.TypeSealed, tx.TypeGroup, tx.TypeWithdraw:
 	default:
 		return nil, reject(CodeUnknownType, "unknown transaction type %d", t.Body.Type)
 	}
@@ -411,6 +437,9 @@ func (a *App) parseObject(i int, raw []byte, maxBytes int64, seen map[string]boo
 	if !bytes.Equal(o.Raw, raw) {
 		return nil, reject(CodeInvalidSTIX, "object %d (%s): not in compact JSON form", i, o.ID)
 	}
+	if lvl, err := tlp.Of(o.Raw, tlp.Clear); err != nil || lvl.Sealed() {
+		return nil, reject(CodeMustSeal, "object %d (%s) is marked TLP:%v: content above TLP:GREEN must be sealed for its recipients", i, o.ID, lvl)
+	}
 	key := o.ID + "\x00" + o.Version()
 	if seen[key] {
 		return nil, reject(CodeDuplicate, "object %d (%s version %q) appears twice in the transaction", i, o.ID, o.Version())
@@ -455,7 +484,7 @@ func (a *App) checkVersion(i int, o *stix.Object, author string, v view) (bool, 
 	if ow.Author != author {
 		return false, reject(CodeNotOwner, "object %d (%s) belongs to %s; only its author may version it", i, o.ID, ow.Author)
 	}
-	if ow.Type != o.Type || ow.Created != o.Created {
+	if ow.Type != o.Type || (!ow.Sealed && ow.Created != o.Created) {
 		return false, reject(CodeInvalidSTIX, "object %d (%s): a new version must keep type and created of the first", i, o.ID)
 	}
 	dup, err := v.hasVersion(o.ID, o.Version())

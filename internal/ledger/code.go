@@ -43,6 +43,13 @@ var codeNames = [...]string{
 	CodeNoProposal:    "unknown_proposal",
 	CodeClosed:        "voting_closed",
 	CodeBadVote:       "bad_vote",
+
+	CodeBadRecipient:    "bad_recipient",
+	CodeUnknownGroup:    "unknown_group",
+	CodeEmptyGroup:      "empty_group",
+	CodeBadGroup:        "bad_group",
+	CodeMustSeal:        "must_seal",
+	CodeNotWithdrawable: "not_withdrawable",
 }
 
 // CodeName returns the stable name of a result code ("ok", "bad_nonce", …).
@@ -52,3 +59,13 @@ func CodeName(code uint32) string {
 	}
 	return "unknown"
 }
+
+// Codes of sealed records, sharing groups and withdrawal.
+const (
+	CodeBadRecipient    uint32 = 18 // a sealed record's recipient is not an active member, or not at its current key
+	CodeUnknownGroup    uint32 = 19 // a record addressed to a sharing group that does not exist
+	CodeEmptyGroup      uint32 = 20 // a record addressed to a group with no active member
+	CodeBadGroup        uint32 = 21 // a group change that is not allowed (name, members, rights)
+	CodeMustSeal        uint32 = 22 // a plaintext object marked above TLP:GREEN
+	CodeNotWithdrawable uint32 = 23 // a withdrawal of a record that is not the author's sealed record
+)

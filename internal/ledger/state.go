@@ -25,16 +25,24 @@ var (
 	keyParams    = []byte("gov/params") // hashed: parameters change by vote
 	keyNextProp  = []byte("gov/next")   // next proposal id
 
-	prefixMember  = []byte("mem/")
-	prefixNonce   = []byte("nonce/")
-	prefixObject  = []byte("obj/")
-	prefixVersion = []byte("ver/")
-	prefixRecord  = []byte("rec/")
-	prefixNode    = []byte("node/")
-	prefixProp    = []byte("prop/")
-	prefixVote    = []byte("vote/")
-	prefixPending = []byte("pend/")
+	prefixMember    = []byte("mem/")
+	prefixNonce     = []byte("nonce/")
+	prefixObject    = []byte("obj/")
+	prefixVersion   = []byte("ver/")
+	prefixRecord    = []byte("rec/")
+	prefixNode      = []byte("node/")
+	prefixProp      = []byte("prop/")
+	prefixVote      = []byte("vote/")
+	prefixPending   = []byte("pend/")
+	prefixGroup     = []byte("grp/") // sharing groups by name
+	prefixWithdrawn = []byte("wd/")  // withdrawn sealed records: id 0x00 version → height
 )
+
+func groupKey(name string) []byte { return append(bytes.Clone(prefixGroup), name...) }
+func withdrawnKey(id, version string) []byte {
+	k := append(bytes.Clone(prefixWithdrawn), id...)
+	return append(append(k, 0), version...)
+}
 
 func memberKey(id string) []byte { return append(bytes.Clone(prefixMember), id...) }
 func nonceKey(id string) []byte  { return append(bytes.Clone(prefixNonce), id...) }
@@ -67,6 +75,9 @@ type owner struct {
 	Author  string `cbor:"1,keyasint"`
 	Type    string `cbor:"2,keyasint"`
 	Created string `cbor:"3,keyasint"`
+	// Sealed: the id was first published sealed, so created is not known
+	// to the ledger and is not compared across versions.
+	Sealed bool `cbor:"4,keyasint,omitempty"`
 }
 
 // storedRecord is the on-ledger form of a record.Record.
@@ -79,6 +90,7 @@ type storedRecord struct {
 	Type     string `cbor:"6,keyasint"`
 	Modified string `cbor:"7,keyasint"`
 	Object   []byte `cbor:"8,keyasint"`
+	Sealed   []byte `cbor:"9,keyasint,omitempty"` // sealed envelope; Object is empty then
 }
 
 // tree is the persisted compact range of the record log.
@@ -114,14 +126,14 @@ func mustEncode(v any) []byte {
 func toRecord(index uint64, s storedRecord) record.Record {
 	return record.Record{
 		Index: index, Height: s.Height, Time: unixNano(s.TimeNano), TxHash: s.TxHash,
-		Author: s.Author, ObjectID: s.ObjectID, Type: s.Type, Modified: s.Modified, Object: s.Object,
+		Author: s.Author, ObjectID: s.ObjectID, Type: s.Type, Modified: s.Modified, Object: s.Object, Sealed: s.Sealed,
 	}
 }
 
 func fromRecord(r record.Record) storedRecord {
 	return storedRecord{
 		Height: r.Height, TimeNano: r.Time.UnixNano(), TxHash: r.TxHash, Author: r.Author,
-		ObjectID: r.ObjectID, Type: r.Type, Modified: r.Modified, Object: r.Object,
+		ObjectID: r.ObjectID, Type: r.Type, Modified: r.Modified, Object: r.Object, Sealed: r.Sealed,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Apply adds records to the projection in one transaction. Records must come
@@ -26,6 +27,7 @@ func (s *Store) Apply(ctx context.Context, recs []record.Record) error {
 	if err := inTx(ctx, s.write, func(tx *sql.Tx) error { return s.apply(ctx, tx, recs) }); err != nil {
 		return err
 	}
+	_ = s.eraseLog(ctx) // a withdrawal's log not yet truncated: retried here until it is
 	s.ckpt.request()
 	return nil
 }
@@ -76,7 +78,7 @@ type batch struct {
 	objects     map[string]*objectVersions // stored versions of the batch's objects
 	demote      []int64                    // versions no longer latest
 
-	versions, labels, values, text *inserter
+	versions, labels, values, text, sealedText *inserter
 }
 
 func newBatch(ctx context.Context, tx *sql.Tx, st *statements) *batch {
@@ -91,6 +93,8 @@ func newBatch(ctx context.Context, tx *sql.Tx, st *statements) *batch {
 		labels:   st.labels.in(rowCtx, tx),
 		values:   st.values.in(rowCtx, tx),
 		text:     st.text.in(rowCtx, tx),
+
+		sealedText: st.sealedText.in(rowCtx, tx),
 	}
 }
 
@@ -118,6 +122,9 @@ func (b *batch) apply(recs []record.Record) error {
 		}
 		r := &recs[i]
 		p := <-parsed
+		if r.Object == nil {
+			continue // sealed, and not for this node: only the index advances
+		}
 		if p.err != nil {
 			return errs.Errorf(errs.Invalid, "apply record %d (%s): %v", r.Index, r.ObjectID, p.err)
 		}
@@ -190,8 +197,10 @@ func (b *batch) add(r *record.Record, f fields) error {
 		o.latestIdx, o.latest = idx, vkey
 	}
 	ctx := b.rowCtx
+	acc := accessOf(r)
 	err := b.versions.add(ctx, idx, r.ObjectID, r.Type, r.Modified, vkey, f.Created, f.Revoked,
-		r.Author, r.Height, r.Time.UnixNano(), r.TxHash, r.Object, f.Name, isLatest)
+		r.Author, r.Height, r.Time.UnixNano(), r.TxHash, r.Object, f.Name, isLatest,
+		int64(acc.Level), strings.Join(acc.Recipients, ","), acc.Group, r.Sealed != nil)
 	if err != nil {
 		return err
 	}
@@ -209,7 +218,23 @@ func (b *batch) add(r *record.Record, f fields) error {
 	if f.Pattern == "" { // a pattern already holds its values' text
 		vals = strings.Join(f.Values, " ")
 	}
+	if r.Sealed != nil {
+		return b.sealedText.add(ctx, idx, f.Name, f.Description, f.Pattern, vals)
+	}
 	return b.text.add(ctx, idx, f.Name, f.Description, f.Pattern, vals)
+}
+
+// accessOf returns the record's access data, or for a plaintext record
+// without it, its TLP level with GREEN as the default.
+func accessOf(r *record.Record) record.Access {
+	if r.Access != nil {
+		return *r.Access
+	}
+	lvl, err := tlp.Of(r.Object, tlp.Green)
+	if err != nil {
+		lvl = tlp.Green
+	}
+	return record.Access{Level: uint8(lvl)}
 }
 
 // finish writes the rows still buffered and demotes superseded versions.
@@ -217,7 +242,7 @@ func (b *batch) add(r *record.Record, f fields) error {
 // flush its pending terms into a new segment, so interleaving text with
 // other writes would create many small segments and spend time merging.
 func (b *batch) finish() error {
-	for _, in := range []*inserter{b.versions, b.labels, b.values} {
+	for _, in := range []*inserter{b.versions, b.labels, b.values, b.sealedText} {
 		if err := in.flush(b.rowCtx); err != nil {
 			return err
 		}
@@ -260,6 +285,10 @@ func extractAhead(ctx context.Context, recs []record.Record) <-chan parsed {
 		for i := range recs {
 			if ctx.Err() != nil {
 				return
+			}
+			if recs[i].Object == nil {
+				ch <- parsed{}
+				continue
 			}
 			f, err := extract(recs[i].Object)
 			ch <- parsed{f, err}

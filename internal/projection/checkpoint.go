@@ -3,6 +3,7 @@ package projection
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 // checkpointer copies the write-ahead log back into the database file on
@@ -55,4 +56,18 @@ func (c *checkpointer) close() error {
 	close(c.stop)
 	<-c.stopped
 	return c.db.Close()
+}
+
+// truncate copies the whole log into the database and truncates the log
+// file to zero bytes, waiting for readers as the busy timeout allows: after
+// a withdrawal no old page image stays in the log.
+func (c *checkpointer) truncate(ctx context.Context) error {
+	var busy, logPages, done int
+	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint: the log could not be truncated (readers busy)")
+	}
+	return nil
 }

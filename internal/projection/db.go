@@ -27,9 +27,12 @@ const dsnParams = "?_pragma=busy_timeout(10000)" +
 
 // Extra parameters of the writer and reader connections. The writer leaves
 // checkpoints to the checkpointer: it checkpoints itself only when the log
-// passes 10,000 pages (40 MB), and trims the log file back to 64 MB.
+// passes 10,000 pages (40 MB), and trims the log file back to 64 MB. It
+// zeroes what it deletes (secure_delete), so that text of a withdrawn
+// record, or index segments merged away, leave no bytes behind in free
+// pages.
 const (
-	writerParams = "&_pragma=wal_autocheckpoint(10000)&_pragma=journal_size_limit(67108864)"
+	writerParams = "&_pragma=wal_autocheckpoint(10000)&_pragma=journal_size_limit(67108864)&_pragma=secure_delete(ON)"
 	readerParams = "&_query_only=1"
 )
 

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // ListQuery selects object versions in ascending ledger order (the order in
@@ -24,7 +26,15 @@ type ListQuery struct {
 	// Versions selects which versions of each object; the zero value
 	// selects the latest.
 	Versions VersionMatch
-	// Markings are AND-ed marking conditions (a read scope, a collection).
+	// Viewer, when set, keeps only the versions it may read (the rule of
+	// access.MayRead, applied in SQL).
+	Viewer *access.Viewer
+	// Levels keeps versions at one of these TLP levels (OR), e.g. a
+	// per-level collection.
+	Levels []tlp.Level
+	// Groups keeps versions addressed to one of these sharing groups (OR).
+	Groups []string
+	// Markings are AND-ed conditions on object_marking_refs.
 	Markings []MarkingFilter
 	// After resumes after this ledger index (from ListPage.Last); HasAfter
 	// says whether it is set.
@@ -111,6 +121,17 @@ func buildList(q ListQuery) (string, []any, int, error) {
 		b.add(`v.idx >= (SELECT a.idx FROM versions a WHERE a.added > ? ORDER BY a.added, a.idx LIMIT 1) AND +v.added > ?`, at, at)
 	}
 	versionCond(&b, q.Versions)
+	if q.Viewer != nil {
+		b.viewer(*q.Viewer)
+	}
+	if len(q.Levels) > 0 {
+		levels := make([]int64, len(q.Levels))
+		for i, l := range q.Levels {
+			levels[i] = int64(l)
+		}
+		b.inInts(`v.tlp`, levels)
+	}
+	b.in(`v.grp`, q.Groups)
 	for _, m := range q.Markings {
 		markingCond(&b, m)
 	}

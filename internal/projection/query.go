@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -14,7 +15,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Search limits.
@@ -25,7 +28,7 @@ const (
 	maxText      = 1000 // bytes of Query.Text
 )
 
-const versionColumns = `v.idx, v.id, v.type, v.version, v.revoked, v.is_latest, v.author, v.height, v.added, v.tx_hash, v.object`
+const versionColumns = `v.idx, v.id, v.type, v.version, v.revoked, v.is_latest, v.author, v.height, v.added, v.tx_hash, v.object, v.tlp, v.sealed, v.recipients, v.grp`
 
 // Get returns the latest version of the object with the given STIX id, or
 // with all set every version ordered by version ascending. It fails with
@@ -85,7 +88,13 @@ func buildSearch(q Query) (string, []any, int, error) {
 		return "", nil, 0, err
 	}
 	var b where
-	if !q.AllVersions {
+	switch {
+	case !q.AllVersions && q.Viewer != nil:
+		// the newest version the viewer may read, which need not be the
+		// newest stored
+		cond, args := viewerCond("w", *q.Viewer)
+		b.add(`NOT EXISTS (SELECT 1 FROM versions w WHERE w.id = v.id AND (w.vkey > v.vkey OR (w.vkey = v.vkey AND w.idx > v.idx)) AND `+cond+`)`, args...)
+	case !q.AllVersions:
 		b.add(`v.is_latest = 1`)
 	}
 	if q.Cursor != "" {
@@ -110,6 +119,9 @@ func buildSearch(q Query) (string, []any, int, error) {
 		b.add(`v.added > ?`, unixNanos(q.AddedAfter))
 	}
 	b.text(q.Text)
+	if q.Viewer != nil {
+		b.viewer(*q.Viewer)
+	}
 	sqlText := `SELECT ` + versionColumns + ` FROM versions v` + b.String() + ` ORDER BY v.idx DESC LIMIT ?`
 	return sqlText, append(b.args, limit+1), limit, nil
 }
@@ -166,7 +178,12 @@ func (w *where) add(cond string, args ...any) {
 }
 
 // in adds `col IN (...)` unless vals is empty.
-func (w *where) in(col string, vals []string) {
+func (w *where) in(col string, vals []string) { whereIn(w, col, vals) }
+
+func (w *where) inInts(col string, vals []int64) { whereIn(w, col, vals) }
+
+// whereIn adds "col IN (vals…)"; nothing when vals is empty.
+func whereIn[T any](w *where, col string, vals []T) {
 	if len(vals) == 0 {
 		return
 	}
@@ -187,10 +204,37 @@ func (w *where) text(text string) {
 	exact := `v.idx IN (SELECT o.idx FROM obs_values o WHERE o.value = ?)`
 	value := strings.ToLower(text)
 	if m := matchExpr(text); m != "" {
-		w.add(`(v.idx IN (SELECT rowid FROM fts WHERE fts MATCH ?) OR `+exact+`)`, m, value)
+		w.add(`(v.idx IN (SELECT rowid FROM fts WHERE fts MATCH ?) OR v.idx IN (SELECT rowid FROM fts_sealed WHERE fts_sealed MATCH ?) OR `+exact+`)`, m, m, value)
 		return
 	}
 	w.add(exact, value)
+}
+
+// viewer keeps the versions v may read.
+func (w *where) viewer(v access.Viewer) {
+	cond, args := viewerCond("v", v)
+	w.add(cond, args...)
+}
+
+// viewerCond is the rule of access.MayRead in SQL, over the versions row
+// alias t.
+func viewerCond(t string, v access.Viewer) (string, []any) {
+	cond := t + `.tlp BETWEEN 1 AND ?`
+	args := []any{int64(min(v.Clearance, tlp.Red))}
+	switch {
+	case v.Client:
+		cond += ` AND ` + t + `.tlp <= ?`
+		args = append(args, int64(tlp.Amber))
+	case !v.Admin:
+		grants := "[]"
+		if len(v.Grants) > 0 {
+			b, _ := json.Marshal(v.Grants) // strings: cannot fail
+			grants = string(b)
+		}
+		cond += ` AND (` + t + `.tlp < ? OR ` + t + `.id IN (SELECT value FROM json_each(?)))`
+		args = append(args, int64(tlp.Red), grants)
+	}
+	return `(` + cond + `)`, args
 }
 
 func (w *where) String() string {
@@ -239,9 +283,14 @@ func scanVersion(rows *sql.Rows) (Version, error) {
 	var v Version
 	var idx, added int64
 	var txHash, object []byte
-	err := rows.Scan(&idx, &v.ID, &v.Type, &v.Version, &v.Revoked, &v.Latest, &v.Author, &v.Height, &added, &txHash, &object)
+	var recipients string
+	err := rows.Scan(&idx, &v.ID, &v.Type, &v.Version, &v.Revoked, &v.Latest, &v.Author, &v.Height, &added, &txHash, &object,
+		&v.TLP, &v.Sealed, &recipients, &v.Group)
 	if err != nil {
 		return Version{}, err
+	}
+	if recipients != "" {
+		v.Recipients = strings.Split(recipients, ",")
 	}
 	v.Index = uint64(idx)
 	v.Added = time.Unix(0, added).UTC()

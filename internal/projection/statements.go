@@ -10,7 +10,7 @@ import (
 // statements are the writer connection's prepared inserts, prepared once at
 // Open and bound to each Apply transaction.
 type statements struct {
-	versions, labels, values, text *table
+	versions, labels, values, text, sealedText *table
 }
 
 func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
@@ -24,7 +24,7 @@ func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
 		insert, cols string
 		rows         int
 	}{
-		{&st.versions, "INSERT OR FAIL INTO versions", "idx, id, type, version, vkey, created, revoked, author, height, added, tx_hash, object, name, is_latest", 100},
+		{&st.versions, "INSERT OR FAIL INTO versions", "idx, id, type, version, vkey, created, revoked, author, height, added, tx_hash, object, name, is_latest, tlp, recipients, grp, sealed", 100},
 		{&st.labels, "INSERT OR IGNORE INTO labels", "label, idx", 250},
 		{&st.values, "INSERT OR IGNORE INTO obs_values", "value, idx", 250},
 		// FTS5 writes its pending terms out as a new index segment whenever
@@ -33,6 +33,7 @@ func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
 		// rows at a time (one segment for a batch of 1,000); rows inserted
 		// one by one do not flush.
 		{&st.text, "INSERT OR FAIL INTO fts", "rowid, name, description, pattern, vals", 1000},
+		{&st.sealedText, "INSERT OR FAIL INTO fts_sealed", "rowid, name, description, pattern, vals", 100},
 	} {
 		var err error
 		if *t.dst, err = prepareTable(ctx, db, t.insert, t.cols, t.rows); err != nil {
@@ -44,7 +45,7 @@ func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
 }
 
 func (st *statements) close() {
-	for _, t := range []*table{st.versions, st.labels, st.values, st.text} {
+	for _, t := range []*table{st.versions, st.labels, st.values, st.text, st.sealedText} {
 		if t != nil {
 			t.close()
 		}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -33,6 +34,11 @@ type Store struct {
 	write *sql.DB // one connection, so Apply and Reset are serialised
 	stmts *statements
 	ckpt  *checkpointer
+
+	// eraseDue is set while a withdrawal's deleted pages may still be in
+	// the write-ahead log: every Apply retries the truncating checkpoint
+	// until one succeeds.
+	eraseDue atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -130,6 +136,7 @@ func (s *Store) Reset(ctx context.Context) error {
 			`DELETE FROM labels`,
 			`DELETE FROM obs_values`,
 			`INSERT INTO fts (fts) VALUES ('delete-all')`,
+			`INSERT INTO fts_sealed (fts_sealed) VALUES ('delete-all')`,
 			`UPDATE meta SET value = 0`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {

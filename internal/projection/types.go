@@ -3,6 +3,8 @@ package projection
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/access"
 )
 
 // Version is one stored version of a STIX object, with where the ledger put it.
@@ -18,6 +20,14 @@ type Version struct {
 	Added   time.Time       `json:"added"`   // block time of the commit
 	TxHash  string          `json:"tx_hash"` // upper-case hex
 	Object  json.RawMessage `json:"object"`
+	// TLP is the version's TLP level (1 CLEAR … 5 RED, see internal/tlp).
+	TLP uint8 `json:"tlp"`
+	// Sealed: the version was sealed on the ledger and opened by this node.
+	Sealed bool `json:"sealed,omitempty"`
+	// Recipients are the members a sealed version was sealed for.
+	Recipients []string `json:"recipients,omitempty"`
+	// Group is the sharing group a sealed version was addressed to.
+	Group string `json:"group,omitempty"`
 }
 
 // Query selects object versions. Zero fields do not filter.
@@ -32,6 +42,9 @@ type Query struct {
 	AllVersions bool      // all versions instead of the latest of each object
 	Limit       int       // page size; 0 means 50; capped at 1000
 	Cursor      string    // opaque, from a previous Page
+	// Viewer, when set, keeps only the versions it may read (see
+	// internal/access); the same rule as access.MayRead, in SQL.
+	Viewer *access.Viewer
 }
 
 // Page is one page of search results, newest ledger index first.

@@ -34,12 +34,37 @@ type Record struct {
 	// objects without it), normalised to RFC 3339 in UTC with the object's
 	// own sub-second precision.
 	Modified string
-	// Object is the STIX object as the author published it (JSON).
+	// Object is the STIX object as the author published it (JSON). For a
+	// sealed record it is empty on the ledger; a recipient's node fills it
+	// with the opened plaintext before projecting.
 	Object []byte
+	// Sealed is the sealed envelope (internal/seal, canonical CBOR) of a
+	// record published above TLP:GREEN or to named recipients; nil for a
+	// plaintext record.
+	Sealed []byte
+	// Access is set by the node on records it projects: the marking and
+	// recipients that decide who may read the record. Not part of the leaf.
+	Access *Access
 }
 
-// ContentHash is SHA-256 of the object bytes.
-func (r *Record) ContentHash() [32]byte { return sha256.Sum256(r.Object) }
+// Access is what read paths need to decide who may read a record.
+type Access struct {
+	// Level is the TLP level (1 CLEAR … 5 RED, see internal/tlp).
+	Level uint8
+	// Recipients are the member ids a sealed record was sealed for.
+	Recipients []string
+	// Group is the sharing group the record was addressed to, if any.
+	Group string
+}
+
+// ContentHash is SHA-256 of what the leaf commits to: the sealed envelope
+// of a sealed record, the object bytes of a plaintext one.
+func (r *Record) ContentHash() [32]byte {
+	if r.Sealed != nil {
+		return sha256.Sum256(r.Sealed)
+	}
+	return sha256.Sum256(r.Object)
+}
 
 // LeafData is the deterministic byte string hashed into the Merkle log:
 //
@@ -50,8 +75,15 @@ func (r *Record) ContentHash() [32]byte { return sha256.Sum256(r.Object) }
 //
 // where len-prefixed(x) is u32be(len(x)) followed by x. The RFC 6962 leaf
 // hash is SHA-256(0x00 || LeafData).
+//
+// A sealed record uses the tag "phalanx/record/v2" 0x00 and, in place of
+// sha256(object), sha256(sealed envelope); the fields are otherwise the
+// same. Plaintext leaves keep the v1 encoding byte for byte.
 func (r *Record) LeafData() []byte {
-	const tag = "phalanx/record/v1\x00"
+	tag := "phalanx/record/v1\x00"
+	if r.Sealed != nil {
+		tag = "phalanx/record/v2\x00"
+	}
 	b := make([]byte, 0, len(tag)+24+4*4+len(r.TxHash)+len(r.Author)+len(r.ObjectID)+len(r.Modified)+32)
 	b = append(b, tag...)
 	b = binary.BigEndian.AppendUint64(b, r.Index)

@@ -34,6 +34,24 @@ func TestLeafVector(t *testing.T) {
 	}
 }
 
+// TestSealedLeafVector checks the v2 (sealed) leaf encoding against an
+// independently computed vector.
+func TestSealedLeafVector(t *testing.T) {
+	v := readVector(t, "testdata/leaf-v2-sealed.txt")
+	txHash, _ := hex.DecodeString(v["tx_hash"])
+	sealed, _ := hex.DecodeString(v["sealed_hex"])
+	r := Record{Index: 7, Height: 42, Time: time.Unix(0, 1795000000123456789).UTC(),
+		TxHash: txHash, Author: v["author"], ObjectID: v["object_id"], Modified: v["modified"], Sealed: sealed,
+		Object: []byte("opened plaintext is not part of the leaf")}
+	if got := hex.EncodeToString(r.LeafData()); got != v["leaf_data"] {
+		t.Fatalf("LeafData = %s\nwant       %s", got, v["leaf_data"])
+	}
+	leaf := sha256.Sum256(append([]byte{0}, r.LeafData()...))
+	if got := hex.EncodeToString(leaf[:]); got != v["leaf_hash"] {
+		t.Fatalf("leaf hash = %s, want %s", got, v["leaf_hash"])
+	}
+}
+
 func readVector(t *testing.T, path string) map[string]string {
 	t.Helper()
 	f, err := os.Open(path)

@@ -2,13 +2,14 @@ package taxii
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
-	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // collectionNS is the UUIDv5 namespace of collection ids: a collection's
@@ -50,27 +51,26 @@ func (s *Server) collections(req *request) []collection {
 	var out []collection
 	if !req.caller.Anonymous {
 		out = append(out, s.named(AliasAll, "Everything", "Every object this caller may read.", true, nil))
-		for _, l := range []access.TLP{access.Clear, access.Green, access.Amber, access.Red} {
-			out = append(out, s.named("tlp-"+l.String(), "TLP:"+upper(l.String()),
-				"Objects marked TLP:"+upper(l.String())+" (TLP 1.0 or 2.0 marking) that this caller may read.",
-				false, markedWith(l)))
+		for _, l := range []tlp.Level{tlp.Clear, tlp.Green, tlp.Amber, tlp.AmberStrict, tlp.Red} {
+			out = append(out, s.named(levelAlias(l), "TLP:"+l.String(),
+				"Objects at TLP:"+l.String()+" (by their TLP 1.0 or 2.0 marking, or the publisher's default) that this caller may read.",
+				false, atLevel(l)))
 		}
 		member := s.cfg.Member
 		out = append(out, s.named(AliasOwn, "Own publications", "Objects published by member "+member+".", true,
 			func(q *projection.ListQuery) { q.Authors = []string{member} }))
 		for _, g := range req.scope.Groups {
-			// Sharing groups have no record of their objects yet; the
-			// confidentiality work narrows these by group.
-			out = append(out, s.named("group-"+g.ID, "Sharing group "+g.Name, "Objects shared with group "+g.Name+".", false, noObjects))
+			out = append(out, s.named("group-"+g, "Sharing group "+g, "Objects addressed to sharing group "+g+" that this caller may read.", false,
+				func(q *projection.ListQuery) { q.Groups = []string{g} }))
 		}
 	}
 	if s.cfg.PublicClear {
-		c := s.named(AliasPublicClear, "Public TLP:CLEAR", "Objects marked TLP:CLEAR, readable without credentials.", false, markedWith(access.Clear))
+		c := s.named(AliasPublicClear, "Public TLP:CLEAR", "Objects marked TLP:CLEAR, readable without credentials.", false, atLevel(tlp.Clear))
 		c.public = true
 		out = append(out, c)
 	}
 	for i := range out {
-		out[i].CanWrite = out[i].writable && !req.caller.Anonymous && req.caller.Role.Can(auth.ActionPublish)
+		out[i].CanWrite = out[i].writable && !req.caller.Anonymous && auth.Role(req.caller.Role).Can(auth.ActionPublish)
 	}
 	return out
 }
@@ -84,22 +84,13 @@ func (s *Server) named(alias, title, desc string, writable bool, narrow func(*pr
 	}
 }
 
-func markedWith(l access.TLP) func(*projection.ListQuery) {
-	return func(q *projection.ListQuery) {
-		q.Markings = append(q.Markings, projection.MarkingFilter{Any: access.MarkingIDs(l)})
-	}
+func atLevel(l tlp.Level) func(*projection.ListQuery) {
+	return func(q *projection.ListQuery) { q.Levels = []tlp.Level{l} }
 }
 
-func noObjects(q *projection.ListQuery) { q.Markings = append(q.Markings, projection.MarkingFilter{}) }
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'a' && c <= 'z' {
-			b[i] = c - 32
-		}
-	}
-	return string(b)
+// levelAlias is a TLP collection's alias: tlp-clear, …, tlp-amber-strict.
+func levelAlias(l tlp.Level) string {
+	return "tlp-" + strings.ReplaceAll(strings.ToLower(l.String()), "+", "-")
 }
 
 // collection finds the collection named by id (or alias) among those the
@@ -120,10 +111,7 @@ func (s *Server) collection(r *http.Request, req *request) (collection, error) {
 
 // scoped returns a query narrowed by the caller's scope and collection c.
 func scoped(req *request, c collection) projection.ListQuery {
-	var q projection.ListQuery
-	if all, anyOf, noneOf := req.scope.Markings(); !all {
-		q.Markings = append(q.Markings, projection.MarkingFilter{Any: anyOf, OrNoneOf: noneOf})
-	}
+	q := projection.ListQuery{Viewer: &req.scope.Viewer}
 	if c.narrow != nil {
 		c.narrow(&q)
 	}

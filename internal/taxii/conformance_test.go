@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanx-ledger/phalanx/internal/access"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/taxii"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Fixture objects. The indicator "ind" has three versions, each committed
@@ -39,12 +40,14 @@ func indicator(id, modified, marking string) string {
 func loadFixtures(n *node) {
 	n.publish(
 		indicator(indID, "2026-01-01T00:00:00.000Z", ""),
-		indicator(clearID, "2026-01-01T00:00:00.000Z", access.MarkingIDs(access.Clear)[1]),
-		indicator(greenID, "2026-01-01T00:00:00.000Z", access.MarkingIDs(access.Green)[0]),
-		indicator(amberID, "2026-01-01T00:00:00.000Z", access.MarkingIDs(access.Amber)[1]),
-		indicator(redID, "2026-01-01T00:00:00.000Z", access.MarkingIDs(access.Red)[0]),
+		indicator(clearID, "2026-01-01T00:00:00.000Z", tlp.ClearID),
+		indicator(greenID, "2026-01-01T00:00:00.000Z", tlp.GreenV1ID),
 		`{"type":"ipv4-addr","spec_version":"2.1","id":"`+scoID+`","value":"198.51.100.7"}`,
 	)
+	// Above GREEN: sealed, here for the node's own member only.
+	n.publishTo(intake.Address{To: []string{"cert-a"}},
+		indicator(amberID, "2026-01-01T00:00:00.000Z", tlp.AmberID),
+		indicator(redID, "2026-01-01T00:00:00.000Z", tlp.RedV1ID))
 	n.publish(indicator(indID, "2026-02-01T00:00:00.000Z", ""))
 	n.publish(indicator(indID, "2026-03-01T00:00:00.000Z", ""),
 		`{"type":"attack-pattern","spec_version":"2.1","id":"`+apID+`","created":"2026-01-05T00:00:00.000Z","modified":"2026-01-05T00:00:00.000Z","name":"Phishing"}`)
@@ -184,9 +187,15 @@ func testFiltering(t *testing.T, n *node, coll string) {
 	if len(ids) != 7 {
 		t.Errorf("match[spec_version]=2.0,2.1: %d objects, want 7", len(ids))
 	}
-	// added_after: the date_added of the first block excludes it.
+	// added_after: the date_added of the block of the sealed objects (the
+	// second) excludes it and the first.
 	m := manifestOf(t, n, coll+"manifest/?match[version]=all")
-	firstAdded := m.Objects[0].DateAdded
+	var firstAdded string
+	for _, o := range m.Objects {
+		if o.ID == redID {
+			firstAdded = o.DateAdded
+		}
+	}
 	_, ids = objectsOf(t, n, coll+"objects/?match[version]=all&added_after="+url.QueryEscape(firstAdded))
 	if len(ids) != 3 || !slices.Contains(ids, middle) || !slices.Contains(ids, latest) {
 		t.Errorf("added_after %s: %v, want the two later versions and the attack pattern", firstAdded, ids)
@@ -437,10 +446,18 @@ func testVersions(t *testing.T, n *node) {
 }
 
 func testTLPCollections(t *testing.T, n *node) {
-	for alias, id := range map[string]string{"tlp-clear": clearID, "tlp-green": greenID, "tlp-amber": amberID, "tlp-red": redID} {
+	// Unmarked objects are at the publisher's default level, GREEN.
+	for alias, want := range map[string][]string{"tlp-clear": {clearID}, "tlp-green": {greenID, scoID, indID, apID},
+		"tlp-amber": {amberID}, "tlp-amber-strict": nil, "tlp-red": {redID}} {
 		_, ids := objectsOf(t, n, "collections/"+alias+"/objects/")
-		if len(ids) != 1 || !strings.HasPrefix(ids[0], id) {
-			t.Errorf("%s holds %v, want only %s", alias, ids, id)
+		var got []string
+		for _, id := range ids {
+			got = append(got, strings.Split(id, "@")[0])
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s holds %v, want %v", alias, got, want)
 		}
 	}
 	_, ids := objectsOf(t, n, "collections/own/objects/")

@@ -16,6 +16,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/taxii"
 )
 
@@ -90,12 +91,16 @@ func enablePublicClear(t *testing.T, dir string) {
 }
 
 // publish commits body (a bundle) through the REST API and waits.
-func (n *node) publish(objs ...string) {
+func (n *node) publish(objs ...string) { n.publishTo(intake.Address{}, objs...) }
+
+// publishTo commits objects addressed to a (objects above TLP:GREEN are
+// sealed for the recipients and need them).
+func (n *node) publishTo(a intake.Address, objs ...string) {
 	n.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	body := `{"type":"bundle","id":"bundle--6d1c9a0e-3a5e-4a0b-9b7e-2f1f0d9a1c11","objects":[` + strings.Join(objs, ",") + `]}`
-	res, err := n.cli.Publish(ctx, []byte(body), true)
+	res, err := n.cli.PublishTo(ctx, []byte(body), a, true)
 	if err != nil {
 		n.t.Fatalf("publish: %v", err)
 	}

@@ -73,7 +73,11 @@ func (s *Server) authenticate(r *http.Request, n needs) (*request, error) {
 	} else if err := auth.Authorize(tok, auth.ActionRead); err != nil {
 		return nil, err
 	}
-	return s.withScope(r, access.Caller{TokenID: tok.ID, Role: tok.Role})
+	v, err := s.cfg.Tokens.Viewer(r.Context(), tok)
+	if err != nil {
+		return nil, fmt.Errorf("clearance of token %s: %w", tok.ID, err)
+	}
+	return s.withScope(r, access.Caller{TokenID: tok.ID, Role: string(tok.Role), Viewer: v})
 }
 
 func (s *Server) withScope(r *http.Request, c access.Caller) (*request, error) {

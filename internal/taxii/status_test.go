@@ -52,7 +52,7 @@ func TestStatusSurvivesRestart(t *testing.T) {
 	stub := &ledgerStub{}
 	open := func() *Server {
 		s, err := New(context.Background(), Config{Reader: fakeReader{}, Publisher: stub, Tokens: fakeTokens{},
-			Policy: access.Open{}, Member: "cert-a", StatusDB: db})
+			Policy: access.ByClearance{}, Member: "cert-a", StatusDB: db})
 		if err != nil {
 			t.Fatal(err)
 		}

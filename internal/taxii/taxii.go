@@ -68,6 +68,8 @@ type Publisher interface {
 // Authenticator checks API token secrets.
 type Authenticator interface {
 	Authenticate(ctx context.Context, secret string) (auth.Token, error)
+	// Viewer is what the token may read (its user's clearance).
+	Viewer(ctx context.Context, tok auth.Token) (access.Viewer, error)
 }
 
 // Config configures a Server. Reader, Publisher, Tokens, Policy, Member

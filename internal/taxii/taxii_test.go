@@ -42,10 +42,14 @@ func (fakeTokens) Authenticate(_ context.Context, secret string) (auth.Token, er
 	return auth.Token{}, errs.Errorf(errs.Unauthenticated, "unknown token")
 }
 
+func (fakeTokens) Viewer(_ context.Context, tok auth.Token) (access.Viewer, error) {
+	return access.Full(tok.Role == auth.RoleAdmin), nil
+}
+
 func newTestServer(t *testing.T, r Reader, public bool) *Server {
 	t.Helper()
 	s, err := New(context.Background(), Config{Reader: r, Publisher: fakePublisher{}, Tokens: fakeTokens{},
-		Policy: access.Open{}, Member: "cert-a", StatusDB: filepath.Join(t.TempDir(), "taxii.db"), PublicClear: public})
+		Policy: access.ByClearance{}, Member: "cert-a", StatusDB: filepath.Join(t.TempDir(), "taxii.db"), PublicClear: public})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,12 @@ const (
 	TypePropose Type = 2
 	// TypeVote votes on an open proposal (payload: Vote).
 	TypeVote Type = 3
+	// TypeSealed adds sealed records (payload: Sealed).
+	TypeSealed Type = 4
+	// TypeGroup creates or changes a sharing group (payload: ledger.GroupOp).
+	TypeGroup Type = 5
+	// TypeWithdraw withdraws a sealed record (payload: ledger.Withdraw).
+	TypeWithdraw Type = 6
 )
 
 // String names the type.
@@ -45,6 +51,12 @@ func (t Type) String() string {
 		return "propose"
 	case TypeVote:
 		return "vote"
+	case TypeSealed:
+		return "sealed"
+	case TypeGroup:
+		return "group"
+	case TypeWithdraw:
+		return "withdraw"
 	default:
 		return fmt.Sprintf("type(%d)", uint8(t))
 	}
@@ -80,6 +92,12 @@ type envelope struct {
 // compact JSON, in the order the author gave them.
 type Publish struct {
 	Objects [][]byte `cbor:"1,keyasint"`
+}
+
+// Sealed is the payload of a TypeSealed transaction: sealed records
+// (internal/seal envelopes, canonical CBOR), in the order the author gave.
+type Sealed struct {
+	Records [][]byte `cbor:"1,keyasint"`
 }
 
 // Errors returned by Decode and Verify. Callers map them to ledger codes.

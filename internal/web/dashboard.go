@@ -35,7 +35,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *Viewer) er
 		return fmt.Errorf("status: %w", err)
 	}
 	data := dashboardPage{Status: st, HasAlert: s.cfg.Alerts != nil}
-	feed, err := s.cfg.Backend.Search(ctx, projection.Query{Limit: feedSize})
+	feed, err := s.search(ctx, v, projection.Query{Limit: feedSize})
 	if err != nil {
 		return fmt.Errorf("feed: %w", err)
 	}
@@ -102,7 +102,7 @@ func (s *Server) recordsChart(r *http.Request, v *Viewer) (chart, error) {
 		c.Days[i].Label = first.AddDate(0, 0, i).Format("01-02")
 	}
 	count := func(types []string, add func(d *chartDay)) error {
-		page, err := s.cfg.Backend.Search(r.Context(), projection.Query{Types: types, AddedAfter: first.Add(-time.Nanosecond),
+		page, err := s.search(r.Context(), v, projection.Query{Types: types, AddedAfter: first.Add(-time.Nanosecond),
 			Limit: chartScan, AllVersions: true})
 		if err != nil {
 			return fmt.Errorf("chart: %w", err)

@@ -52,7 +52,7 @@ func (s *Server) neighbourhood(r *http.Request, v *Viewer, obj projection.Versio
 			ns = append(ns, graphNode{ID: id, Edge: p.Key})
 		}
 	}
-	page, err := s.cfg.Backend.Search(r.Context(), projection.Query{Types: containerTypes, Limit: relScan})
+	page, err := s.search(r.Context(), v, projection.Query{Types: containerTypes, Limit: relScan})
 	if err != nil {
 		return g, fmt.Errorf("relationships of %s: %w", obj.ID, err)
 	}

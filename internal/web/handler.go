@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
@@ -155,7 +156,13 @@ func (s *Server) viewer(r *http.Request) (*Viewer, error) {
 	}
 	for _, t := range toks {
 		if t.ID == sess.TokenID {
-			return &Viewer{TokenID: t.ID, Name: t.Name, Role: string(t.Role), CSRF: sess.CSRF}, nil
+			acc := access.Full(t.Role == auth.RoleAdmin)
+			if vs, ok := s.cfg.Tokens.(api.Viewers); ok {
+				if acc, err = vs.Viewer(r.Context(), t); err != nil {
+					return nil, fmt.Errorf("clearance of the session's user: %w", err)
+				}
+			}
+			return &Viewer{TokenID: t.ID, Name: t.Name, Role: string(t.Role), CSRF: sess.CSRF, Access: acc}, nil
 		}
 	}
 	_ = s.cfg.Sessions.Delete(r.Context(), c.Value)

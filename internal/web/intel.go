@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Item is one record in a list: the stored version and what the UI shows
@@ -46,16 +49,37 @@ func displayName(v projection.Version) string {
 
 // visible keeps the versions v may see.
 func (s *Server) visible(v *Viewer, vs []projection.Version) []projection.Version {
-	if s.cfg.Clearance == nil {
-		return vs
-	}
 	out := vs[:0:0]
 	for _, x := range vs {
-		if s.cfg.Clearance.Visible(*v, x) {
+		if s.mayRead(v, x) {
 			out = append(out, x)
 		}
 	}
 	return out
+}
+
+// mayRead is the read rule of every page: the Clearance capability when
+// set, else access.MayRead with the user's clearance.
+func (s *Server) mayRead(v *Viewer, x projection.Version) bool {
+	if s.cfg.Clearance != nil {
+		return s.cfg.Clearance.Visible(*v, x)
+	}
+	return access.MayRead(v.Access, access.Label{ID: x.ID, Level: tlp.Level(x.TLP)})
+}
+
+// search runs q as v: the projection keeps only what v may read, so pages
+// are full; visible then applies the page rule once more.
+func (s *Server) search(ctx context.Context, v *Viewer, q projection.Query) (projection.Page, error) {
+	if s.cfg.Clearance == nil {
+		acc := v.Access
+		q.Viewer = &acc
+	}
+	page, err := s.cfg.Backend.Search(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	page.Items = s.visible(v, page.Items)
+	return page, nil
 }
 
 // searchTypes are the STIX types offered in the search form.
@@ -129,7 +153,7 @@ func (s *Server) intel(w http.ResponseWriter, r *http.Request, v *Viewer) error 
 		return err
 	}
 	q.Cursor = qs.Get("cursor")
-	page, err := s.cfg.Backend.Search(r.Context(), q)
+	page, err := s.search(r.Context(), v, q)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 	"github.com/phalanx-ledger/phalanx/internal/web/session"
@@ -88,6 +89,9 @@ type Viewer struct {
 	Name    string
 	Role    string
 	CSRF    string
+	// Access is what the user may read (TLP clearance, client, grants):
+	// every record on every page passes access.MayRead with it.
+	Access access.Viewer
 }
 
 // Config configures a Server. Backend, Tokens and Sessions are required;
@@ -99,7 +103,7 @@ type Config struct {
 	Chain     Chain     // ledger explorer; nil hides it
 	Alerts    Alerts    // nil: no alerts
 	Proofs    Proofs    // nil: no proof links
-	Clearance Clearance // nil: every record is visible to every role
+	Clearance Clearance // nil: access.MayRead with the user's clearance
 	Markings  Markings  // nil: CLEAR and GREEN
 	// Secure marks cookies Secure; set it when the node serves TLS.
 	Secure bool

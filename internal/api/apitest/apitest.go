@@ -30,6 +30,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 var _ api.Backend = (*Backend)(nil)
@@ -166,10 +167,11 @@ func (b *Backend) commit(hash string, o stixObject, raw json.RawMessage) {
 			b.versions[i].Latest = false
 		}
 	}
+	lvl, _ := tlp.Of(raw, tlp.Green)
 	v := projection.Version{
 		ID: o.ID, Type: o.Type, Version: version, Latest: true, Author: Author,
 		Height: b.height, Index: uint64(len(b.versions)), Added: b.now(),
-		TxHash: hash, Object: raw,
+		TxHash: hash, Object: raw, TLP: uint8(lvl),
 	}
 	b.versions = append(b.versions, v)
 	out.Records = []intake.RecordOutcome{{ID: v.ID, Version: v.Version, Index: v.Index}}
