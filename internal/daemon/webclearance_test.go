@@ -29,7 +29,9 @@ func TestWebUIHonoursClearance(t *testing.T) {
 		return `{"type":"indicator","spec_version":"2.1","id":"` + id + `","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"` + name +
 			`","pattern":"[ipv4-addr:value = '203.0.113.77']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["` + marking + `"]}`
 	}
-	bundle := func(o string) []byte { return []byte(`{"type":"bundle","id":"bundle--0a0b0c0d-0000-4000-8000-000000000001","objects":[` + o + `]}`) }
+	bundle := func(o string) []byte {
+		return []byte(`{"type":"bundle","id":"bundle--0a0b0c0d-0000-4000-8000-000000000001","objects":[` + o + `]}`)
+	}
 	res, err := n.cli.PublishTo(ctx, bundle(obj(amberID, "amber-canary-7f3a", "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421")),
 		intake.Address{To: []string{"cert-a"}}, true)
 	if err != nil || len(res.Transactions) != 1 || !res.Transactions[0].Committed() {
