@@ -1,6 +1,7 @@
 package taxii_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/api"
+	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/taxii"
 	"github.com/phalanx-ledger/phalanx/internal/tlp"
@@ -122,6 +125,7 @@ func testAuthentication(t *testing.T, n *node) {
 	isError(t, n.req(http.MethodGet, n.url("collections/"), h, ""), http.StatusUnauthorized)
 	ok(t, n.req(http.MethodGet, n.url("collections/all/objects/"), basic("anyone", n.reader), ""), http.StatusOK)
 	ok(t, n.req(http.MethodGet, n.url("collections/all/objects/"), basic("", n.admin), ""), http.StatusOK)
+	testUserAccounts(t, n)
 	h = bearer(n.reader)
 	h["Content-Type"] = taxii.MediaType
 	isError(t, n.req(http.MethodPost, n.url("collections/all/objects/"), h, `{"objects":[]}`), http.StatusForbidden)
@@ -518,4 +522,38 @@ func testInjection(t *testing.T, n *node) {
 	if len(after.Objects) != len(before.Objects) {
 		t.Fatalf("data changed: %d records before, %d after", len(before.Objects), len(after.Objects))
 	}
+}
+
+// testUserAccounts: HTTP Basic maps to the node's users (a user's token
+// signs in only under its own name), and every collection is filtered by
+// the user's clearance: a GREEN-cleared analyst never sees AMBER or RED.
+func testUserAccounts(t *testing.T, n *node) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u, err := n.cli.AddUser(ctx, api.AddUserRequest{Name: "analyst1", Role: auth.RoleAnalyst, Clearance: "GREEN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	isError(t, n.req(http.MethodGet, n.url("collections/"), basic("someone-else", u.Token), ""), http.StatusUnauthorized)
+	h := basic("analyst1", u.Token)
+	r := n.req(http.MethodGet, n.url("collections/all/objects/?match[version]=all"), h, "")
+	ok(t, r, http.StatusOK)
+	for _, id := range []string{amberID, redID} {
+		if strings.Contains(string(r.body), id) {
+			t.Errorf("a GREEN-cleared user reads %s through TAXII", id)
+		}
+	}
+	if !strings.Contains(string(r.body), greenID) {
+		t.Errorf("a GREEN-cleared user does not read the GREEN object")
+	}
+	for _, c := range []string{"tlp-amber", "tlp-red"} {
+		r := n.req(http.MethodGet, n.url("collections/"+c+"/objects/"), h, "")
+		ok(t, r, http.StatusOK)
+		var env taxii.Envelope
+		r.decode(t, &env)
+		if len(env.Objects) != 0 {
+			t.Errorf("%s shows a GREEN-cleared user %d objects", c, len(env.Objects))
+		}
+	}
+	isError(t, n.req(http.MethodGet, n.url("collections/all/objects/"+amberID+"/"), h, ""), http.StatusNotFound)
 }

@@ -58,13 +58,18 @@ func (s *Server) authenticate(r *http.Request, n needs) (*request, error) {
 		}
 		return s.withScope(r, access.Caller{Anonymous: true})
 	}
-	secret, err := credential(h)
+	user, secret, err := credential(h)
 	if err != nil {
 		return nil, err
 	}
 	tok, err := s.cfg.Tokens.Authenticate(r.Context(), secret)
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if user != "" && tok.User != "" && user != tok.User {
+		// A token of a user account signs in only as that user; a token
+		// that predates accounts takes any Basic user name.
+		return nil, errs.Errorf(errs.Unauthenticated, "this token does not belong to user %q", clip(user))
 	}
 	if n == needPublish {
 		if err := auth.Authorize(tok, auth.ActionPublish); err != nil {
@@ -88,28 +93,29 @@ func (s *Server) withScope(r *http.Request, c access.Caller) (*request, error) {
 	return &request{caller: c, scope: scope}, nil
 }
 
-// credential extracts the token secret of an Authorization header.
-func credential(h string) (string, error) {
+// credential extracts the user name (Basic only; "" for Bearer) and the
+// token secret of an Authorization header.
+func credential(h string) (user, secret string, err error) {
 	scheme, rest, ok := strings.Cut(h, " ")
 	rest = strings.TrimSpace(rest)
 	if !ok || rest == "" {
-		return "", errs.Errorf(errs.Unauthenticated, "malformed Authorization header")
+		return "", "", errs.Errorf(errs.Unauthenticated, "malformed Authorization header")
 	}
 	switch {
 	case strings.EqualFold(scheme, "Bearer"):
-		return rest, nil
+		return "", rest, nil
 	case strings.EqualFold(scheme, "Basic"):
 		raw, err := base64.StdEncoding.DecodeString(rest)
 		if err != nil {
-			return "", errs.Errorf(errs.Unauthenticated, "malformed Basic credentials: not base64")
+			return "", "", errs.Errorf(errs.Unauthenticated, "malformed Basic credentials: not base64")
 		}
-		_, password, ok := strings.Cut(string(raw), ":")
+		user, password, ok := strings.Cut(string(raw), ":")
 		if !ok || password == "" {
-			return "", errs.Errorf(errs.Unauthenticated, "malformed Basic credentials: want user:token")
+			return "", "", errs.Errorf(errs.Unauthenticated, "malformed Basic credentials: want user:token")
 		}
-		return password, nil
+		return user, password, nil
 	}
-	return "", errs.Errorf(errs.Unauthenticated, "unsupported Authorization scheme; use Bearer or Basic")
+	return "", "", errs.Errorf(errs.Unauthenticated, "unsupported Authorization scheme; use Bearer or Basic")
 }
 
 // checkAccept answers 406 unless the Accept header admits the TAXII 2.1
