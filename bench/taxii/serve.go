@@ -108,6 +108,8 @@ func load(ctx context.Context, dir string, n int) (*projection.Store, time.Durat
 
 type noPublisher struct{}
 
+func (noPublisher) Level(o *stix.Object) (tlp.Level, error) { return tlp.Of(o.Raw, tlp.Green) }
+
 func (noPublisher) PublishObjects(context.Context, []*stix.Object) ([]intake.Submission, error) {
 	return nil, fmt.Errorf("read-only benchmark")
 }

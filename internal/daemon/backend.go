@@ -19,6 +19,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 	"github.com/phalanx-ledger/phalanx/internal/taxii"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // backend serves the REST API from the daemon's parts.
@@ -163,6 +164,8 @@ func (b backend) view(p ledger.Proposal) (api.ProposalView, error) {
 type taxiiPublisher struct{ d *Daemon }
 
 var _ taxii.Publisher = taxiiPublisher{}
+
+func (p taxiiPublisher) Level(o *stix.Object) (tlp.Level, error) { return p.d.intake.Level(o) }
 
 func (p taxiiPublisher) PublishObjects(ctx context.Context, objs []*stix.Object) ([]intake.Submission, error) {
 	return p.d.intake.PublishObjects(ctx, objs)

@@ -36,6 +36,11 @@ type Directory interface {
 }
 
 // levelOf is the TLP level an object is published at.
+// Level is the TLP level o is published at without an address: its
+// most restrictive TLP marking, or the member's default. Objects above
+// GREEN need recipients (PublishTo).
+func (s *Service) Level(o *stix.Object) (tlp.Level, error) { return s.levelOf(o, Address{}) }
+
 func (s *Service) levelOf(o *stix.Object, a Address) (tlp.Level, error) {
 	def := s.cfg.DefaultTLP
 	if a.TLP != 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // ledgerStub accepts every submission as transaction "AB…" and reports it
@@ -22,6 +23,8 @@ type ledgerStub struct {
 	mu        sync.Mutex
 	committed bool
 }
+
+func (l *ledgerStub) Level(o *stix.Object) (tlp.Level, error) { return tlp.Of(o.Raw, tlp.Green) }
 
 func (l *ledgerStub) PublishObjects(_ context.Context, objs []*stix.Object) ([]intake.Submission, error) {
 	ids := make([]string, len(objs))

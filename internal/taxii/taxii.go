@@ -29,6 +29,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // Media types (TAXII 2.1 §1.6.8).
@@ -60,6 +61,10 @@ type Reader interface {
 
 // Publisher is the node's intake pipeline and transaction outcomes.
 type Publisher interface {
+	// Level is the TLP level an object would be published at; above
+	// GREEN it must be sealed for recipients, which a TAXII POST cannot
+	// name, so such objects fail.
+	Level(o *stix.Object) (tlp.Level, error)
 	PublishObjects(ctx context.Context, objs []*stix.Object) ([]intake.Submission, error)
 	Wait(ctx context.Context, txHash string) (intake.Outcome, error)
 	Outcome(ctx context.Context, txHash string) (intake.Outcome, error)

@@ -13,6 +13,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 type fakeReader struct{ items []projection.Version }
@@ -22,6 +23,8 @@ func (f fakeReader) List(_ context.Context, q projection.ListQuery) (projection.
 }
 
 type fakePublisher struct{}
+
+func (fakePublisher) Level(o *stix.Object) (tlp.Level, error) { return tlp.Of(o.Raw, tlp.Green) }
 
 func (fakePublisher) PublishObjects(context.Context, []*stix.Object) ([]intake.Submission, error) {
 	return nil, errs.Errorf(errs.Unavailable, "no ledger")

@@ -99,6 +99,14 @@ func (s *Server) triage(ctx context.Context, raws []json.RawMessage) ([]statusIt
 			items[i] = statusItem{object: id, version: version, state: stateFailure, message: "invalid STIX 2.1: " + err.Error()}
 			continue
 		}
+		if l, err := s.cfg.Publisher.Level(o); err != nil || l.Sealed() {
+			msg := fmt.Sprintf("TLP:%v content is sealed for its recipients, and TAXII cannot name them: publish it with `phalanx publish --to/--group` or POST /v1/objects?to=…", l)
+			if err != nil {
+				msg = "marking: " + err.Error()
+			}
+			items[i] = statusItem{object: o.ID, version: o.Version(), state: stateFailure, message: msg}
+			continue
+		}
 		parsed[i] = o
 		items[i] = statusItem{object: o.ID, version: o.Version(), state: statePending}
 		ids = append(ids, o.ID)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/taxii"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
@@ -46,24 +47,32 @@ func testAddObjects(t *testing.T, n *node) {
 	body := `{"objects":[` +
 		indicator(newID, "2026-04-01T00:00:00.000Z", "") + `,` +
 		indicator(indID, "2026-03-01T00:00:00.000Z", "") + `,` + // already on the ledger
-		`{"type":"indicator","spec_version":"2.1","id":"indicator--f0000000-0000-4000-8000-000000000002","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[not a pattern","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}` +
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--f0000000-0000-4000-8000-000000000002","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[not a pattern","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}` + `,` +
+		indicator("indicator--f0000000-0000-4000-8000-0000000000a3", "2026-04-01T00:00:00.000Z", tlp.AmberID) + // needs recipients
 		`]}`
 	r := n.post("collections/all/objects/", n.admin, body)
 	ok(t, r, http.StatusAccepted)
 	var st taxii.Status
 	r.decode(t, &st)
-	if st.ID == "" || st.TotalCount != 3 || st.SuccessCount+st.FailureCount+st.PendingCount != 3 {
+	if st.ID == "" || st.TotalCount != 4 || st.SuccessCount+st.FailureCount+st.PendingCount != 4 {
 		t.Fatalf("status %s", r.body)
 	}
 	if _, err := time.Parse(time.RFC3339Nano, st.RequestTimestamp); err != nil {
 		t.Errorf("request_timestamp %q", st.RequestTimestamp)
 	}
 	st = pollStatus(t, n, st.ID)
-	if st.SuccessCount != 2 || st.FailureCount != 1 || st.PendingCount != 0 {
+	if st.SuccessCount != 2 || st.FailureCount != 2 || st.PendingCount != 0 {
 		t.Fatalf("final status %+v", st)
 	}
-	if st.Failures[0].ID != "indicator--f0000000-0000-4000-8000-000000000002" || !strings.Contains(st.Failures[0].Message, "pattern") {
-		t.Errorf("failure %+v", st.Failures[0])
+	failed := map[string]string{}
+	for _, f := range st.Failures {
+		failed[f.ID] = f.Message
+	}
+	if !strings.Contains(failed["indicator--f0000000-0000-4000-8000-000000000002"], "pattern") {
+		t.Errorf("failures %+v", st.Failures)
+	}
+	if !strings.Contains(failed["indicator--f0000000-0000-4000-8000-0000000000a3"], "TLP:AMBER content is sealed") {
+		t.Errorf("the AMBER object did not fail alone with its reason: %+v", st.Failures)
 	}
 	succeeded := map[string]bool{}
 	for _, s := range st.Successes {
