@@ -19,7 +19,7 @@ var assets embed.FS
 type pages map[string]*template.Template
 
 var pageNames = []string{"login", "error", "dashboard", "intel", "object", "publish", "status",
-	"community", "ledger", "block", "tx", "settings"}
+	"community", "ledger", "block", "tx", "settings", "proof", "checkpoint"}
 
 func parsePages() (pages, error) {
 	p := pages{}
@@ -57,7 +57,8 @@ var funcs = template.FuncMap{
 	"can": func(v *Viewer, action string) bool {
 		return v != nil && auth.Role(v.Role).Can(auth.Action(action))
 	},
-	"tlp": tlpOf,
+	"tlp":      tlpOf,
+	"proofURL": proofURL,
 }
 
 // render writes page name with status. It renders into a buffer first so
