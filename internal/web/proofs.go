@@ -39,6 +39,7 @@ type proofPage struct {
 	HeaderHex  string
 	CommitHex  string
 	Checkpoint proof.Checkpoint
+	Binding    int64          // the block whose header and commit bind the checkpoint
 	Node       proof.Report   // the node's own verification: a claim, not a proof
 	Members    []proof.Member // the member directory the page verifies against
 	JSONURL    string         // the bundle download
@@ -64,6 +65,7 @@ func (s *Server) objectProof(w http.ResponseWriter, r *http.Request, v *Viewer) 
 		data.Inclusion = append(data.Inclusion, hex.EncodeToString(h))
 	}
 	data.Checkpoint, _, _ = proof.OpenCheckpoint(b.Checkpoint.Note, ms)
+	data.Binding = data.Checkpoint.Height + 1
 	s.render(w, r, http.StatusOK, "proof", v, data)
 	return nil
 }
