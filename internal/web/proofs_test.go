@@ -129,8 +129,12 @@ func TestProofPage(t *testing.T) {
 	}
 	b := u.browser()
 	b.login(readerSecret)
-	if _, page := b.get("/intel/" + ExampleID); !strings.Contains(page, `href="/intel/`+ExampleID+`/proof"`) {
-		t.Fatal("object page lacks the link to its proof")
+	if _, page := b.get("/intel/" + ExampleID); !strings.Contains(page, `href="/intel/`+ExampleID+`/proof"`) ||
+		!strings.Contains(page, `href="/intel/`+ExampleID+`/proof?version=2026-01-01T00%3A00%3A00.000Z"`) {
+		t.Fatalf("object page lacks the links to its proofs: %s", page)
+	}
+	if _, page := b.get("/community"); !strings.Contains(page, "Rtcl/1Dr3P2DcLeNt3CmqV/E2ylW9O5F1TqdupKX93A=") {
+		t.Fatal("the member directory lacks the validator key proofs are checked against")
 	}
 	st, page := b.get("/intel/" + ExampleID + "/proof")
 	if st != http.StatusOK {

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -59,6 +60,7 @@ var funcs = template.FuncMap{
 	},
 	"tlp":      tlpOf,
 	"proofURL": proofURL,
+	"b64":      base64.StdEncoding.EncodeToString,
 }
 
 // render writes page name with status. It renders into a buffer first so

@@ -311,7 +311,7 @@ async function openCheckpoint(note, members) {
   };
   const hash = (s, what) => {
     const v = unb64(s);
-    if (v.length !== 32) throw new Error(`checkpoint ${what} is not 32 bytes`);
+    if (v.length !== 32 || b64(v) !== s) throw new Error(`checkpoint ${what} ${JSON.stringify(s)} is not base64 of 32 bytes`);
     return v;
   };
   if (!lines[0] || /[ \t]/.test(lines[0])) throw new Error(`checkpoint origin ${JSON.stringify(lines[0])}`);
