@@ -204,18 +204,39 @@ const pbBytes = (f, n) => pbOne(f, n, new Uint8Array(0));
 const pbInt = (f, n) => BigInt.asIntN(64, pbOne(f, n, 0n));
 function pbLen(field, body) { return concat(uvarint((field << 3) | 2), uvarint(body.length), body); }
 
+// Protobuf scalars as the Go decoder reads them (int32 and uint32 keep
+// the low 32 bits of the varint), encoded back with zero fields omitted.
+const pbU64 = (f, n) => BigInt.asUintN(64, pbOne(f, n, 0n));
+const pbU32 = (f, n) => BigInt.asUintN(32, pbOne(f, n, 0n));
+const pbI32 = (f, n) => BigInt.asIntN(32, pbOne(f, n, 0n));
+const pbVarint = (field, v) => (v ? concat(uvarint(field << 3), uvarint(v)) : new Uint8Array(0));
+const pbBytesField = (field, v) => (v.length ? pbLen(field, v) : new Uint8Array(0));
+
+// timestampOf re-encodes a Timestamp message {1: seconds int64, 2: nanos int32}.
+function timestampOf(b) {
+  const f = pbFields(b);
+  return concat(pbVarint(1, pbU64(f, 1)), pbVarint(2, pbI32(f, 2)));
+}
+
+// blockIDOf re-encodes a BlockID {1: hash, 2: PartSetHeader{1: total uint32, 2: hash}}
+// (the part set header is always present, as CometBFT encodes it).
+function blockIDOf(b) {
+  const f = pbFields(b), psh = pbFields(pbBytes(f, 2));
+  return concat(pbBytesField(1, pbBytes(f, 1)), pbLen(2, concat(pbVarint(1, pbU32(psh, 1)), pbBytesField(2, pbBytes(psh, 2)))));
+}
+
 // headerHashFields are the 14 byte strings CometBFT hashes into a header's
-// hash (docs/verification.md, check 6), taken from the header's own fields.
+// hash (docs/verification.md, check 6), encoded from the decoded header.
 function headerHashFields(h) {
-  const wrapBytes = (v) => (v.length ? pbLen(1, v) : new Uint8Array(0)); // BytesValue / StringValue
-  const height = pbInt(h, 3);
+  const version = pbFields(pbBytes(h, 1));
+  const wrap = (v) => pbBytesField(1, v); // BytesValue / StringValue
   return [
-    pbBytes(h, 1),                                              // version: Consensus message
-    wrapBytes(pbBytes(h, 2)),                                   // chain_id
-    height ? concat(Uint8Array.of(0x08), uvarint(height)) : new Uint8Array(0), // Int64Value
-    pbBytes(h, 4),                                              // time: Timestamp message
-    pbBytes(h, 5),                                              // last_block_id: BlockID message
-    ...[6, 7, 8, 9, 10, 11, 12, 13, 14].map((n) => wrapBytes(pbBytes(h, n))),
+    concat(pbVarint(1, pbU64(version, 1)), pbVarint(2, pbU64(version, 2))), // Consensus
+    wrap(pbBytes(h, 2)),                                                    // chain_id
+    pbVarint(1, BigInt.asUintN(64, pbInt(h, 3))),                           // height (Int64Value)
+    timestampOf(pbBytes(h, 4)),                                             // time
+    blockIDOf(pbBytes(h, 5)),                                               // last_block_id
+    ...[6, 7, 8, 9, 10, 11, 12, 13, 14].map((n) => wrap(pbBytes(h, n))),
   ];
 }
 
@@ -329,11 +350,11 @@ async function openCheckpoint(note, members) {
     const id = (await sha256(concat(enc.encode(m[1]), Uint8Array.of(0x0a, 0x01), member.signKey))).subarray(0, 4);
     if (!eq(id, sig.subarray(0, 4))) continue; // signed with another key of that name
     if (!(await ed25519Verify(member.signKey, enc.encode(text), sig.subarray(4))))
-      throw new Error(`checkpoint note signature by ${m[1]} does not verify`);
+      return [c, null, `checkpoint note signature by ${m[1]} does not verify`]; // the other checks still run
     signers.push(m[1]);
   }
   const by = signers.length ? `note signed by ${signers.join(", ")}` : "no member's note signature verifies; the validators' commit binds it";
-  return [c, `${c.origin} at height ${c.height}: size ${c.size}, root ${hex(c.root)} (${by})`];
+  return [c, `${c.origin} at height ${c.height}: size ${c.size}, root ${hex(c.root)} (${by})`, null];
 }
 
 async function appHashOf(c) {
@@ -375,7 +396,7 @@ async function bind(c, sc, members, report) {
       vals.set(addr, m);
       total += m.power;
     }
-    const round = pbInt(commit, 2), cheight = pbInt(commit, 1);
+    const round = pbI32(commit, 2), cheight = pbInt(commit, 1);
     let signed = 0n;
     const signers = [], problems = [], seen = new Set();
     const sigs = commit[4] || [];
@@ -385,7 +406,7 @@ async function bind(c, sc, members, report) {
       const addr = hex(pbBytes(s, 2)), v = vals.get(addr);
       if (!v || pbBytes(s, 2).length !== 20) { problems.push(`signature ${i} is by validator ${addr}, not in the member set`); continue; }
       if (seen.has(addr)) { problems.push(`signature ${i} repeats ${v.id}`); continue; }
-      const msg = voteSignBytes(enc.encode(chainID), cheight, round, blockHash, pbInt(psh, 1), pbBytes(psh, 2), pbBytes(s, 3));
+      const msg = voteSignBytes(enc.encode(chainID), cheight, round, blockHash, pbU32(psh, 1), pbBytes(psh, 2), timestampOf(pbBytes(s, 3)));
       if (!(await ed25519Verify(v.validatorKey, msg, pbBytes(s, 4)))) { problems.push(`signature ${i} by ${v.id} does not verify`); continue; }
       seen.add(addr);
       signers.push(v.id);
@@ -416,8 +437,10 @@ export async function verifyBundle(text, rawMembers, report) {
   let c;
   await run(report, "checkpoint", async () => {
     if (sc.format !== "phalanx-checkpoint/v1") throw new Error(`checkpoint format ${JSON.stringify(sc.format)}`);
-    const [cp, detail] = await openCheckpoint(sc.note, members);
+    if (typeof sc.note !== "string" || sc.note.length > 4096) throw new Error("checkpoint note is missing or over 4096 bytes");
+    const [cp, detail, bad] = await openCheckpoint(sc.note, members);
     c = cp;
+    if (bad) throw new Error(bad);
     return detail;
   });
   if (!c) return;
