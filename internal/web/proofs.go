@@ -18,8 +18,11 @@ import (
 
 // proofURL is the UI page of the proof of a record version ("" = the
 // newest version the viewer may see).
-func proofURL(id, version string) string {
-	u := "/intel/" + url.PathEscape(id) + "/proof"
+func proofURL(id, version string) string { return proofPath(id, version, "proof") }
+
+// proofPath is the UI path /intel/ID/NAME of a record version's proof.
+func proofPath(id, version, name string) string {
+	u := "/intel/" + url.PathEscape(id) + "/" + name
 	if version != "" {
 		u += "?version=" + url.QueryEscape(version)
 	}
@@ -60,7 +63,7 @@ func (s *Server) objectProof(w http.ResponseWriter, r *http.Request, v *Viewer) 
 	data := proofPage{Item: item(rec), Bundle: b, LeafHash: hex.EncodeToString(b.LeafHash),
 		TxHash: hex.EncodeToString(b.Record.TxHash), TxBytes: len(b.Tx), Note: b.Checkpoint.Note,
 		HeaderHex: hex.EncodeToString(b.Checkpoint.Header), CommitHex: hex.EncodeToString(b.Checkpoint.Commit),
-		Node: proof.Verify(b, ms), Members: ms, JSONURL: strings.Replace(proofURL(rec.ID, rec.Version), "/proof", "/proof.json", 1)}
+		Node: proof.Verify(b, ms), Members: ms, JSONURL: proofPath(rec.ID, rec.Version, "proof.json")}
 	for _, h := range b.Inclusion {
 		data.Inclusion = append(data.Inclusion, hex.EncodeToString(h))
 	}

@@ -35,6 +35,7 @@ type FakeProofs struct {
 	t      testing.TB
 	mu     sync.Mutex
 	tamper string
+	asked  []string // the versions Bundle was asked for
 }
 
 // NewFakeProofs returns a FakeProofs serving the valid example bundle.
@@ -60,13 +61,14 @@ func (f *FakeProofs) example() *proof.Bundle {
 }
 
 // Bundle implements Proofs.
-func (f *FakeProofs) Bundle(_ context.Context, id, _ string) (*proof.Bundle, error) {
+func (f *FakeProofs) Bundle(_ context.Context, id, version string) (*proof.Bundle, error) {
 	if id != ExampleID {
 		return nil, errs.Errorf(errs.NotFound, "no proof of %s", id)
 	}
 	b := f.example()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.asked = append(f.asked, version)
 	switch f.tamper {
 	case TamperObject:
 		b.Record.Object[len(b.Record.Object)-3] ^= 1
@@ -179,6 +181,16 @@ func TestProofPage(t *testing.T) {
 		if st, _ := b.get(path); st != want {
 			t.Errorf("GET %s: %d, want %d", path, st, want)
 		}
+	}
+
+	fp.mu.Lock()
+	asked := fp.asked
+	fp.mu.Unlock()
+	if len(asked) != 2 || asked[0] != "2026-01-01T00:00:00.000Z" || asked[1] != asked[0] {
+		t.Fatalf("the proof routes asked the prover for versions %q, want the newest visible one twice", asked)
+	}
+	if st, _ := b.get("/intel/" + ExampleID + "/proof?version=2026-01-01T00%3A00%3A00.000Z"); st != http.StatusOK {
+		t.Fatalf("proof of an explicit version: %d", st)
 	}
 
 	fp.SetTamper(TamperInclusion)
