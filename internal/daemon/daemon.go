@@ -170,8 +170,9 @@ func (d *Daemon) startAPI(ctx context.Context) error {
 		return err
 	}
 	d.taxii = tx
+	prover := d.newProver()
 	srv, err := api.New(api.Config{Backend: backend{d}, Tokens: d.tokens, Authorize: auth.Authorize, Logger: d.log,
-		Proofs: d.newProver(), Health: d.health, TAXII: tx, Exporter: exporter{d}})
+		Proofs: prover, Health: d.health, TAXII: tx, Exporter: exporter{d}})
 	if err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func (d *Daemon) startAPI(ctx context.Context) error {
 		return fmt.Errorf("open web session store: %w", err)
 	}
 	if d.web, err = web.New(web.Config{Backend: backend{d}, Tokens: d.tokens, Sessions: d.webDB, Chain: chain{d},
-		Secure: d.cfg.TLSCert != "", Logger: d.log}); err != nil {
+		Proofs: prover, Secure: d.cfg.TLSCert != "", Logger: d.log}); err != nil {
 		return err
 	}
 	if d.ln, err = net.Listen("tcp", d.cfg.APIListen); err != nil {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"github.com/phalanx-ledger/phalanx/internal/proof"
 	"github.com/phalanx-ledger/phalanx/internal/prover"
+	"github.com/phalanx-ledger/phalanx/internal/web"
 )
 
 // newProver serves proofs and checkpoints from the ledger and the block
@@ -13,3 +14,6 @@ func (d *Daemon) newProver() *prover.Prover {
 		return proof.NewSigner(id.Member, id.Sign)
 	})
 }
+
+// The web UI's proof pages and checkpoints use the same prover as the API.
+var _ web.Proofs = (*prover.Prover)(nil)

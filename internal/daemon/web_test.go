@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/proof"
 	"github.com/phalanx-ledger/phalanx/internal/testutil"
 )
 
@@ -73,5 +76,64 @@ func TestWebUIBesideTheAPI(t *testing.T) {
 	}
 	if res, body := get("/"); res.StatusCode != http.StatusOK || !strings.Contains(body, "cert-a") {
 		t.Fatalf("dashboard: %d", res.StatusCode)
+	}
+}
+
+// TestWebUIProofPages: the UI serves the prover's bundles and checkpoints
+// behind its session: the proof page shows the node's own check, the
+// download verifies offline, the explorer shows the latest checkpoint.
+func TestWebUIProofPages(t *testing.T) {
+	n := startNode(t, initDir(t))
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) (*http.Response, string) {
+		res, err := c.Get(n.d.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	const id = "indicator--00000000-1111-4111-8111-111111111111"
+	if res, _ := get("/intel/" + id + "/proof.json"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("proof download without a session: %d", res.StatusCode)
+	}
+	_, login := get("/login")
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(login)
+	if m == nil {
+		t.Fatalf("sign-in page: %s", login)
+	}
+	req, _ := http.NewRequest(http.MethodPost, n.d.URL()+"/login", strings.NewReader(url.Values{"csrf": {m[1]}, "token": {n.token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", n.d.URL())
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+
+	n.publish(indicators(0, 1, "2026-01-01T00:00:00.000Z"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	waitProof(ctx, t, n, id, "")
+	if res, body := get("/intel/" + id); res.StatusCode != http.StatusOK || !strings.Contains(body, `href="/intel/`+id+`/proof"`) {
+		t.Fatalf("object page: %d, proof link missing", res.StatusCode)
+	}
+	if res, body := get("/intel/" + id + "/proof"); res.StatusCode != http.StatusOK || !strings.Contains(body, "The node says: all 7 checks pass.") {
+		t.Fatalf("proof page: %d %s", res.StatusCode, body)
+	}
+	var body string
+	res, body = get("/intel/" + id + "/proof.json")
+	b, err := proof.ParseBundle([]byte(body))
+	if res.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("proof download: %d %v", res.StatusCode, err)
+	}
+	ms, _ := memberSet(ctx, t, n)
+	if rep := proof.Verify(b, ms); !rep.OK() || b.Record.ObjectID != id {
+		t.Fatalf("downloaded bundle of %s: %+v", b.Record.ObjectID, rep)
+	}
+	if res, body := get("/ledger/checkpoints/latest"); res.StatusCode != http.StatusOK || !strings.Contains(body, "— cert-a ") {
+		t.Fatalf("latest checkpoint: %d %s", res.StatusCode, body)
 	}
 }

@@ -333,6 +333,32 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "object")
 
+	t.Run("verify its proof in the page", func(t *testing.T) {
+		for { // the proof is ready once the block after the record's is committed
+			if _, err := m1.cli.Proof(pctx, id, ""); err == nil {
+				break
+			} else if pctx.Err() != nil {
+				t.Fatalf("no proof of %s: %v", id, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		run(t, ctx, "open the proof", chromedp.Navigate(base+"/intel/"+id), chromedp.WaitVisible(chromedp.ID("proof")),
+			chromedp.Click(chromedp.ID("proof")), chromedp.WaitVisible(chromedp.ID("node-h")))
+		got := verifyInPage(t, ctx)
+		for _, c := range proofChecks {
+			if ok, ran := got[c]; !ran || !ok {
+				t.Errorf("check %s in the page: ran %v, ok %v\n%s", c, ran, ok, text(t, ctx, "#verify"))
+			}
+		}
+		if len(got) != len(proofChecks) {
+			t.Errorf("the page ran checks %v", got)
+		}
+		if s := text(t, ctx, "#verify-summary"); s != "Verified in your browser: all 7 checks pass." {
+			t.Errorf("summary %q", s)
+		}
+		screenshot(t, ctx, "proof")
+	})
+
 	if _, err := m1.cli.Publish(pctx, sample.Bundle, true); err != nil {
 		t.Fatalf("publish the sample bundle: %v", err)
 	}
@@ -366,7 +392,18 @@ func TestBrowser(t *testing.T) {
 	}
 
 	run(t, ctx, "ledger explorer", chromedp.Navigate(base+"/ledger"), chromedp.WaitVisible(chromedp.ID("blocks-h")))
+	st, err := m1.cli.Status(pctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if note := text(t, ctx, "#latest-checkpoint"); !strings.HasPrefix(note, st.ChainID+"\n") || !strings.Contains(note, "— member1 ") {
+		t.Fatalf("latest checkpoint on the explorer: %q", note)
+	}
 	screenshot(t, ctx, "ledger")
+	run(t, ctx, "checkpoint of the indicator's block", chromedp.Navigate(base+"/ledger/checkpoints/"+height), chromedp.WaitVisible(chromedp.ID("note")))
+	if ok := get(t, ctx, "checkpoint checks", chromedp.Evaluate[int](`document.querySelectorAll('.node-checks li[data-ok="true"]').length`)); ok != 4 {
+		t.Fatalf("checkpoint %s: %d of 4 checks pass: %s", height, ok, text(t, ctx, "main"))
+	}
 	run(t, ctx, "block of the indicator", chromedp.Navigate(base+"/ledger/blocks/"+height), chromedp.WaitVisible(chromedp.ID("txs-h")))
 	if txs := text(t, ctx, "main"); !strings.Contains(txs, id) || !strings.Contains(txs, "publish") || !strings.Contains(txs, "member1") {
 		t.Fatalf("block %s lacks the publish of %s: %s", height, id, txs)
@@ -385,7 +422,7 @@ func TestBrowser(t *testing.T) {
 		run(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 		defer run(t, ctx, "laptop viewport", chromedp.EmulateViewport(1280, 900))
 		for _, p := range []string{"/", "/intel?q=" + url.QueryEscape(value), "/intel/" + id, grayLoader, "/publish", "/community", "/ledger",
-			"/ledger/blocks/" + height, "/settings"} {
+			"/ledger/blocks/" + height, "/settings", "/intel/" + id + "/proof", "/ledger/checkpoints/latest"} {
 			run(t, ctx, "phone "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main")))
 			overflow := get(t, ctx, "overflow", chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
 			if overflow > 0 {
@@ -433,7 +470,8 @@ func TestBrowser(t *testing.T) {
 			"/intel?q=" + url.QueryEscape(value): {value, "TLP:GREEN", "member1"},
 			"/intel/" + id:                       {"[domain-name:value = &#39;" + value + "&#39;]", "TLP:GREEN", "browser-test"},
 			"/community":                         {"Member 1", "Member 2", "Longer voting period"},
-			"/ledger":                            {"Blocks", "/ledger/blocks/" + height},
+			"/ledger":                            {"Blocks", "/ledger/blocks/" + height, "Latest checkpoint", "/ledger/checkpoints/" + height},
+			"/intel/" + id + "/proof":            {"The node says: all 7 checks pass.", "the node's claim", "Verify this record"},
 			"/ledger/blocks/" + height:           {id, "publish"},
 		})
 	})
@@ -500,4 +538,20 @@ func readWithoutJS(t *testing.T, base, token string, pages map[string][]string) 
 			}
 		}
 	}
+}
+
+// proofChecks are the checks of docs/verification.md, in order.
+var proofChecks = []string{"leaf", "author_signature", "checkpoint", "inclusion", "app_hash", "header", "signatures"}
+
+// verifyInPage clicks "Verify this record" on a proof page, waits for the
+// verdict and returns each check the page ran with whether it passed.
+func verifyInPage(t *testing.T, ctx context.Context) map[string]bool {
+	t.Helper()
+	run(t, ctx, "verify this record",
+		chromedp.WaitVisible(chromedp.ID("verify-btn")),
+		chromedp.Click(chromedp.ID("verify-btn")),
+		chromedp.WaitVisible(chromedp.CSS("#verify-summary[data-ok]")),
+	)
+	return get(t, ctx, "checks in the page", chromedp.Evaluate[map[string]bool](
+		`Object.fromEntries([...document.querySelectorAll("#verify-results li")].map(li => [li.dataset.check, li.dataset.ok === "true"]))`))
 }

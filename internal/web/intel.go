@@ -220,7 +220,7 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, v *Viewer) error
 		return err
 	}
 	if s.cfg.Proofs != nil {
-		data.ProofURL = s.cfg.Proofs.ProofURL(r.Context(), id)
+		data.ProofURL = proofURL(id, "")
 	}
 	if r.URL.Query().Get("published") != "" {
 		data.Flash = "Published and committed at height " + fmt.Sprint(latest.Height) + "."

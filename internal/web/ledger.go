@@ -53,6 +53,10 @@ type ledgerPage struct {
 	Latest int64
 	Older  int64 // "to" of the next page; 0 when there is none
 	Newer  int64 // "to" of the previous page; 0 on the first
+	// Checkpointed is the newest height with a signed checkpoint, -1 when
+	// the node serves none; Checkpoint is that checkpoint's note text.
+	Checkpointed int64
+	Checkpoint   string
 }
 
 // ledger lists the newest blocks, or those ending at ?to=HEIGHT.
@@ -75,7 +79,15 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request, v *Viewer) error
 	if err != nil {
 		return fmt.Errorf("blocks: %w", err)
 	}
-	data := ledgerPage{Status: st, Blocks: blocks, Latest: latest}
+	data := ledgerPage{Status: st, Blocks: blocks, Latest: latest, Checkpointed: -1}
+	if s.cfg.Proofs != nil {
+		data.Checkpointed = s.cfg.Proofs.Latest()
+		if sc, _, err := s.cfg.Proofs.Checkpoint(r.Context(), data.Checkpointed); err == nil {
+			data.Checkpoint = sc.Note
+		} else {
+			data.Checkpointed = -1
+		}
+	}
 	if n := len(blocks); n > 0 && blocks[n-1].Height > 1 {
 		data.Older = blocks[n-1].Height - 1
 	}
@@ -90,6 +102,9 @@ type blockPage struct {
 	Block      Block
 	Txs        []Tx
 	Prev, Next int64 // neighbouring heights (Prev 0 at the first block)
+	// Checkpointed says the checkpoint after this block is signed (the
+	// ledger's state after it, bound by the next block's commit).
+	Checkpointed bool
 }
 
 // block shows one block with its decoded transactions.
@@ -105,7 +120,9 @@ func (s *Server) block(w http.ResponseWriter, r *http.Request, v *Viewer) error 
 	if err != nil {
 		return fmt.Errorf("block %d: %w", h, err)
 	}
-	s.render(w, r, http.StatusOK, "block", v, blockPage{Block: b, Txs: txs, Prev: h - 1, Next: h + 1})
+	data := blockPage{Block: b, Txs: txs, Prev: h - 1, Next: h + 1}
+	data.Checkpointed = s.cfg.Proofs != nil && h <= s.cfg.Proofs.Latest()
+	s.render(w, r, http.StatusOK, "block", v, data)
 	return nil
 }
 

@@ -148,14 +148,10 @@ func (fakeAlerts) RecentAlerts(context.Context, int) ([]Alert, error) {
 	return []Alert{{Time: time.Unix(1, 0), Object: "indicator--x", Summary: "proxy log hit on 192.0.2.1"}}, nil
 }
 
-type fakeProofs struct{}
-
-func (fakeProofs) ProofURL(_ context.Context, id string) string { return "/v1/proofs/" + id }
-
 // TestCapabilities: the optional seams show their part of the pages when
 // present (the explorer's paging, alerts, proof links) and hide it when not.
 func TestCapabilities(t *testing.T) {
-	u := newTestUI(t, func(c *Config) { c.Chain, c.Alerts, c.Proofs = fakeChain{}, fakeAlerts{}, fakeProofs{} })
+	u := newTestUI(t, func(c *Config) { c.Chain, c.Alerts, c.Proofs = fakeChain{}, fakeAlerts{}, NewFakeProofs(t) })
 	if _, err := u.backend.Publish(t.Context(), []byte(indicatorJSON(1, ""))); err != nil {
 		t.Fatal(err)
 	}
@@ -181,14 +177,14 @@ func TestCapabilities(t *testing.T) {
 		t.Fatal("dashboard lacks the alert")
 	}
 	if _, page = b.get("/intel/indicator--00000001-3333-4333-8333-333333333333"); !strings.Contains(page,
-		`href="/v1/proofs/indicator--00000001-3333-4333-8333-333333333333"`) {
+		`href="/intel/indicator--00000001-3333-4333-8333-333333333333/proof"`) {
 		t.Fatal("object page lacks the proof link")
 	}
 	plain := newTestUI(t, nil)
 	plain.backend.Publish(t.Context(), []byte(indicatorJSON(1, "")))
 	pb := plain.browser()
 	pb.login(readerSecret)
-	if _, page = pb.get("/intel/indicator--00000001-3333-4333-8333-333333333333"); strings.Contains(page, "/v1/proofs/") ||
+	if _, page = pb.get("/intel/indicator--00000001-3333-4333-8333-333333333333"); strings.Contains(page, "/proof\"") ||
 		!strings.Contains(page, "not available on this node") {
 		t.Fatal("a node without proofs links to one")
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -19,7 +20,7 @@ var assets embed.FS
 type pages map[string]*template.Template
 
 var pageNames = []string{"login", "error", "dashboard", "intel", "object", "publish", "status",
-	"community", "ledger", "block", "tx", "settings"}
+	"community", "ledger", "block", "tx", "settings", "proof", "checkpoint"}
 
 func parsePages() (pages, error) {
 	p := pages{}
@@ -57,7 +58,9 @@ var funcs = template.FuncMap{
 	"can": func(v *Viewer, action string) bool {
 		return v != nil && auth.Role(v.Role).Can(auth.Action(action))
 	},
-	"tlp": tlpOf,
+	"tlp":      tlpOf,
+	"proofURL": proofURL,
+	"b64":      base64.StdEncoding.EncodeToString,
 }
 
 // render writes page name with status. It renders into a buffer first so

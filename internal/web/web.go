@@ -14,7 +14,7 @@
 // Like package api, the UI depends only on small interfaces: the API's
 // Backend and Tokens, a session store, and optional capabilities that
 // later features plug in (Chain for the ledger explorer, Alerts for the
-// detection matcher's alerts, Proofs for proof links, Clearance for which
+// detection matcher's alerts, Proofs for proof pages and checkpoints, Clearance for which
 // records a viewer may see, Markings for the TLP levels this node can
 // publish). A missing capability hides its part of a page.
 package web
@@ -30,6 +30,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/access"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/proof"
 	"github.com/phalanx-ledger/phalanx/internal/web/session"
 )
 
@@ -61,12 +62,17 @@ type Alert struct {
 	Summary string
 }
 
-// Proofs says whether the node can serve an inclusion proof of a record
-// and where.
+// Proofs serves the proofs of records and the signed checkpoints they are
+// proven against (package prover satisfies it): the object page links to
+// its proof, the proof page renders and verifies it, the ledger explorer
+// shows the checkpoints.
 type Proofs interface {
-	// ProofURL returns the URL of the proof bundle of the record id, or ""
-	// when there is none.
-	ProofURL(ctx context.Context, id string) string
+	// Bundle returns the proof bundle of one version of a record.
+	Bundle(ctx context.Context, id, version string) (*proof.Bundle, error)
+	// Checkpoint returns the signed checkpoint at height.
+	Checkpoint(ctx context.Context, height int64) (proof.SignedCheckpoint, proof.Checkpoint, error)
+	// Latest is the newest height with a signed checkpoint.
+	Latest() int64
 }
 
 // Clearance decides which records a viewer may see. Every record the UI
@@ -102,7 +108,7 @@ type Config struct {
 	Sessions  Sessions
 	Chain     Chain     // ledger explorer; nil hides it
 	Alerts    Alerts    // nil: no alerts
-	Proofs    Proofs    // nil: no proof links
+	Proofs    Proofs    // nil: no proof pages or checkpoints
 	Clearance Clearance // nil: access.MayRead with the user's clearance
 	Markings  Markings  // nil: CLEAR and GREEN
 	// Secure marks cookies Secure; set it when the node serves TLS.
