@@ -146,6 +146,7 @@ func checkSealedVersion(i int, h *seal.Header, author string, v view) (bool, *re
 
 func (b *block) deliverSealed(txHash []byte, author string, recs []sealedRec) []byte {
 	outs := make([]recordOut, len(recs))
+	b.txFirst = append(b.txFirst, Pair{txFirstKey(txHash), u64(b.tree.End())})
 	for i, s := range recs {
 		h := &s.env.Header
 		typ, _, _ := strings.Cut(h.ID, "--")

@@ -42,9 +42,10 @@ func (h *HexBytes) UnmarshalJSON(b []byte) error {
 }
 
 // Record is a record as a bundle carries it: every field the leaf hashes.
-// Object holds the exact bytes the ledger committed: the STIX JSON of a
-// plaintext record or, for a sealed record, its envelope (public header and
-// ciphertext), which a verifier hashes the same way without decrypting.
+// Object holds the exact STIX JSON of a plaintext record; Sealed, for a
+// sealed record, the envelope the ledger committed (public header and
+// ciphertext, canonical CBOR), which a verifier hashes into the v2 leaf
+// without decrypting it. Exactly one of the two is set.
 type Record struct {
 	Index        uint64   `json:"index"`
 	Height       int64    `json:"height"`
@@ -54,19 +55,29 @@ type Record struct {
 	ObjectID     string   `json:"object_id"`
 	Type         string   `json:"type"`
 	Modified     string   `json:"modified"`
-	Object       []byte   `json:"object"` // base64 in JSON
+	Object       []byte   `json:"object"`           // base64 in JSON
+	Sealed       []byte   `json:"sealed,omitempty"` // base64 in JSON
 }
 
 // RecordOf converts a ledger record.
 func RecordOf(r record.Record) Record {
 	return Record{Index: r.Index, Height: r.Height, TimeUnixNano: r.Time.UnixNano(), TxHash: r.TxHash,
-		Author: r.Author, ObjectID: r.ObjectID, Type: r.Type, Modified: r.Modified, Object: r.Object}
+		Author: r.Author, ObjectID: r.ObjectID, Type: r.Type, Modified: r.Modified, Object: r.Object, Sealed: r.Sealed}
 }
 
 // Ledger converts back to a record.Record.
 func (r Record) Ledger() record.Record {
 	return record.Record{Index: r.Index, Height: r.Height, Time: time.Unix(0, r.TimeUnixNano).UTC(), TxHash: r.TxHash,
-		Author: r.Author, ObjectID: r.ObjectID, Type: r.Type, Modified: r.Modified, Object: r.Object}
+		Author: r.Author, ObjectID: r.ObjectID, Type: r.Type, Modified: r.Modified, Object: r.Object, Sealed: r.Sealed}
+}
+
+// content is what the record's transaction must carry at its position:
+// the envelope of a sealed record, the object of a plaintext one.
+func (r Record) content() []byte {
+	if r.Sealed != nil {
+		return r.Sealed
+	}
+	return r.Object
 }
 
 // SignedCheckpoint is a checkpoint with what makes it binding: the header

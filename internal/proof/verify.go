@@ -127,19 +127,43 @@ func checkTx(raw []byte, ms []Member) *signedTx {
 		st.err = fmt.Errorf("author %q is not in the member set", t.Body.Author)
 	case t.Verify(m.SignKey) != nil:
 		st.err = fmt.Errorf("transaction signature does not verify with %s's key", t.Body.Author)
-	case t.Body.Type != tx.TypePublish:
-		st.err = fmt.Errorf("transaction is a %s, not a publish", t.Body.Type)
+	case t.Body.Type != tx.TypePublish && t.Body.Type != tx.TypeSealed:
+		st.err = fmt.Errorf("transaction is a %s, neither a publish nor a sealed publish", t.Body.Type)
 	}
 	if st.err != nil {
 		return st
 	}
+	if st.objects, err = txContents(t); err != nil {
+		st.err = fmt.Errorf("transaction payload: %v", err)
+	}
+	return st
+}
+
+// txContents lists what a publish transaction carries, in order: STIX
+// objects (TypePublish) or sealed envelopes (TypeSealed).
+func txContents(t *tx.Tx) ([][]byte, error) {
+	if t.Body.Type == tx.TypeSealed {
+		var p tx.Sealed
+		if err := tx.DecodePayload(t.Body.Payload, &p); err != nil {
+			return nil, err
+		}
+		return p.Records, nil
+	}
 	p, err := tx.DecodePublish(t.Body.Payload)
 	if err != nil {
-		st.err = fmt.Errorf("transaction payload: %v", err)
-		return st
+		return nil, err
 	}
-	st.objects = p.Objects
-	return st
+	return p.Objects, nil
+}
+
+// TxContents decodes a transaction and lists what it carries (see
+// txContents); the prover finds a record's position with it.
+func TxContents(raw []byte) ([][]byte, error) {
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	return txContents(t)
 }
 
 // checkAuthor checks the transaction: it hashes to the record's tx hash,
@@ -156,7 +180,9 @@ func checkAuthor(b *Bundle, st *signedTx) error {
 		return st.err
 	case b.TxObject < 0 || b.TxObject >= len(st.objects):
 		return fmt.Errorf("transaction carries %d objects; the bundle points at object %d", len(st.objects), b.TxObject)
-	case !bytes.Equal(st.objects[b.TxObject], rec.Object):
+	case (rec.Sealed != nil) == (len(rec.Object) > 0):
+		return errors.New("the record must carry exactly one of object and sealed")
+	case !bytes.Equal(st.objects[b.TxObject], rec.content()):
 		return fmt.Errorf("object %d of the signed transaction differs from the record's object", b.TxObject)
 	}
 	return nil

@@ -17,7 +17,6 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/proof"
 	"github.com/phalanx-ledger/phalanx/internal/record"
-	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
 // Chain is what the prover needs from the consensus node.
@@ -195,7 +194,11 @@ func (p *Prover) Bundle(ctx context.Context, id, version string) (*proof.Bundle,
 	}
 	pos, ok, err := p.ledger.TxPosition(rec)
 	if err == nil && !ok {
-		pos, err = objectPosition(raw, rec.Object)
+		content := rec.Object
+		if rec.Sealed != nil {
+			content = rec.Sealed
+		}
+		pos, err = objectPosition(raw, content)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
@@ -209,15 +212,11 @@ func (p *Prover) Bundle(ctx context.Context, id, version string) (*proof.Bundle,
 }
 
 func objectPosition(raw, object []byte) (int, error) {
-	t, err := tx.Decode(raw)
+	contents, err := proof.TxContents(raw)
 	if err != nil {
 		return 0, err
 	}
-	pl, err := tx.DecodePublish(t.Body.Payload)
-	if err != nil {
-		return 0, err
-	}
-	for i, o := range pl.Objects {
+	for i, o := range contents {
 		if bytes.Equal(o, object) {
 			return i, nil
 		}

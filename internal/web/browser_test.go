@@ -19,10 +19,14 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/phalanx-ledger/phalanx/internal/api"
+	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/sample"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // ScreenshotDir is where the browser tests write a screenshot of each main
@@ -359,6 +363,33 @@ func TestBrowser(t *testing.T) {
 		screenshot(t, ctx, "proof")
 	})
 
+	// An AMBER indicator sealed for member1 only: its proof verifies in the
+	// page too (leaf v2 over the envelope), and a reader cleared for GREEN
+	// never sees it (after "sign out" below).
+	const amberID = "indicator--a3be0000-0000-4000-8000-00000000b0b0"
+	amber := `{"type":"bundle","id":"bundle--a3be0000-0000-4000-8000-00000000b0b1","objects":[{"type":"indicator","spec_version":"2.1","id":"` + amberID +
+		`","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"amber-canary-b0b0","pattern":"[ipv4-addr:value = '203.0.113.99']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["` + tlp.AmberID + `"]}]}`
+	if res, err := m1.cli.PublishTo(pctx, []byte(amber), intake.Address{To: []string{"member1"}}, true); err != nil || !res.Transactions[0].Committed() {
+		t.Fatalf("publish AMBER: %+v %v", res, err)
+	}
+	t.Run("verify a sealed record's proof in the page", func(t *testing.T) {
+		for {
+			if _, err := m1.cli.Proof(pctx, amberID, ""); err == nil {
+				break
+			} else if pctx.Err() != nil {
+				t.Fatalf("no proof of %s: %v", amberID, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		run(t, ctx, "open the sealed record's proof", chromedp.Navigate(base+"/intel/"+amberID+"/proof"), chromedp.WaitVisible(chromedp.ID("node-h")))
+		got := verifyInPage(t, ctx)
+		for _, c := range proofChecks {
+			if ok, ran := got[c]; !ran || !ok {
+				t.Errorf("check %s of the sealed record in the page: ran %v, ok %v\n%s", c, ran, ok, text(t, ctx, "#verify"))
+			}
+		}
+	})
+
 	if _, err := m1.cli.Publish(pctx, sample.Bundle, true); err != nil {
 		t.Fatalf("publish the sample bundle: %v", err)
 	}
@@ -462,6 +493,27 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("after signing out, /community led to %s", at)
 		}
 		screenshot(t, ctx, "login")
+	})
+
+	t.Run("a reader without AMBER clearance never sees the AMBER record", func(t *testing.T) {
+		u, err := m1.cli.AddUser(pctx, api.AddUserRequest{Name: "reader-green", Role: auth.RoleReader, Clearance: "GREEN"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		signIn(t, ctx, base, u.Token)
+		defer run(t, ctx, "sign out the reader", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`form.signout button`)),
+			chromedp.Click(chromedp.CSS(`form.signout button`)), chromedp.WaitVisible(chromedp.ID("token")))
+		for _, p := range []string{"/", "/intel?q=amber-canary-b0b0", "/intel?q=" + url.QueryEscape("203.0.113.99"), "/intel?marking=amber",
+			"/intel/" + amberID, "/intel/" + amberID + "/proof", "/ledger"} {
+			run(t, ctx, "reader "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main")))
+			if page := text(t, ctx, "main"); strings.Contains(page, "amber-canary-b0b0") || strings.Contains(page, "203.0.113.99") {
+				t.Errorf("the GREEN-cleared reader sees the AMBER record on %s", p)
+			}
+		}
+		run(t, ctx, "reader sees GREEN", chromedp.Navigate(base+"/intel?q="+url.QueryEscape(value)), chromedp.WaitVisible(chromedp.CSS("main")))
+		if page := text(t, ctx, "main"); !strings.Contains(page, value) {
+			t.Errorf("the GREEN-cleared reader does not see the GREEN indicator: %s", page)
+		}
 	})
 
 	t.Run("reading without JavaScript", func(t *testing.T) {

@@ -283,11 +283,16 @@ function membersOf(raw) {
   }));
 }
 
+// content is what the leaf hashes and the transaction carries: the sealed
+// envelope of a sealed record (leaf v2), else the STIX object (leaf v1).
+function content(rec) { return rec.sealed || rec.object; }
+
 async function checkLeaf(b, rec) {
-  const data = concat(enc.encode("phalanx/record/v1"), Uint8Array.of(0),
+  if ((rec.sealed !== null) === (rec.object.length > 0)) throw new Error("the record must carry exactly one of object and sealed");
+  const data = concat(enc.encode(rec.sealed ? "phalanx/record/v2" : "phalanx/record/v1"), Uint8Array.of(0),
     u64be(rec.index), u64be(rec.height), u64be(rec.timeUnixNano),
     lp(rec.txHash), lp(enc.encode(rec.author)), lp(enc.encode(rec.objectID)), lp(enc.encode(rec.modified)),
-    await sha256(rec.object));
+    await sha256(content(rec)));
   const leaf = await leafHash(data);
   const claimed = unhex(b.leaf_hash);
   if (!eq(leaf, claimed)) throw new Error(`record fields hash to leaf ${hex(leaf)}, the bundle says ${hex(claimed)}`);
@@ -309,14 +314,15 @@ async function checkAuthor(b, rec, members) {
   if (!m) throw new Error(`author ${JSON.stringify(author)} is not in the member set`);
   const signed = concat(enc.encode("phalanx/tx/v1"), Uint8Array.of(0), tx[0]);
   if (!(await ed25519Verify(m.signKey, signed, tx[1]))) throw new Error(`transaction signature does not verify with ${author}'s key`);
-  if (body.get(2n) !== 1n) throw new Error(`transaction is of type ${body.get(2n)}, not a publish (1)`);
+  const type = body.get(2n);
+  if (type !== 1n && type !== 4n) throw new Error(`transaction is of type ${type}, neither a publish (1) nor a sealed publish (4)`);
   const payload = cborDecode(body.get(5n));
   const objects = payload instanceof Map ? payload.get(1n) : undefined;
   if (!Array.isArray(objects)) throw new Error("transaction payload is not {1: [objects]}");
   const pos = b.tx_object;
   if (!Number.isInteger(pos) || pos < 0 || pos >= objects.length)
     throw new Error(`transaction carries ${objects.length} objects; the bundle points at object ${pos}`);
-  if (!eq(objects[pos], rec.object)) throw new Error(`object ${pos} of the signed transaction differs from the record's object`);
+  if (!eq(objects[pos], content(rec))) throw new Error(`object ${pos} of the signed transaction differs from the record's object`);
   return `signed by ${author}`;
 }
 
@@ -430,7 +436,8 @@ export async function verifyBundle(text, rawMembers, report) {
   const b = parseBundle(text);
   const r = b.record || {};
   const rec = { index: r.index, height: r.height, timeUnixNano: r.time_unix_nano, txHash: unhex(r.tx_hash),
-    author: r.author, objectID: r.object_id, modified: r.modified, object: unb64(r.object) };
+    author: r.author, objectID: r.object_id, modified: r.modified, object: unb64(r.object || ""),
+    sealed: r.sealed ? unb64(r.sealed) : null };
   await run(report, "leaf", () => checkLeaf(b, rec));
   await run(report, "author_signature", () => checkAuthor(b, rec, members));
   const sc = b.checkpoint || {};
