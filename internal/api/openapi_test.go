@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/phalanx-ledger/phalanx/internal/auth"
+	"github.com/phalanx-ledger/phalanx/internal/detect"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
@@ -164,6 +165,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Proposals":          ProposalsResponse{},
 		"VoteRequest":        VoteRequest{},
 		"GovResult":          GovResult{},
+		"Hit":                detect.Hit{},
+		"MatchStats":         detect.Stats{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

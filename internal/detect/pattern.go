@@ -254,7 +254,7 @@ func parseKey(k kind, v string) (key, error) {
 		return parseAddrKey(k, v)
 	case kDomain:
 		d := normDomain([]byte(v), nil)
-		if len(d) == 0 || strings.ContainsAny(string(d), " /:@") {
+		if !domainKey(d) {
 			return key{}, fmt.Errorf("%q is not a domain name", v)
 		}
 		return key{kind: kDomain, b: d}, nil
@@ -277,6 +277,23 @@ func parseKey(k kind, v string) (key, error) {
 		}
 		return key{kind: k, b: b}, nil
 	}
+}
+
+// domainKey accepts dot-separated non-empty labels of [a-z0-9_-] (after
+// lower-casing), at most 253 bytes: what the extractor can report.
+func domainKey(d []byte) bool {
+	if len(d) == 0 || len(d) > 253 {
+		return false
+	}
+	prev := byte('.')
+	for _, c := range d {
+		ok := ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') || c == '-' || c == '_' || (c == '.' && prev != '.')
+		if !ok {
+			return false
+		}
+		prev = c
+	}
+	return prev != '.'
 }
 
 func parseAddrKey(k kind, v string) (key, error) {

@@ -240,7 +240,7 @@ func hash(t []byte, off int, fn func(Candidate)) {
 
 // colon handles tokens with a colon: IPv6 addresses, host:port, key:value.
 func colon(t []byte, flags uint16, off int, fn func(Candidate)) {
-	if flags&^(cTok|cDigit|cHex|cUpper|cColon|cDot) == 0 {
+	if flags&^(cTok|cDigit|cHex|cUpper|cColon|cDot) == 0 && maybeIPv6(t) {
 		v := trimRight(t, '.')
 		if a, err := netip.ParseAddr(unsafeString(v)); err == nil && a.Is6() {
 			fn(Candidate{Kind: IPv6, Off: off, Value: v, Addr: a})
@@ -262,6 +262,21 @@ func colon(t []byte, flags uint16, off int, fn func(Candidate)) {
 			start = i + 1
 		}
 	}
+}
+
+// maybeIPv6 is a cheap test before parsing: an IPv6 address has "::" or
+// seven colons (six with a trailing dotted IPv4).
+func maybeIPv6(t []byte) bool {
+	n := 0
+	for i, c := range t {
+		if c == ':' {
+			if i+1 < len(t) && t[i+1] == ':' {
+				return true
+			}
+			n++
+		}
+	}
+	return n == 7 || n == 6
 }
 
 // dotted handles tokens with dots: IPv4 addresses and domain names.

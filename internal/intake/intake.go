@@ -96,6 +96,9 @@ func (s *Service) Publish(ctx context.Context, body []byte) ([]Submission, error
 	if err != nil {
 		return nil, errs.Errorf(errs.Invalid, "%v", err)
 	}
+	if err := checkPatterns(objs); err != nil {
+		return nil, err
+	}
 	return s.PublishObjects(ctx, objs)
 }
 

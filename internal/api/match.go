@@ -1,0 +1,124 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/detect"
+	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/extract"
+)
+
+// Matcher is the optional capability of a Backend that matches telemetry
+// against the member's indicator index (POST /v1/match). A Backend without
+// it answers that route with Unavailable.
+type Matcher interface {
+	// Match scans r and calls emit for every hit, in input order.
+	Match(ctx context.Context, r io.Reader, cfg detect.Config, emit func(detect.Hit) error) (detect.Stats, error)
+}
+
+// MatchLine is one line of the POST /v1/match response (JSON lines): a hit,
+// or, last, the summary or the error that ended the scan.
+type MatchLine struct {
+	*detect.Hit
+	Summary *detect.Stats `json:"summary,omitempty"`
+	Error   *ErrorDetail  `json:"error,omitempty"`
+}
+
+// matchIdle bounds how long a match stream may stall in either direction.
+const matchIdle = 2 * time.Minute
+
+// match streams the request body (telemetry lines) through the matcher and
+// the hits back as JSON lines, flushing as it goes.
+func (s *Server) match(w http.ResponseWriter, r *http.Request) error {
+	m, ok := s.backend.(Matcher)
+	if !ok {
+		return errs.Errorf(errs.Unavailable, "this node has no matcher")
+	}
+	cfg, err := parseMatchQuery(r)
+	if err != nil {
+		return err
+	}
+	if err := checkMediaType(r.Header.Get("Content-Type"), []string{"text/plain", "application/octet-stream",
+		"application/x-ndjson", "application/json", "text/csv"}); err != nil {
+		return err
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.EnableFullDuplex() // read the telemetry while hits go out
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	body := &deadlineReader{r: r.Body, rc: rc}
+	last := time.Now()
+	st, err := m.Match(r.Context(), body, cfg, func(h detect.Hit) error {
+		if err := enc.Encode(MatchLine{Hit: &h}); err != nil {
+			return err
+		}
+		if time.Since(last) > 100*time.Millisecond {
+			last = time.Now()
+			_ = rc.SetWriteDeadline(last.Add(matchIdle))
+			return rc.Flush()
+		}
+		return nil
+	})
+	if err != nil {
+		detail := errorDetail(err)
+		_ = enc.Encode(MatchLine{Error: &detail})
+		return nil // the status is sent; the error line says what went wrong
+	}
+	_ = enc.Encode(MatchLine{Summary: &st})
+	return nil
+}
+
+// errorDetail describes an error in a stream's last line.
+func errorDetail(err error) ErrorDetail {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		return ErrorDetail{Code: e.Code, Message: e.Message}
+	}
+	if errors.Is(err, detect.ErrLineTooLong) {
+		return ErrorDetail{Code: errs.TooLarge, Message: err.Error()}
+	}
+	return ErrorDetail{Code: errs.Invalid, Message: err.Error()}
+}
+
+// deadlineReader extends the read deadline while the body keeps coming.
+type deadlineReader struct {
+	r  io.Reader
+	rc *http.ResponseController
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	_ = d.rc.SetReadDeadline(time.Now().Add(matchIdle))
+	return d.r.Read(p)
+}
+
+func parseMatchQuery(r *http.Request) (detect.Config, error) {
+	q := r.URL.Query()
+	if err := allowParams(q, "format", "field", "exact", "source"); err != nil {
+		return detect.Config{}, err
+	}
+	cfg := detect.Config{Format: extract.Format(q.Get("format")), Fields: q["field"], Source: q.Get("source")}
+	if cfg.Format != "" && !slices.Contains(extract.Formats, cfg.Format) {
+		return cfg, errs.Errorf(errs.Invalid, "format %q: want one of %v", cfg.Format, extract.Formats)
+	}
+	if _, err := extract.NewSplitter(cfg.Format, cfg.Fields); cfg.Format != "" && err != nil {
+		return cfg, errs.Errorf(errs.Invalid, "%v", err)
+	}
+	if v := q.Get("exact"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return cfg, errs.Errorf(errs.Invalid, "exact=%q: want true or false", v)
+		}
+		cfg.Exact = b
+	}
+	return cfg, nil
+}
