@@ -13,6 +13,7 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/detect/loggen"
 	"github.com/phalanx-ledger/phalanx/internal/testutil"
+	"github.com/phalanx-ledger/phalanx/internal/warninglist"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -307,5 +308,28 @@ func TestPlantedHits(t *testing.T) {
 	}
 	if len(plants) < 1000 {
 		t.Errorf("only %d plants", len(plants))
+	}
+}
+
+func TestWarninglistMarksBenign(t *testing.T) {
+	lists, err := warninglist.LoadDir(testutil.SharedTestdata(t) + "/warninglists")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := indexOf(t, "[ipv4-addr:value = '8.8.8.8']", "[domain-name:value = 'google.com']", "[domain-name:value = 'evil.example']")
+	var hits []Hit
+	_, err = x.Scan(context.Background(), strings.NewReader("dns 8.8.8.8 www.google.com evil.example\n"),
+		Config{Options: Options{Now: t0, Warninglists: lists}}, func(h Hit) error { hits = append(hits, h); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 3 {
+		t.Fatalf("hits %+v", hits)
+	}
+	want := []string{"List of known IPv4 public DNS resolvers", "Top 10K most-used sites from Tranco", ""}
+	for i, h := range hits {
+		if h.Benign != (want[i] != "") || h.Warninglist != want[i] {
+			t.Errorf("hit %s: benign %v (%q), want %q", h.Observed, h.Benign, h.Warninglist, want[i])
+		}
 	}
 }
