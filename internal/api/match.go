@@ -23,6 +23,13 @@ type Matcher interface {
 	Match(ctx context.Context, r io.Reader, cfg detect.Config, emit func(detect.Hit) error) (detect.Stats, error)
 }
 
+// PublishWarner is the optional capability of a Backend that warns about
+// what a publish contains without refusing it: indicator values on the
+// node's warninglists. The warnings go into PublishResult.Warnings.
+type PublishWarner interface {
+	PublishWarnings(body []byte) []string
+}
+
 // MatchLine is one line of the POST /v1/match response (JSON lines): a hit,
 // or, last, the summary or the error that ended the scan.
 type MatchLine struct {
@@ -57,17 +64,18 @@ func (s *Server) match(w http.ResponseWriter, r *http.Request) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	body := &deadlineReader{r: r.Body, rc: rc}
-	last := time.Now()
+	dirty := false
+	cfg.AfterBlock = func() error {
+		_ = rc.SetWriteDeadline(time.Now().Add(matchIdle))
+		if !dirty {
+			return nil
+		}
+		dirty = false
+		return rc.Flush()
+	}
 	st, err := m.Match(r.Context(), body, cfg, func(h detect.Hit) error {
-		if err := enc.Encode(MatchLine{Hit: &h}); err != nil {
-			return err
-		}
-		if time.Since(last) > 100*time.Millisecond {
-			last = time.Now()
-			_ = rc.SetWriteDeadline(last.Add(matchIdle))
-			return rc.Flush()
-		}
-		return nil
+		dirty = true
+		return enc.Encode(MatchLine{Hit: &h})
 	})
 	if err != nil {
 		detail := errorDetail(err)

@@ -32,6 +32,9 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("publish: %w", err)
 	}
 	res := fromSubmissions(subs)
+	if pw, ok := s.backend.(PublishWarner); ok {
+		res.Warnings = pw.PublishWarnings(body)
+	}
 	if wait {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()

@@ -32,6 +32,10 @@ type Config struct {
 	Peers         string `json:"peers"`          // persistent peers id@host:port,…
 	TimeoutCommit string `json:"timeout_commit"` // Go duration
 	EmptyBlocks   string `json:"empty_blocks"`   // Go duration; "0s" makes blocks only for transactions
+	// Warninglists is a directory of MISP warninglist files (*.json): hits
+	// on listed values are marked benign and publishing a listed value
+	// draws a warning. "" uses none.
+	Warninglists string `json:"warninglists,omitempty"`
 }
 
 // Files of a data directory.

@@ -54,6 +54,7 @@ type Daemon struct {
 	tokens *auth.Store
 	intake *intake.Service
 	follow *follower
+	match  *matcher
 	api    *api.Server
 	ln     net.Listener
 	url    string
@@ -121,6 +122,9 @@ func (d *Daemon) openStores(ctx context.Context) error {
 
 func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 	d.follow = newFollower(d.proj, d.log)
+	if err := d.startMatcher(); err != nil {
+		return err
+	}
 	app, err := ledger.New(d.kv, d.follow.committed)
 	if err != nil {
 		return err

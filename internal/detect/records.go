@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
 
 // tlpNames names the TLP marking definitions of STIX 2.1 (§7.2.1.4) and the
@@ -136,4 +137,39 @@ func allHexString(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// Values lists the values a compiled pattern compares for equality, with
+// their STIX types (ipv4-addr, domain-name, url, md5, ...).
+func (c *Compiled) Values() (types, values []string) {
+	for _, t := range c.terms {
+		for _, k := range t.keys {
+			types = append(types, k.kind.String())
+			values = append(values, k.String())
+		}
+	}
+	return types, values
+}
+
+// Warnings names the indicator values among objs that are on a
+// warninglist: publishing them is allowed, but they will mostly match
+// benign traffic.
+func Warnings(objs []*stix.Object, b Benign) []string {
+	var out []string
+	for i, o := range objs {
+		if o.Type != "indicator" || o.PatternType != "stix" || o.Revoked {
+			continue
+		}
+		c, err := CompilePattern(o.Pattern)
+		if err != nil {
+			continue
+		}
+		types, values := c.Values()
+		for j, v := range values {
+			if list, ok := b.Benign(types[j], v); ok {
+				out = append(out, fmt.Sprintf("object %d (%s): %s is on the warninglist %q", i, o.ID, v, list))
+			}
+		}
+	}
+	return out
 }

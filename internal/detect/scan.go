@@ -64,6 +64,9 @@ type Config struct {
 	Workers int            // 0 means GOMAXPROCS
 	// MaxLine bounds one line (default 4 MiB); a longer line is an error.
 	MaxLine int
+	// AfterBlock, when set, is called after the hits of each block of
+	// input were emitted (on emit's goroutine), e.g. to flush a stream.
+	AfterBlock func() error
 }
 
 // Stats summarises a scan.
@@ -230,6 +233,9 @@ func (p *pipeline) collect(j *job) error {
 	}
 	p.stats.Lines += j.lines
 	p.stats.Bytes += int64(len(j.data))
+	if p.cfg.AfterBlock != nil {
+		return p.cfg.AfterBlock()
+	}
 	return nil
 }
 
@@ -264,14 +270,17 @@ func (b *blockReader) next() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read input: %w", err)
 		}
-		if len(buf) >= blockSize {
+		// Whole lines go out as soon as a read delivers them, so a slow
+		// stream (a live log over HTTP) is matched as it arrives; a file
+		// fills the block in one read.
+		if n > 0 {
 			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
 				b.carry = append([]byte(nil), buf[i+1:]...)
 				return buf[:i+1], nil
 			}
-			if len(buf) > b.max {
-				return nil, fmt.Errorf("%w: no newline in the first %d bytes", ErrLineTooLong, len(buf))
-			}
+		}
+		if len(buf) > b.max {
+			return nil, fmt.Errorf("%w: no newline in the first %d bytes", ErrLineTooLong, len(buf))
 		}
 	}
 }

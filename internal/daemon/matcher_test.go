@@ -1,0 +1,113 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/client"
+	"github.com/phalanx-ledger/phalanx/internal/detect"
+)
+
+func liveIndicator(version string, revoked bool) string {
+	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--0000aaaa-1111-4111-8111-111111111111","created":"2026-01-01T00:00:00.000Z","modified":"%s","name":"live","pattern":"[domain-name:value = 'live.example'] OR [ipv4-addr:value = '203.0.113.0/24']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","confidence":70,"revoked":%v,"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]}`,
+		version, revoked)
+}
+
+// TestMatchFollowsLedgerLive keeps one match stream open against a real
+// single-node network while an indicator is published and then revoked:
+// lines written after the publish returns (committed and queryable) hit,
+// lines written after the revocation returns do not.
+func TestMatchFollowsLedgerLive(t *testing.T) {
+	n := startNode(t, initDir(t))
+	pr, pw := io.Pipe()
+	hits := make(chan detect.Hit, 100)
+	done := make(chan error, 1)
+	var stats detect.Stats
+	go func() {
+		var err error
+		stats, err = n.cli.Match(context.Background(), pr, client.MatchOptions{Source: "live.log"}, func(h detect.Hit) error {
+			hits <- h
+			return nil
+		})
+		done <- err
+	}()
+	write := func(line string) {
+		t.Helper()
+		if _, err := io.WriteString(pw, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// expect waits for the hit of the line just written, or checks none came.
+	expect := func(want string) {
+		t.Helper()
+		select {
+		case h := <-hits:
+			if want == "" || h.Observed != want {
+				t.Fatalf("hit %+v, want %q", h, want)
+			}
+			if h.Marking != "tlp:green" || h.Author != "cert-a" || h.Confidence == nil || *h.Confidence != 70 || h.Source != "live.log" {
+				t.Errorf("hit metadata %+v", h)
+			}
+		case <-time.After(time.Second):
+			if want != "" {
+				t.Fatalf("no hit on %q within a second", want)
+			}
+		}
+	}
+	write("query a.live.example from 203.0.113.9")
+	expect("")
+	n.publish(liveIndicator("2026-01-01T00:00:00.000Z", false))
+	write("query a.live.example")
+	expect("a.live.example")
+	write("fw DST=203.0.113.200")
+	expect("203.0.113.200")
+	n.publish(liveIndicator("2026-01-02T00:00:00.000Z", true))
+	write("query a.live.example from 203.0.113.9")
+	expect("")
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if stats.Lines != 4 || stats.Hits != 2 {
+		t.Errorf("summary %+v", stats)
+	}
+}
+
+// TestMatchIndexSurvivesRestart checks the index is rebuilt from the ledger
+// when a node starts, and that publishing an unsupported pattern is refused.
+func TestMatchIndexSurvivesRestart(t *testing.T) {
+	dir := initDir(t)
+	n := startNode(t, dir)
+	n.publish(liveIndicator("2026-01-01T00:00:00.000Z", false))
+	bad := strings.Replace(liveIndicator("2026-01-03T00:00:00.000Z", false), "[domain-name:value = 'live.example'] OR", "[file:name = 'x.exe'] AND", 1)
+	_, err := n.cli.Publish(context.Background(), []byte(bad), false)
+	if err == nil || !strings.Contains(err.Error(), "STIX pattern not supported by the matcher: AND between observations") {
+		t.Errorf("unsupported pattern: %v", err)
+	}
+	n.close()
+	n = startNode(t, dir)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got []string
+		_, err := n.cli.Match(context.Background(), strings.NewReader("x.live.example\n"), client.MatchOptions{}, func(h detect.Hit) error {
+			got = append(got, h.Value)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 1 && got[0] == "live.example" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after restart: hits %v", got)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
