@@ -70,7 +70,7 @@ func TestCompilePatternSubset(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'a.example']":   "AND between observations",
+		"[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'a.example']":    "AND between observations",
 		"[ipv4-addr:value = '1.2.3.4'] FOLLOWEDBY [ipv4-addr:value = '5.6.7.8']": "FOLLOWEDBY between observations",
 		"[ipv4-addr:value = '1.2.3.4'] WITHIN 60 SECONDS":                        "the WITHIN qualifier",
 		"[ipv4-addr:value != '1.2.3.4']":                                         "operator !=",
@@ -103,12 +103,12 @@ func TestAddressesAndCIDR(t *testing.T) {
 		"[ipv4-addr:value = '0.0.0.0/0']",
 	)
 	text := strings.Join([]string{
-		"a 1.2.3.4 b 11.2.3.45 c 1.2.3.40",       // 1: only the exact address (and /0)
-		"10.255.255.255 10.1.2.3 9.255.255.255",  // 2: /8, the longer /16, /0
+		"a 1.2.3.4 b 11.2.3.45 c 1.2.3.40",        // 1: only the exact address (and /0)
+		"10.255.255.255 10.1.2.3 9.255.255.255",   // 2: /8, the longer /16, /0
 		"2001:0db8:0000:0000:0000:0000:0000:0001", // 3: expanded form
-		"[2001:DB8::1]:443 2001:db8::2",          // 4: brackets, upper case; ::2 not listed
-		"2001:db8:aa:ffff::9 2001:db8:ab::1",     // 5: inside the /48, outside it
-		"::ffff:1.2.3.4",                         // 6: v4-mapped
+		"[2001:DB8::1]:443 2001:db8::2",           // 4: brackets, upper case; ::2 not listed
+		"2001:db8:aa:ffff::9 2001:db8:ab::1",      // 5: inside the /48, outside it
+		"::ffff:1.2.3.4",                          // 6: v4-mapped
 	}, "\n")
 	got := scan(t, x, text, Options{Now: t0})
 	want := []string{
@@ -149,7 +149,7 @@ func TestURLNormalisation(t *testing.T) {
 	lines := []string{
 		"GET HTTP://EVIL.EXAMPLE:80/a/./c/../b?q=~1#top",
 		"GET http://evil.example/a/b?q=%7E1",
-		"GET http://evil.example/a/b?q=1",     // different query: no hit
+		"GET http://evil.example/a/b?q=1",       // different query: no hit
 		"GET http://evil.example:8080/a/b?q=~1", // other port: no hit
 		"GET https://bad.example:443/ x",
 		"GET https://bad.example/x",

@@ -58,16 +58,16 @@ type Candidate struct {
 }
 
 const (
-	cTok   uint16 = 1 << iota // part of a token
-	cDigit                    // 0-9
-	cHex                      // a-f A-F
-	cAlpha                    // g-z G-Z
-	cUpper                    // A-Z
-	cDot                      // .
-	cColon                    // :
-	cAt                       // @
-	cOther                    // _ + -
-	cURLStop                  // ends a URL
+	cTok     uint16 = 1 << iota // part of a token
+	cDigit                      // 0-9
+	cHex                        // a-f A-F
+	cAlpha                      // g-z G-Z
+	cUpper                      // A-Z
+	cDot                        // .
+	cColon                      // :
+	cAt                         // @
+	cOther                      // _ + -
+	cURLStop                    // ends a URL
 )
 
 var class = func() (t [256]uint16) {
