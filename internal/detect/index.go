@@ -87,7 +87,7 @@ type Index struct {
 	seed    maphash.Seed
 	arena   []byte
 	entries []entry
-	slots   []uint32 // entry index+1 of a chain's head; 0 empty
+	slots   []uint64 // a chain's head: hash tag << 32 | entry index+1; 0 empty
 	used    int
 	v4Lens  uint64    // bit b: some IPv4 key has prefix length b
 	v6Lens  [3]uint64 // bit b: some IPv6 key has prefix length b
@@ -107,8 +107,10 @@ func New(n int) *Index {
 	}
 	return &Index{
 		seed:    maphash.MakeSeed(),
-		slots:   make([]uint32, size),
+		slots:   make([]uint64, size),
 		entries: make([]entry, 0, n),
+		metas:   make([]meta, 0, n),
+		arena:   make([]byte, 0, 32*n),
 		strIdx:  map[string]uint32{"": 0},
 		strs:    []string{""},
 	}
@@ -163,6 +165,26 @@ func (x *Index) Add(in Indicator) error {
 		m.expr = x.addPattern(slot, in.Pattern)
 	}
 	x.metas = append(x.metas, m)
+	return nil
+}
+
+// AddValue indexes a bare indicator value (see CompileValue for the types
+// it recognises) under a fixed id, without the id table: such indicators
+// are never replaced or revoked. It is the fast path for large local lists.
+func (x *Index) AddValue(id [16]byte, value, author string) error {
+	k := guessKind(value)
+	kv, err := parseKey(k, value)
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	slot := uint32(len(x.metas))
+	m := meta{author: x.intern(author), confidence: -1, idOff: uint32(len(x.arena)), idLen: 16}
+	x.arena = append(x.arena, id[:]...)
+	x.metas = append(x.metas, m)
+	x.insert(kv, slot, 0)
+	x.live++
 	return nil
 }
 
@@ -238,18 +260,26 @@ func (x *Index) hashKey(k key) uint64 {
 	return maphash.Bytes(x.seed, k.b) ^ (uint64(k.kind)<<8|uint64(k.bits))*0x9E3779B97F4A7C15
 }
 
+// tagOf is the part of a hash kept in a slot, so that most probes that
+// miss never touch the entries.
+func tagOf(h uint64) uint64 { return h >> 32 << 32 }
+
 // find returns the head entry of key k, or -1.
 func (x *Index) find(k key, h uint64) int {
 	mask := uint64(len(x.slots) - 1)
+	tag := tagOf(h)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := x.slots[i]
 		if s == 0 {
 			return -1
 		}
-		e := &x.entries[s-1]
+		if s&^0xffffffff != tag {
+			continue
+		}
+		e := &x.entries[uint32(s)-1]
 		if e.hash == h && e.kind == k.kind && e.bits == k.bits && int(e.klen) == len(k.b) &&
 			string(x.arena[e.off:e.off+uint32(e.klen)]) == string(k.b) {
-			return int(s - 1)
+			return int(uint32(s) - 1)
 		}
 	}
 }
@@ -258,7 +288,7 @@ func (x *Index) find(k key, h uint64) int {
 // head of its chain.
 func (x *Index) insert(k key, ind uint32, term uint8) {
 	if len(k.b) > 0xffff {
-		return // no telemetry value is that long; parseKey bounds URLs anyway
+		return // no telemetry value is that long
 	}
 	h := x.hashKey(k)
 	e := entry{hash: h, ind: ind, kind: k.kind, bits: k.bits, term: term, klen: uint16(len(k.b))}
@@ -291,14 +321,14 @@ func (x *Index) place(h uint64, ref uint32) {
 	for x.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	x.slots[i] = ref
+	x.slots[i] = tagOf(h) | uint64(ref)
 }
 
 func (x *Index) replaceHead(h uint64, old, neu int) {
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		if x.slots[i] == uint32(old+1) {
-			x.slots[i] = uint32(neu + 1)
+		if uint32(x.slots[i]) == uint32(old+1) {
+			x.slots[i] = tagOf(h) | uint64(neu+1)
 			return
 		}
 	}
@@ -306,10 +336,10 @@ func (x *Index) replaceHead(h uint64, old, neu int) {
 
 func (x *Index) grow() {
 	old := x.slots
-	x.slots = make([]uint32, 2*len(old))
+	x.slots = make([]uint64, 2*len(old))
 	for _, s := range old {
 		if s != 0 {
-			x.place(x.entries[s-1].hash, s)
+			x.place(x.entries[uint32(s)-1].hash, uint32(s))
 		}
 	}
 }

@@ -3,12 +3,10 @@ package detect
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
@@ -66,12 +64,8 @@ func loadValues(br *bufio.Reader, x *Index) (int, error) {
 		if v == "" || v[0] == '#' {
 			continue
 		}
-		c, err := CompileValue(v)
-		if err != nil {
+		if err := x.AddValue(valueID(v), v, "local"); err != nil {
 			return n, fmt.Errorf("indicator line %d: %w", line, err)
-		}
-		if err := x.Add(Indicator{ID: valueID(v), Author: "local", Confidence: -1, Pattern: c, Version: time.Unix(0, 0)}); err != nil {
-			return n, err
 		}
 		n++
 	}
@@ -81,12 +75,14 @@ func loadValues(br *bufio.Reader, x *Index) (int, error) {
 	return n, nil
 }
 
-// valueID derives a stable indicator id from a bare value (a name-based
-// UUID: SHA-256 of the value, version 8 layout).
-func valueID(v string) string {
-	h := sha256.Sum256([]byte(v))
-	h[6] = h[6]&0x0f | 0x80
-	h[8] = h[8]&0x3f | 0x80
-	s := hex.EncodeToString(h[:16])
-	return "indicator--" + s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+// valueID derives a stable indicator UUID from a bare value (name-based:
+// FNV-1a 128 of the value in the version 8 layout).
+func valueID(v string) [16]byte {
+	f := fnv.New128a()
+	_, _ = f.Write([]byte(v))
+	var id [16]byte
+	f.Sum(id[:0])
+	id[6] = id[6]&0x0f | 0x80
+	id[8] = id[8]&0x3f | 0x80
+	return id
 }

@@ -3,7 +3,6 @@ package detect
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -103,11 +102,11 @@ func CompileValue(v string) (*Compiled, error) {
 }
 
 func guessKind(v string) kind {
-	if _, err := netip.ParsePrefix(v); err == nil {
-		return kIP
+	if strings.Contains(v, "://") {
+		return kURL
 	}
-	if _, err := netip.ParseAddr(v); err == nil {
-		return kIP
+	if strings.IndexByte(v, '@') >= 0 {
+		return kEmail
 	}
 	if allHexString(v) {
 		switch len(v) {
@@ -121,11 +120,8 @@ func guessKind(v string) kind {
 			return kSHA512
 		}
 	}
-	switch {
-	case strings.Contains(v, "://"):
-		return kURL
-	case strings.Contains(v, "@"):
-		return kEmail
+	if strings.IndexByte(v, ':') >= 0 || strings.Trim(v, "0123456789./") == "" {
+		return kIP // parseKey says so if it is not one
 	}
 	return kDomain
 }

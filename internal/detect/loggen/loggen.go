@@ -103,8 +103,8 @@ func (g *Generator) textLine(b []byte, plant bool) ([]byte, *Plant) {
 		b = append(b, " from "...)
 		b = put(b, "ip", g.decoyOr(g.benignIP()))
 	case 1: // squid access log
-		b = fmt.Appendf(b, "%d.%03d %d 10.%d.%d.%d TCP_MISS/200 %d GET ", 1764115200+g.Rand.IntN(86400), g.Rand.IntN(1000),
-			g.Rand.IntN(3000), g.Rand.IntN(256), g.Rand.IntN(256), 1+g.Rand.IntN(254), g.Rand.IntN(100000))
+		b = fmt.Appendf(b, "%d.%03d %d %s TCP_MISS/200 %d GET ", 1764115200+g.Rand.IntN(86400), g.Rand.IntN(1000),
+			g.Rand.IntN(3000), g.privateIP("10"), g.Rand.IntN(100000))
 		if kind == "url" {
 			b = put(b, "url", "")
 		} else {
@@ -117,7 +117,7 @@ func (g *Generator) textLine(b []byte, plant bool) ([]byte, *Plant) {
 		b = append(b, " text/html"...)
 	case 2: // iptables
 		b = append(b, ts...)
-		b = fmt.Appendf(b, " fw kernel: IN=eth0 OUT=eth1 SRC=192.168.%d.%d DST=", g.Rand.IntN(256), 1+g.Rand.IntN(254))
+		b = fmt.Appendf(b, " fw kernel: IN=eth0 OUT=eth1 SRC=%s DST=", g.privateIP("192.168"))
 		b = put(b, "ip", g.decoyOr(g.benignIP()))
 		b = fmt.Appendf(b, " LEN=%d PROTO=TCP SPT=%d DPT=443 SNI=", 40+g.Rand.IntN(1400), 1024+g.Rand.IntN(60000))
 		b = put(b, "domain", g.benignHost())
@@ -220,6 +220,20 @@ func (g *Generator) benignHost() string {
 		}
 		if !g.Avoid[h] {
 			return h
+		}
+	}
+}
+
+// privateIP draws an address under prefix ("10" or "192.168") that is not
+// to be avoided.
+func (g *Generator) privateIP(prefix string) string {
+	for {
+		ip := fmt.Sprintf("%s.%d.%d.%d", prefix, g.Rand.IntN(256), g.Rand.IntN(256), 1+g.Rand.IntN(254))
+		if prefix == "192.168" {
+			ip = fmt.Sprintf("192.168.%d.%d", g.Rand.IntN(256), 1+g.Rand.IntN(254))
+		}
+		if !g.Avoid[ip] {
+			return ip
 		}
 	}
 }
