@@ -154,6 +154,9 @@ func normURL(u, dst []byte) ([]byte, bool) {
 			break
 		}
 	}
+	if len(trimDots(host)) == 0 || (host[0] != '[' && bytesHasColon(host)) {
+		return nil, false
+	}
 	dst = lower(trimDots(host), dst)
 	if len(port) > 0 && !defaultPort(dst[start:start+ls], port) {
 		dst = append(dst, ':')
@@ -179,6 +182,15 @@ func normURL(u, dst []byte) ([]byte, bool) {
 		dst = appendPath(dst, path)
 	}
 	return appendPercent(dst, query), true
+}
+
+func bytesHasColon(b []byte) bool {
+	for _, c := range b {
+		if c == ':' {
+			return true
+		}
+	}
+	return false
 }
 
 func trimDots(b []byte) []byte {
@@ -275,7 +287,8 @@ func hasDotSegment(p []byte) bool {
 }
 
 // appendPercent appends b, decoding %XX of unreserved characters
-// (A-Z a-z 0-9 - . _ ~) and upper-casing the hex digits of the others.
+// (A-Z a-z 0-9 - . _ ~) and upper-casing the hex digits of the others; a
+// '%' that starts no escape is written %25.
 func appendPercent(dst, b []byte) []byte {
 	for i := 0; i < len(b); i++ {
 		c := b[i]
@@ -292,6 +305,10 @@ func appendPercent(dst, b []byte) []byte {
 				i += 2
 				continue
 			}
+		}
+		if c == '%' {
+			dst = append(dst, "%25"...) // a stray '%' is a literal percent sign
+			continue
 		}
 		dst = append(dst, c)
 	}
