@@ -48,7 +48,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newInitCmd(g), newJoinCmd(g), newKeysCmd(g), newUpCmd(g), newReindexCmd(g))
 	root.AddCommand(clientCommands(g)...)
 	root.AddCommand(newTestnetCmd(g))
-	root.AddCommand(newMatchCmd(g))
+	root.AddCommand(newMatchCmd(g), newAlertsCmd(g))
 	return root
 }
 

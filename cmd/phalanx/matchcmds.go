@@ -243,3 +243,42 @@ func (s *hitSummary) print(w io.Writer, total detect.Stats) error {
 	_, err := fmt.Fprintf(w, "%d hits (%d benign) of %d indicators in %d lines\n", total.Hits, total.Benign, len(rows), total.Lines)
 	return err
 }
+
+func newAlertsCmd(g *globals) *cobra.Command {
+	var since string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "alerts",
+		Short: "List the node's local alerts: matcher hits per indicator value, most recent first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var t time.Time
+			if since != "" {
+				var err error
+				if t, err = parseFlagTime("since", since); err != nil {
+					return err
+				}
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			list, err := c.Alerts(cmd.Context(), t, limit)
+			if err != nil {
+				return fmt.Errorf("alerts: %w", err)
+			}
+			if g.JSON {
+				return printJSON(cmd.OutOrStdout(), list)
+			}
+			rows := make([]string, 0, len(list))
+			for _, a := range list {
+				rows = append(rows, strings.Join([]string{a.LastSeen.Format(time.RFC3339), fmt.Sprint(a.Hits), a.Type, a.Value,
+					a.IndicatorID, orDash(a.Marking), a.Author, fmt.Sprint(a.Benign), a.LastWhere}, "\t"))
+			}
+			return table(cmd.OutOrStdout(), "LAST SEEN\tHITS\tTYPE\tVALUE\tINDICATOR\tMARKING\tAUTHOR\tBENIGN\tLAST WHERE", rows)
+		},
+	}
+	cmd.Flags().StringVar(&since, "since", "", "only alerts seen at or after this RFC 3339 time")
+	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many (1-1000)")
+	return cmd
+}

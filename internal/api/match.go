@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/alerts"
 	"github.com/phalanx-ledger/phalanx/internal/detect"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/extract"
@@ -28,6 +29,53 @@ type Matcher interface {
 // node's warninglists. The warnings go into PublishResult.Warnings.
 type PublishWarner interface {
 	PublishWarnings(body []byte) []string
+}
+
+// AlertLister is the optional capability of a Backend that keeps local
+// alerts (GET /v1/alerts).
+type AlertLister interface {
+	// Alerts returns up to limit alerts last seen at or after since, most
+	// recent first.
+	Alerts(ctx context.Context, since time.Time, limit int) ([]alerts.Alert, error)
+}
+
+// AlertsResponse is the body of GET /v1/alerts.
+type AlertsResponse struct {
+	Alerts []alerts.Alert `json:"alerts"`
+}
+
+// listAlerts answers GET /v1/alerts?since=&limit=.
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) error {
+	al, ok := s.backend.(AlertLister)
+	if !ok {
+		return errs.Errorf(errs.Unavailable, "this node keeps no alerts")
+	}
+	q := r.URL.Query()
+	if err := allowParams(q, "since", "limit"); err != nil {
+		return err
+	}
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return errs.Errorf(errs.Invalid, "since=%q: want an RFC 3339 time", v)
+		}
+		since = t
+	}
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return errs.Errorf(errs.Invalid, "limit=%q: want 1 to 1000", v)
+		}
+		limit = n
+	}
+	list, err := al.Alerts(r.Context(), since, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, AlertsResponse{Alerts: list})
+	return nil
 }
 
 // MatchLine is one line of the POST /v1/match response (JSON lines): a hit,

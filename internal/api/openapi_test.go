@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/phalanx-ledger/phalanx/internal/auth"
+	"github.com/phalanx-ledger/phalanx/internal/alerts"
 	"github.com/phalanx-ledger/phalanx/internal/detect"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
@@ -167,6 +168,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"GovResult":          GovResult{},
 		"Hit":                detect.Hit{},
 		"MatchStats":         detect.Stats{},
+		"Alert":              alerts.Alert{},
+		"Alerts":             AlertsResponse{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

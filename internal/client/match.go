@@ -8,7 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/alerts"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/detect"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
@@ -70,4 +73,21 @@ func (c *Client) Match(ctx context.Context, r io.Reader, o MatchOptions, fn func
 		return detect.Stats{}, c.transportError(ctx, http.MethodPost, "/v1/match", err)
 	}
 	return detect.Stats{}, &errs.Error{Code: errs.Unavailable, Message: "the node ended the match stream without a summary"}
+}
+
+// Alerts lists the node's local alerts last seen at or after since (zero:
+// all), most recent first, at most limit (0: the node's default).
+func (c *Client) Alerts(ctx context.Context, since time.Time, limit int) ([]alerts.Alert, error) {
+	q := url.Values{}
+	if !since.IsZero() {
+		q.Set("since", since.UTC().Format(time.RFC3339Nano))
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out api.AlertsResponse
+	if err := c.call(ctx, request{method: http.MethodGet, path: []string{"v1", "alerts"}, query: q}, &out); err != nil {
+		return nil, err
+	}
+	return out.Alerts, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
+	"github.com/phalanx-ledger/phalanx/internal/sighting"
 )
 
 // Config is a node's settings, kept in DIR/phalanx.json and decoded
@@ -36,6 +37,12 @@ type Config struct {
 	// on listed values are marked benign and publishing a listed value
 	// draws a warning. "" uses none.
 	Warninglists string `json:"warninglists,omitempty"`
+	// Sightings opts in, per marking of the indicator (tlp:clear,
+	// tlp:green, tlp:amber, tlp:red, a marking-definition id, or "none"),
+	// to publishing STIX sightings of this member's hits: one per
+	// indicator per SightingInterval (Go duration, default 5m).
+	Sightings        map[string]bool `json:"sightings,omitempty"`
+	SightingInterval string          `json:"sighting_interval,omitempty"`
 }
 
 // Files of a data directory.
@@ -48,6 +55,7 @@ const (
 	ledgerDir      = "ledger"
 	projectionFile = "projection.db"
 	authFile       = "node.db"
+	alertsFile     = "alerts.db"
 	lockFile       = "phalanx.lock"
 )
 
@@ -211,6 +219,14 @@ func (c Config) validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("config: tls_cert and tls_key go together")
+	}
+	if err := sighting.OptIns(c.Sightings); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if c.SightingInterval != "" {
+		if d, err := time.ParseDuration(c.SightingInterval); err != nil || d <= 0 {
+			return fmt.Errorf("config: sighting_interval %q: want a positive Go duration such as 5m", c.SightingInterval)
+		}
 	}
 	for name, d := range map[string]string{"timeout_commit": c.TimeoutCommit, "empty_blocks": c.EmptyBlocks} {
 		if _, err := time.ParseDuration(d); err != nil {

@@ -122,7 +122,7 @@ func (d *Daemon) openStores(ctx context.Context) error {
 
 func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 	d.follow = newFollower(d.proj, d.log)
-	if err := d.startMatcher(); err != nil {
+	if err := d.startMatcher(ctx); err != nil {
 		return err
 	}
 	app, err := ledger.New(d.kv, d.follow.committed)
@@ -141,6 +141,7 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 	if err != nil {
 		return err
 	}
+	d.match.startReporting(ctx, d.intake)
 	d.follow.notify = func(c ledger.Committed) {
 		d.intake.Committed(c)
 		if err := d.adoptRotatedKeys(); err != nil {
@@ -216,6 +217,9 @@ func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
 		if d.ln != nil {
 			d.ln.Close()
+		}
+		if d.match != nil {
+			d.match.stop()
 		}
 		if d.cmt != nil {
 			errs = append(errs, d.cmt.Stop())

@@ -5,11 +5,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
 
+	"github.com/phalanx-ledger/phalanx/internal/alerts"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/detect"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/sighting"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 	"github.com/phalanx-ledger/phalanx/internal/warninglist"
 )
@@ -22,6 +28,18 @@ type matcher struct {
 	idx  *detect.Index
 	warn *warninglist.Set // nil without configured warninglists
 	log  *slog.Logger
+
+	// Hits become local alerts (flushed every second and at the end of
+	// each scan) and, for opted-in markings, sightings (every interval).
+	alerts   *alerts.Store
+	toAlert  *alerts.Tally
+	toSight  *alerts.Tally
+	optIn    map[string]bool
+	interval time.Duration
+	identity string
+	stopOnce sync.Once
+	cancel   context.CancelFunc
+	done     chan struct{}
 	// readable is the seam for marking filters: only records the member may
 	// read go into the index. Today every record on the ledger is plaintext
 	// and readable by all members; when sealed records arrive the follower
@@ -30,9 +48,9 @@ type matcher struct {
 	readable func(record.Record) bool
 }
 
-// startMatcher loads the configured warninglists and feeds the index from
-// the follower.
-func (d *Daemon) startMatcher() error {
+// startMatcher loads the configured warninglists, opens the alert store
+// and feeds the index from the follower.
+func (d *Daemon) startMatcher(ctx context.Context) error {
 	var warn *warninglist.Set
 	if d.cfg.Warninglists != "" {
 		var err error
@@ -43,11 +61,87 @@ func (d *Daemon) startMatcher() error {
 	d.match = newMatcher(d.log, warn)
 	d.follow.preload = d.match.load
 	d.follow.records = d.match.apply
+	var err error
+	if d.match.alerts, err = alerts.Open(ctx, filepath.Join(d.dir, alertsFile)); err != nil {
+		return err
+	}
+	d.match.optIn = d.cfg.Sightings
+	d.match.interval = DefaultSightingInterval
+	if d.cfg.SightingInterval != "" {
+		d.match.interval, _ = time.ParseDuration(d.cfg.SightingInterval) // validated with the config
+	}
+	d.match.identity = sighting.Identity(d.cfg.ChainID, d.cfg.Member)
 	return nil
 }
 
+// DefaultSightingInterval is how often hits are reported as sightings.
+const DefaultSightingInterval = 5 * time.Minute
+
+// startReporting runs the loop that writes alerts and publishes sightings.
+func (m *matcher) startReporting(ctx context.Context, in *intake.Service) {
+	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	m.done = make(chan struct{})
+	go m.report(ctx, in)
+}
+
+func (m *matcher) report(ctx context.Context, in *intake.Service) {
+	defer close(m.done)
+	alertTick := time.NewTicker(time.Second)
+	defer alertTick.Stop()
+	sightTick := time.NewTicker(m.interval)
+	defer sightTick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			m.flushAlerts(context.Background())
+			return
+		case <-alertTick.C:
+			m.flushAlerts(ctx)
+		case <-sightTick.C:
+			m.publishSightings(ctx, in)
+		}
+	}
+}
+
+func (m *matcher) flushAlerts(ctx context.Context) {
+	if err := m.alerts.Record(ctx, m.toAlert.Take()); err != nil {
+		m.log.Error("record alerts", "err", err)
+	}
+}
+
+// publishSightings publishes one sighting per opted-in indicator hit since
+// the last interval.
+func (m *matcher) publishSightings(ctx context.Context, in *intake.Service) {
+	hits := m.toSight.Take()
+	if len(m.optIn) == 0 || len(hits) == 0 {
+		return
+	}
+	objs, err := sighting.Build(hits, m.identity, m.optIn, time.Now())
+	if err != nil {
+		m.log.Error("build sightings", "err", err)
+		return
+	}
+	if len(objs) == 0 {
+		return
+	}
+	if _, err := in.PublishObjects(ctx, objs); err != nil {
+		m.log.Error("publish sightings", "n", len(objs), "err", err)
+	}
+}
+
+func (m *matcher) stop() {
+	m.stopOnce.Do(func() {
+		if m.cancel != nil {
+			m.cancel()
+			<-m.done
+		}
+		m.alerts.Close()
+	})
+}
+
 func newMatcher(log *slog.Logger, warn *warninglist.Set) *matcher {
-	return &matcher{idx: detect.New(1 << 16), warn: warn, log: log, readable: func(record.Record) bool { return true }}
+	return &matcher{idx: detect.New(1 << 16), warn: warn, log: log, readable: func(record.Record) bool { return true },
+		toAlert: alerts.NewTally(), toSight: alerts.NewTally()}
 }
 
 // load indexes the ledger's records [0, upTo): those the projection already
@@ -98,10 +192,23 @@ var (
 
 // Match scans telemetry against the index (POST /v1/match).
 func (b backend) Match(ctx context.Context, r io.Reader, cfg detect.Config, emit func(detect.Hit) error) (detect.Stats, error) {
-	if b.d.match.warn != nil {
-		cfg.Warninglists = b.d.match.warn
+	m := b.d.match
+	if m.warn != nil {
+		cfg.Warninglists = m.warn
 	}
-	return b.d.match.idx.Scan(ctx, r, cfg, emit)
+	st, err := m.idx.Scan(ctx, r, cfg, func(h detect.Hit) error {
+		now := time.Now()
+		m.toAlert.Add(h, now)
+		m.toSight.Add(h, now)
+		return emit(h)
+	})
+	m.flushAlerts(ctx)
+	return st, err
+}
+
+// Alerts lists local alerts (GET /v1/alerts).
+func (b backend) Alerts(ctx context.Context, since time.Time, limit int) ([]alerts.Alert, error) {
+	return b.d.match.alerts.List(ctx, since, limit)
 }
 
 // PublishWarnings lists the indicator values of body that are on the

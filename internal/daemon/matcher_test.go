@@ -2,14 +2,18 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/detect"
+	"github.com/phalanx-ledger/phalanx/internal/projection"
 )
 
 func liveIndicator(version string, revoked bool) string {
@@ -109,5 +113,76 @@ func TestMatchIndexSurvivesRestart(t *testing.T) {
 			t.Fatalf("after restart: hits %v", got)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestAlertsAndSightings matches a burst of hits on two indicators, one
+// marked TLP:GREEN (opted in for sightings) and one TLP:AMBER (not): the
+// node keeps alerts for both and publishes exactly one sighting, of the
+// green one, with the burst's count.
+func TestAlertsAndSightings(t *testing.T) {
+	dir := initDir(t)
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sightings = map[string]bool{"tlp:green": true}
+	cfg.SightingInterval = "500ms"
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, dir)
+	n.publish(liveIndicator("2026-01-01T00:00:00.000Z", false))
+	amber := strings.NewReplacer("0000aaaa", "0000bbbb", "live.example", "amber.example",
+		"34098fce-860f-48ae-8e50-ebd3cc5e41da", "f88d31f6-486f-44da-b317-01333bde0b82").Replace(liveIndicator("2026-01-01T00:00:00.000Z", false))
+	n.publish(amber)
+	var log strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&log, "query host%d.live.example from 10.0.0.%d\n", i, i%250)
+	}
+	log.WriteString("query amber.example\n")
+	st, err := n.cli.Match(context.Background(), strings.NewReader(log.String()), client.MatchOptions{}, func(detect.Hit) error { return nil })
+	if err != nil || st.Hits != 2001 {
+		t.Fatalf("match: %+v %v", st, err)
+	}
+	list, err := n.cli.Alerts(context.Background(), time.Time{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 {
+		t.Fatalf("alerts %+v", list)
+	}
+	for _, a := range list {
+		want := map[string]int64{"live.example": 2000, "amber.example": 1}[a.Value]
+		if a.Hits != want || a.FirstSeen.After(a.LastSeen) {
+			t.Errorf("alert %+v, want %d hits", a, want)
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		page, err := n.cli.Search(context.Background(), projection.Query{Types: []string{"sighting"}, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) > 0 {
+			if len(page.Items) != 1 {
+				t.Fatalf("%d sightings", len(page.Items))
+			}
+			var s map[string]any
+			if err := json.Unmarshal(page.Items[0].Object, &s); err != nil {
+				t.Fatal(err)
+			}
+			if s["sighting_of_ref"] != "indicator--0000aaaa-1111-4111-8111-111111111111" || s["count"] != float64(2000) ||
+				fmt.Sprint(s["object_marking_refs"]) != "[marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da]" ||
+				fmt.Sprint(s["where_sighted_refs"]) != "["+s["created_by_ref"].(string)+"]" {
+				t.Errorf("sighting %v", s)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no sighting published")
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

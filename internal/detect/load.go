@@ -76,13 +76,13 @@ func loadValues(br *bufio.Reader, x *Index) (int, error) {
 }
 
 // valueID derives a stable indicator UUID from a bare value (name-based:
-// FNV-1a 128 of the value in the version 8 layout).
+// FNV-1a 128 of the value in the version 5 layout).
 func valueID(v string) [16]byte {
 	f := fnv.New128a()
 	_, _ = f.Write([]byte(v))
 	var id [16]byte
 	f.Sum(id[:0])
-	id[6] = id[6]&0x0f | 0x80
+	id[6] = id[6]&0x0f | 0x50
 	id[8] = id[8]&0x3f | 0x80
 	return id
 }
