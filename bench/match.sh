@@ -20,7 +20,7 @@ if ! command -v rg >/dev/null; then
   echo "== installing ripgrep"
   (apt-get update -qq && apt-get install -y -qq ripgrep) >/dev/null || sudo sh -c 'apt-get update -qq && apt-get install -y -qq ripgrep' >/dev/null
 fi
-echo "tools:   $(grep --version | head -1); $(rg --version | head -1)"
+echo "tools:   $(grep --version 2>/dev/null | sed -n 1p); $(rg --version 2>/dev/null | sed -n 1p)"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

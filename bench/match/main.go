@@ -222,7 +222,7 @@ type tool struct {
 	cmd    func(indicators, log string) (string, []string)
 	env    []string
 	parse  func(path string) (map[int64]bool, int, error) // hit lines and hit count
-	pin    bool                                          // run pinned to one core
+	pin    bool                                           // run pinned to one core
 	values string
 }
 
