@@ -67,7 +67,7 @@ func TestMatchLocalIndex(t *testing.T) {
 		avoid[v] = true
 	}
 	var log bytes.Buffer
-	g := &loggen.Generator{Rand: rand.New(rand.NewPCG(5, 6)), Indicators: values, Avoid: avoid, PlantEvery: 20}
+	g := &loggen.Generator{Rand: rand.New(rand.NewPCG(5, 6)), Indicators: values, Avoid: avoid, PlantEvery: 20, Variants: true}
 	plants, err := g.Text(&log, 1<<20)
 	if err != nil {
 		t.Fatal(err)

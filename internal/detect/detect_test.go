@@ -254,7 +254,7 @@ func TestPlantedHits(t *testing.T) {
 	if len(values) < 5000 {
 		t.Fatalf("only %d IOC values read", len(values))
 	}
-	g := &loggen.Generator{Rand: rand.New(rand.NewPCG(1, 2)), Indicators: values, Avoid: avoid, PlantEvery: 10}
+	g := &loggen.Generator{Rand: rand.New(rand.NewPCG(1, 2)), Indicators: values, Avoid: avoid, PlantEvery: 10, Variants: true}
 	var log bytes.Buffer
 	plants, err := g.Text(&log, 4<<20)
 	if err != nil {

@@ -34,6 +34,11 @@ type Generator struct {
 	Avoid      map[string]bool
 	// PlantEvery plants an indicator on about one line in PlantEvery.
 	PlantEvery int
+	// Variants writes half the planted IPv6 addresses, hashes and URLs in
+	// another form that means the same (expanded, upper case, default
+	// port, fragment); off, values are planted exactly as listed (for
+	// comparing with substring tools).
+	Variants bool
 }
 
 var (
@@ -151,6 +156,9 @@ func isAddr(v string) bool {
 // variant writes an indicator value the way telemetry might: IPv6 fully
 // expanded, URLs with an upper-case host, a default port and a fragment.
 func (g *Generator) variant(v string) string {
+	if !g.Variants {
+		return v
+	}
 	if a, err := netip.ParseAddr(v); err == nil && a.Is6() && g.Rand.IntN(2) == 0 {
 		return a.StringExpanded()
 	}
