@@ -79,9 +79,10 @@ func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	self := d // "return nil, err" clears d before this runs
 	defer func() {
 		if err != nil {
-			d.Close()
+			self.Close()
 		}
 	}()
 	if err := d.openStores(ctx); err != nil {
@@ -121,10 +122,11 @@ func (d *Daemon) openStores(ctx context.Context) error {
 }
 
 func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
-	d.follow = newFollower(d.proj, d.log)
 	if err := d.startMatcher(ctx); err != nil {
 		return err
 	}
+	d.follow = newFollower(d.proj, d.log)
+	d.follow.preload, d.follow.records = d.match.load, d.match.apply
 	app, err := ledger.New(d.kv, d.follow.committed)
 	if err != nil {
 		return err

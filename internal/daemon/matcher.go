@@ -48,8 +48,8 @@ type matcher struct {
 	readable func(record.Record) bool
 }
 
-// startMatcher loads the configured warninglists, opens the alert store
-// and feeds the index from the follower.
+// startMatcher loads the configured warninglists and opens the alert
+// store; the follower then feeds the index (see startLedger).
 func (d *Daemon) startMatcher(ctx context.Context) error {
 	var warn *warninglist.Set
 	if d.cfg.Warninglists != "" {
@@ -59,8 +59,6 @@ func (d *Daemon) startMatcher(ctx context.Context) error {
 		}
 	}
 	d.match = newMatcher(d.log, warn)
-	d.follow.preload = d.match.load
-	d.follow.records = d.match.apply
 	var err error
 	if d.match.alerts, err = alerts.Open(ctx, filepath.Join(d.dir, alertsFile)); err != nil {
 		return err
@@ -135,7 +133,9 @@ func (m *matcher) stop() {
 			m.cancel()
 			<-m.done
 		}
-		m.alerts.Close()
+		if m.alerts != nil {
+			m.alerts.Close()
+		}
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/detect"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/testutil"
 )
 
 func liveIndicator(version string, revoked bool) string {
@@ -184,5 +185,46 @@ func TestAlertsAndSightings(t *testing.T) {
 			t.Fatal("no sighting published")
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestPublishWarnsOnWarninglists configures the shared warninglists: a
+// publish of an indicator for a public DNS resolver is accepted with a
+// warning, and hits on it are marked benign.
+func TestPublishWarnsOnWarninglists(t *testing.T) {
+	dir := initDir(t)
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Warninglists = filepath.Join(testutil.SharedTestdata(t), "warninglists")
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, dir)
+	ind := strings.Replace(liveIndicator("2026-01-01T00:00:00.000Z", false), "203.0.113.0/24", "8.8.8.8", 1)
+	res := n.publish(ind)
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `8.8.8.8 is on the warninglist "List of known IPv4 public DNS resolvers"`) {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	var hits []detect.Hit
+	if _, err := n.cli.Match(context.Background(), strings.NewReader("dns 8.8.8.8 x.live.example\n"), client.MatchOptions{}, func(h detect.Hit) error {
+		hits = append(hits, h)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 2 || !hits[0].Benign || hits[1].Benign {
+		t.Errorf("hits %+v", hits)
+	}
+	cfg.Warninglists = "no-such-dir"
+	b, _ = json.Marshal(cfg)
+	n.close()
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), dir, Options{CometLog: io.Discard}); err == nil || !strings.Contains(err.Error(), "config warninglists") {
+		t.Errorf("missing warninglists dir: %v", err)
 	}
 }
