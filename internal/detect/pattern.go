@@ -40,6 +40,7 @@ import (
 // supports.
 type PatternError struct{ Msg string }
 
+// Error says what is not supported.
 func (e *PatternError) Error() string { return "STIX pattern not supported by the matcher: " + e.Msg }
 
 func unsupported(format string, args ...any) error {
