@@ -181,8 +181,8 @@ func synthetic(r *rand.Rand) string {
 type result struct {
 	wall   time.Duration
 	cpu    time.Duration // user + system
-	rss    uint64 // bytes
-	out    string // stdout file
+	rss    uint64        // bytes
+	out    string        // stdout file
 	failed string
 }
 
