@@ -193,6 +193,7 @@ func (p *pipeline) run(ctx context.Context, rd *blockReader, first []byte, rerr 
 				cancel()
 			}
 		}
+		rd.release(j.data)
 	}
 	wg.Wait()
 	if emitErr != nil {
@@ -240,19 +241,38 @@ func (p *pipeline) collect(j *job) error {
 }
 
 // blockReader returns blocks of about blockSize bytes ending at a newline.
+// Blocks come from pool and go back to it once their hits are out, so a
+// long scan reuses a few buffers instead of making garbage.
 type blockReader struct {
 	r     io.Reader
 	max   int
 	carry []byte
 	eof   bool
+	pool  sync.Pool
+}
+
+// release hands a block back for reuse.
+func (b *blockReader) release(buf []byte) {
+	if cap(buf) == blockSize {
+		b.pool.Put(&buf)
+	}
+}
+
+func (b *blockReader) buffer() []byte {
+	if len(b.carry) < blockSize/2 {
+		if p, ok := b.pool.Get().(*[]byte); ok {
+			return (*p)[:0]
+		}
+		return make([]byte, 0, blockSize)
+	}
+	return make([]byte, 0, 2*len(b.carry))
 }
 
 func (b *blockReader) next() ([]byte, error) {
 	if b.eof {
 		return nil, io.EOF
 	}
-	buf := make([]byte, len(b.carry), max(blockSize, 2*len(b.carry)))
-	copy(buf, b.carry)
+	buf := append(b.buffer(), b.carry...)
 	b.carry = nil
 	for {
 		if len(buf) == cap(buf) {
