@@ -317,6 +317,7 @@ type lineScanner struct {
 	field   string
 	pending []pending
 	text    []byte
+	onField extract.FieldFunc // s.field0, bound once (a method value passed per line would allocate)
 }
 
 // pending is a term hit of a pattern that needs the whole line (AND) or
@@ -345,7 +346,10 @@ func (s *lineScanner) scanBlock(j *job) {
 		if n := len(line); n > 0 && line[n-1] == '\r' {
 			line = line[:n-1]
 		}
-		if err := s.split.Line(line, s.field0); err != nil {
+		if s.onField == nil {
+			s.onField = s.field0
+		}
+		if err := s.split.Line(line, s.onField); err != nil {
 			if j.bad == 0 {
 				j.first = fmt.Sprintf("line %d: %v", j.lines, err)
 			}
