@@ -96,14 +96,18 @@ type Index struct {
 	filter []uint64
 	fshift uint
 	used   int
-	v4Lens uint64    // bit b: some IPv4 key has prefix length b
-	v6Lens [3]uint64 // bit b: some IPv6 key has prefix length b
-	metas  []meta
-	exprs  []*Compiled
-	scans  []scanRef
-	strs   []string
-	strIdx map[string]uint32
-	live   int
+	v4Lens uint64 // bit b: some IPv4 key has prefix length b
+	// v4Cover has a bit per /24 that some IPv4 block shorter than /32
+	// overlaps (2 MiB, made with the first such block): an address outside
+	// every block costs one lookup, not one per prefix length.
+	v4Cover []uint64
+	v6Lens  [3]uint64 // bit b: some IPv6 key has prefix length b
+	metas   []meta
+	exprs   []*Compiled
+	scans   []scanRef
+	strs    []string
+	strIdx  map[string]uint32
+	live    int
 }
 
 // New returns an empty index with room for about n keys.
@@ -348,6 +352,7 @@ func (x *Index) insert(k key, ind uint32, term uint8) {
 	switch k.kind {
 	case kIPv4:
 		x.v4Lens |= 1 << k.bits
+		x.cover(k)
 	case kIPv6:
 		x.v6Lens[k.bits/64] |= 1 << (k.bits % 64)
 	}
@@ -383,6 +388,30 @@ func (x *Index) grow() {
 			x.addFilter(h)
 		}
 	}
+}
+
+// cover marks the /24s an IPv4 block shorter than /32 overlaps.
+func (x *Index) cover(k key) {
+	if k.bits == 32 {
+		return
+	}
+	if x.v4Cover == nil {
+		x.v4Cover = make([]uint64, 1<<24/64)
+	}
+	first := uint32(k.b[0])<<16 | uint32(k.b[1])<<8 | uint32(k.b[2])
+	n := uint32(1)
+	if k.bits < 24 {
+		n = 1 << (24 - k.bits)
+	}
+	for i := first; i < first+n; i++ {
+		x.v4Cover[i>>6] |= 1 << (i & 63)
+	}
+}
+
+// covered reports whether some IPv4 block shorter than /32 may hold the
+// address v.
+func (x *Index) covered(v uint32) bool {
+	return x.v4Cover != nil && x.v4Cover[v>>14]&(1<<((v>>8)&63)) != 0
 }
 
 // live reports whether indicator slot i may match at time now.
@@ -465,6 +494,10 @@ func (x *Index) lookupAddr(a netip.Addr, exact bool, fn func(int)) {
 			return
 		}
 		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		if !x.covered(v) {
+			x.lookupKey(key{kind: kIPv4, b: b[:], bits: 32}, fn)
+			return
+		}
 		for bits := 32; bits >= 0; bits-- {
 			if x.v4Lens&(1<<bits) == 0 {
 				continue
