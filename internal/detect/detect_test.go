@@ -346,3 +346,13 @@ func TestCIDREdges(t *testing.T) {
 		t.Errorf("hits\n got  %q\n want %q", got, want)
 	}
 }
+
+// TestAndBindsTighterThanOr checks STIX precedence: a OR b AND c is
+// a OR (b AND c).
+func TestAndBindsTighterThanOr(t *testing.T) {
+	x := indexOf(t, "[domain-name:value = 'a.example' OR domain-name:value = 'b.example' AND ipv4-addr:value = '1.2.3.4']")
+	got := scan(t, x, "a.example\nb.example\nb.example 1.2.3.4\n1.2.3.4\n", Options{Now: t0})
+	if want := []string{"1:0:0:a.example", "3:0:0:b.example"}; !slices.Equal(got, want) {
+		t.Errorf("hits %q, want %q", got, want)
+	}
+}

@@ -39,6 +39,8 @@ type PatternNode struct {
 	Negated    bool     // NOT before the operator
 	Operator   string   // =, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET
 	Values     []PatternLiteral
+
+	grouped bool // parenthesised: not merged into an enclosing run of its operator
 }
 
 // PatternLiteral is a constant on the right-hand side of a comparison.
@@ -88,27 +90,31 @@ func (b *treeBuilder) isWord(words ...string) (string, bool) {
 	return "", false
 }
 
-// joined builds "operand (op operand)*" as a left-leaning list of operands
-// under one node per change of operator.
+// joined builds operands joined by operators of increasing precedence
+// (ops[0] binds loosest): STIX 2.1 §9 gives AND precedence over OR, and
+// OR over FOLLOWEDBY. A run of one operator becomes one node.
 func (b *treeBuilder) joined(kind PatternNodeKind, operand func() *PatternNode, ops ...string) *PatternNode {
-	left := operand()
+	if len(ops) == 0 {
+		return operand()
+	}
+	next := func() *PatternNode { return b.joined(kind, operand, ops[1:]...) }
+	left := next()
 	for {
-		op, ok := b.isWord(ops...)
-		if !ok {
+		if _, ok := b.isWord(ops[0]); !ok {
 			return left
 		}
 		b.next()
-		right := operand()
-		if left.Kind == kind && left.Op == op {
+		right := next()
+		if left.Kind == kind && left.Op == ops[0] && !left.grouped {
 			left.Children = append(left.Children, right)
 		} else {
-			left = &PatternNode{Kind: kind, Op: op, Children: []*PatternNode{left, right}}
+			left = &PatternNode{Kind: kind, Op: ops[0], Children: []*PatternNode{left, right}}
 		}
 	}
 }
 
 func (b *treeBuilder) observationExpr() *PatternNode {
-	return b.joined(NodeObservationOp, b.observation, "AND", "OR", "FOLLOWEDBY")
+	return b.joined(NodeObservationOp, b.observation, "FOLLOWEDBY", "OR", "AND")
 }
 
 func (b *treeBuilder) observation() *PatternNode {
@@ -135,7 +141,7 @@ func (b *treeBuilder) observation() *PatternNode {
 }
 
 func (b *treeBuilder) comparisonExpr() *PatternNode {
-	return b.joined(NodeComparisonOp, b.comparison, "AND", "OR")
+	return b.joined(NodeComparisonOp, b.comparison, "OR", "AND")
 }
 
 func (b *treeBuilder) comparison() *PatternNode {
@@ -143,6 +149,7 @@ func (b *treeBuilder) comparison() *PatternNode {
 		b.next()
 		n := b.comparisonExpr()
 		b.next()
+		n.grouped = true
 		return n
 	}
 	n := &PatternNode{Kind: NodeComparison}
