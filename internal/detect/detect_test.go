@@ -219,7 +219,15 @@ func TestRevokeReplaceExpire(t *testing.T) {
 	if got := scan(t, x, text, Options{Now: t0.Add(time.Minute)}); !slices.Equal(got, []string{"1:8:0:5.6.7.8"}) {
 		t.Errorf("hits after expiry %q", got)
 	}
-	if x.Len() != 2 {
+	future, _ := CompilePattern("[domain-name:value = 'future.example']")
+	_ = x.Add(Indicator{ID: "indicator--00000000-0000-4000-8000-000000000003", Version: t0, Pattern: future, ValidFrom: t0.Add(time.Hour)})
+	if got := scan(t, x, "future.example", Options{Now: t0}); len(got) != 0 {
+		t.Errorf("hit before valid_from: %q", got)
+	}
+	if got := scan(t, x, "future.example", Options{Now: t0.Add(time.Hour)}); !slices.Equal(got, []string{"1:0:3:future.example"}) {
+		t.Errorf("hits at valid_from: %q", got)
+	}
+	if x.Len() != 3 {
 		t.Errorf("Len = %d, want 2", x.Len())
 	}
 	x.Remove(id0)

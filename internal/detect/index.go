@@ -37,10 +37,11 @@ import (
 type Indicator struct {
 	ID         string // indicator--UUID
 	Version    time.Time
-	Author     string // member id that published it
-	Marking    string // e.g. "tlp:green"; "" when unmarked
-	Confidence int    // 0-100; -1 when absent
-	ValidUntil time.Time
+	Author     string    // member id that published it
+	Marking    string    // e.g. "tlp:green"; "" when unmarked
+	Confidence int       // 0-100; -1 when absent
+	ValidFrom  time.Time // not matched before; zero: always
+	ValidUntil time.Time // not matched from then on; zero: never expires
 	Revoked    bool
 	Pattern    *Compiled // nil for a revoked version
 }
@@ -61,6 +62,7 @@ type entry struct {
 type meta struct {
 	version    int64 // unix nanoseconds
 	validUntil int64 // unix nanoseconds; 0 when unbounded
+	validFrom  int64 // unix nanoseconds; 0 when unset
 	idOff      uint32
 	author     uint32 // index into strs
 	marking    uint32
@@ -190,6 +192,9 @@ func (x *Index) Add(in Indicator) error {
 	}
 	if !in.ValidUntil.IsZero() {
 		m.validUntil = in.ValidUntil.UnixNano()
+	}
+	if !in.ValidFrom.IsZero() {
+		m.validFrom = in.ValidFrom.UnixNano()
 	}
 	m.idOff, m.idLen = uint32(len(x.arena)), uint8(len(idKey.b))
 	x.arena = append(x.arena, idKey.b...)
@@ -417,7 +422,7 @@ func (x *Index) covered(v uint32) bool {
 // live reports whether indicator slot i may match at time now.
 func (x *Index) alive(i uint32, now int64) bool {
 	m := &x.metas[i]
-	return !m.dead && (m.validUntil == 0 || now < m.validUntil)
+	return !m.dead && (m.validUntil == 0 || now < m.validUntil) && now >= m.validFrom
 }
 
 // keyOf returns the key an entry stores.

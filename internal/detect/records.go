@@ -40,6 +40,7 @@ type indicatorJSON struct {
 	Pattern     string   `json:"pattern"`
 	PatternType string   `json:"pattern_type"`
 	Revoked     bool     `json:"revoked"`
+	ValidFrom   string   `json:"valid_from"`
 	ValidUntil  string   `json:"valid_until"`
 	Confidence  *int     `json:"confidence"`
 	Markings    []string `json:"object_marking_refs"`
@@ -70,6 +71,11 @@ func FromRecord(r record.Record) (Indicator, bool, error) {
 		markings = append(markings, MarkingName(m))
 	}
 	in.Marking = strings.Join(markings, ",")
+	if j.ValidFrom != "" {
+		if in.ValidFrom, err = time.Parse(time.RFC3339Nano, j.ValidFrom); err != nil {
+			return Indicator{}, false, fmt.Errorf("indicator %s valid_from: %w", r.ObjectID, err)
+		}
+	}
 	if j.ValidUntil != "" {
 		if in.ValidUntil, err = time.Parse(time.RFC3339Nano, j.ValidUntil); err != nil {
 			return Indicator{}, false, fmt.Errorf("indicator %s valid_until: %w", r.ObjectID, err)
