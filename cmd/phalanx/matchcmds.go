@@ -252,6 +252,9 @@ func newAlertsCmd(g *globals) *cobra.Command {
 		Short: "List the node's local alerts: matcher hits per indicator value, most recent first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 1 || limit > 1000 {
+				return fmt.Errorf("--limit %d: want 1 to 1000", limit)
+			}
 			var t time.Time
 			if since != "" {
 				var err error

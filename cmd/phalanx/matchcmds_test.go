@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanx-ledger/phalanx/internal/alerts"
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/api/apitest"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
@@ -179,5 +180,69 @@ func TestMatchThroughNode(t *testing.T) {
 	}
 	if _, _, err := runMatchCmd(t, &globals{API: srv.URL, Token: "wrong"}, "x\n"); err == nil || !strings.Contains(err.Error(), "token") {
 		t.Errorf("bad token: %v", err)
+	}
+}
+
+// alertBackend adds a fixed alert list to the fake backend.
+type alertBackend struct {
+	*apitest.Backend
+	list []alerts.Alert
+}
+
+func (a alertBackend) Alerts(_ context.Context, since time.Time, limit int) ([]alerts.Alert, error) {
+	var out []alerts.Alert
+	for _, x := range a.list {
+		if !x.LastSeen.Before(since) && len(out) < limit {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+func TestAlertsCmd(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	list := []alerts.Alert{
+		{IndicatorID: "indicator--00000000-1111-4111-8111-111111111111", Value: "evil.example", Type: "domain-name", Marking: "tlp:green",
+			Author: "cert-b", Hits: 42, FirstSeen: t0, LastSeen: t0.Add(time.Hour), LastWhere: "dns.log:7:3", LastObserved: "a.evil.example"},
+		{IndicatorID: "indicator--00000000-2222-4111-8111-111111111111", Value: "10.0.0.0/8", Type: "ipv4-addr", Author: "cert-c",
+			Hits: 1, FirstSeen: t0, LastSeen: t0, LastWhere: "fw.log:1:0", LastObserved: "10.1.2.3"},
+	}
+	s, err := api.New(api.Config{Backend: alertBackend{apitest.NewBackend(), list},
+		Tokens: apitest.NewTokens(map[string]auth.Role{cliReader: auth.RoleReader}), Authorize: auth.Authorize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	g := &globals{API: srv.URL, Token: cliReader}
+	root := func(args ...string) (string, error) {
+		r := &cobra.Command{Use: "phalanx", SilenceUsage: true, SilenceErrors: true}
+		r.AddCommand(newAlertsCmd(g))
+		var out bytes.Buffer
+		r.SetOut(&out)
+		r.SetErr(&out)
+		r.SetArgs(append([]string{"alerts"}, args...))
+		err := r.ExecuteContext(context.Background())
+		return out.String(), err
+	}
+	out, err := root()
+	if err != nil || !strings.Contains(out, "42") || !strings.Contains(out, "evil.example") || !strings.Contains(out, "dns.log:7:3") || strings.Count(out, "\n") != 3 {
+		t.Fatalf("table: %v\n%s", err, out)
+	}
+	out, err = root("--since", "2026-05-01T12:30:00Z")
+	if err != nil || strings.Contains(out, "10.0.0.0/8") || !strings.Contains(out, "evil.example") {
+		t.Errorf("--since: %v\n%s", err, out)
+	}
+	g.JSON = true
+	out, err = root("--limit", "1")
+	var got []alerts.Alert
+	if err != nil || json.Unmarshal([]byte(out), &got) != nil || len(got) != 1 || got[0].Hits != 42 {
+		t.Errorf("--json --limit 1: %v\n%s", err, out)
+	}
+	if _, err := root("--limit", "0"); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("--limit 0: %v", err)
+	}
+	if _, err := root("--since", "yesterday"); err == nil || !strings.Contains(err.Error(), "--since") {
+		t.Errorf("bad --since: %v", err)
 	}
 }
