@@ -84,6 +84,7 @@ func TestCompilePatternSubset(t *testing.T) {
 		"[domain-name:value ISSUBSET 'evil.example']":                            "ISSUBSET on a value that is not an address",
 		"[ipv4-addr:value = 1]":                                                  "number literal",
 		"[ipv4-addr:value = '1.2.3.4'":                                           "invalid STIX pattern",
+		"[" + strings.Repeat("ipv4-addr:value = '1.2.3.4' OR ", 64) + "ipv4-addr:value = '1.2.3.5']": "65 comparisons in one pattern",
 	}
 	for p, want := range bad {
 		_, err := CompilePattern(p)

@@ -23,6 +23,7 @@ import (
 //     dst_ref.value (addresses), email-message:from_ref.value,
 //     sender_ref.value, to_refs[*].value, cc_refs[*].value, bcc_refs[*].value
 //     (e-mail addresses);
+//   - at most 64 comparisons (an IN list counts as one);
 //   - operators = and IN with string literals; ISSUBSET with a CIDR on the
 //     address paths (= with a CIDR works the same); LIKE (SQL wildcards % and
 //     _) and MATCHES (RE2 syntax: PCRE features such as backreferences and
@@ -91,6 +92,9 @@ func CompilePattern(p string) (*Compiled, error) {
 	root, err := c.observations(tree)
 	if err != nil {
 		return nil, err
+	}
+	if len(c.terms) > maxTerms {
+		return nil, unsupported("%d comparisons in one pattern (at most %d; put long value lists in one IN)", len(c.terms), maxTerms)
 	}
 	c.root = root
 	return c, nil
