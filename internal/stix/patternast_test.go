@@ -36,9 +36,9 @@ func TestParsePatternTree(t *testing.T) {
 	cases := map[string]string{
 		"[ipv4-addr:value = '1.2.3.4']": "[ipv4-addr:value = string(1.2.3.4)]",
 		"[file:hashes.'SHA-256' = 'AB' OR file:name NOT LIKE 'a%' AND file:size > 5] WITHIN 10 SECONDS": "[(file:hashes.SHA-256 = string(AB) OR (file:name NOT LIKE string(a%) AND file:size > number(5)))]WITHIN",
-		"([aaa:b IN ('x', 'y')] AND [ccc:d[*].e = t'2020-01-01T00:00:00Z']) FOLLOWEDBY [EXISTS fff:g]":     "([([aaa:b IN string(x),string(y)] AND [ccc:d.[*].e = timestamp(2020-01-01T00:00:00Z)])] FOLLOWEDBY [EXISTS fff:g])",
-		"[aaa:b = 'it\\'s'] OR [aaa:b = 'c'] AND [aaa:b = h'ff'] OR [aaa:b = 'd']":                          "([aaa:b = string(it's)] OR ([aaa:b = string(c)] AND [aaa:b = hex(ff)]) OR [aaa:b = string(d)])",
-		"[aaa:b = 'x' AND (aaa:c = 'y' OR aaa:d = 'z') AND aaa:e = 'w']":                                    "[(aaa:b = string(x) AND (aaa:c = string(y) OR aaa:d = string(z)) AND aaa:e = string(w))]",
+		"([aaa:b IN ('x', 'y')] AND [ccc:d[*].e = t'2020-01-01T00:00:00Z']) FOLLOWEDBY [EXISTS fff:g]":  "([([aaa:b IN string(x),string(y)] AND [ccc:d.[*].e = timestamp(2020-01-01T00:00:00Z)])] FOLLOWEDBY [EXISTS fff:g])",
+		"[aaa:b = 'it\\'s'] OR [aaa:b = 'c'] AND [aaa:b = h'ff'] OR [aaa:b = 'd']":                      "([aaa:b = string(it's)] OR ([aaa:b = string(c)] AND [aaa:b = hex(ff)]) OR [aaa:b = string(d)])",
+		"[aaa:b = 'x' AND (aaa:c = 'y' OR aaa:d = 'z') AND aaa:e = 'w']":                                "[(aaa:b = string(x) AND (aaa:c = string(y) OR aaa:d = string(z)) AND aaa:e = string(w))]",
 	}
 	for p, want := range cases {
 		n, err := ParsePattern(p)
