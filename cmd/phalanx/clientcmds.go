@@ -233,6 +233,11 @@ func printPublish(w io.Writer, asJSON bool, res client.PublishResult) error {
 			return fmt.Errorf("write result: %w", err)
 		}
 	}
+	for _, warn := range res.Warnings {
+		if _, err := fmt.Fprintf(w, "warning: %s\n", warn); err != nil {
+			return fmt.Errorf("write result: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -50,6 +50,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(proofCommands(g)...)
 	root.AddCommand(newTestnetCmd(g))
 	root.AddCommand(newImportCmd(g), newExportCmd(g))
+	root.AddCommand(newMatchCmd(g), newAlertsCmd(g))
 	return root
 }
 

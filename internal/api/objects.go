@@ -46,7 +46,11 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	return s.answerSubmissions(w, r, subs, wait, timeout)
+	var warnings []string
+	if pw, ok := s.backend.(PublishWarner); ok {
+		warnings = pw.PublishWarnings(body)
+	}
+	return s.answerSubmissions(w, r, subs, wait, timeout, warnings...)
 }
 
 // parsePublishQuery reads the wait and timeout parameters of a publish.

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phalanx-ledger/phalanx/internal/alerts"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
+	"github.com/phalanx-ledger/phalanx/internal/detect"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
@@ -178,6 +180,10 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"AddedUser":          AddedUser{},
 		"GrantRequest":       GrantRequest{},
 		"Granted":            Granted{},
+		"Hit":                detect.Hit{},
+		"MatchStats":         detect.Stats{},
+		"Alert":              alerts.Alert{},
+		"Alerts":             AlertsResponse{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

@@ -28,6 +28,8 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/v1/objects", auth.ActionPublish, s.publish},
 		{http.MethodGet, "/v1/objects/{id}", auth.ActionRead, s.getObject},
 		{http.MethodGet, "/v1/search", auth.ActionRead, s.search},
+		{http.MethodPost, "/v1/match", auth.ActionRead, s.match},
+		{http.MethodGet, "/v1/alerts", auth.ActionRead, s.listAlerts},
 		{http.MethodGet, "/v1/txs/{hash}", auth.ActionRead, s.getTx},
 		{http.MethodGet, "/v1/export/{format}", auth.ActionRead, s.export},
 		{http.MethodGet, "/v1/status", auth.ActionRead, s.status},

@@ -130,8 +130,9 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 
 // answerSubmissions writes what happened to submitted transactions,
 // waiting for their commit when asked, as POST /v1/objects does.
-func (s *Server) answerSubmissions(w http.ResponseWriter, r *http.Request, subs []intake.Submission, wait bool, timeout time.Duration) error {
+func (s *Server) answerSubmissions(w http.ResponseWriter, r *http.Request, subs []intake.Submission, wait bool, timeout time.Duration, warnings ...string) error {
 	res := fromSubmissions(subs)
+	res.Warnings = warnings
 	if wait {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()

@@ -46,6 +46,9 @@ type PublishResult struct {
 	Accepted     int           `json:"accepted"` // objects in transactions accepted so far
 	Rejected     int           `json:"rejected"` // objects in rejected transactions
 	Error        *ErrorDetail  `json:"error,omitempty"`
+	// Warnings name indicator values on the node's warninglists (published
+	// all the same).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // VersionsResponse is the body of GET /v1/objects/{id}?versions=all.

@@ -32,7 +32,9 @@ type Scanner interface {
 	Scan(ctx context.Context, fn func(record.Record) error) (uint64, error)
 }
 
-// Records reads the ledger's records with index in [from, to), at most max.
+// Records reads the ledger's records with index in [from, to), at most max,
+// with the sealed ones this node can open opened (Object set); a sealed
+// record left with a nil Object is one the projection must not hold.
 type Records func(from, to uint64, max int) ([]record.Record, error)
 
 // batch is how many ledger records are read at a time.
@@ -61,11 +63,11 @@ func Projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize ui
 	case next > ledgerSize:
 		return &Diff{Index: ledgerSize, Problem: fmt.Sprintf("projection claims %d records; the ledger has %d", next, ledgerSize)}, c.i, nil
 	case c.i < next:
-		w, err := c.want(c.i)
-		if err != nil {
+		if err := c.skipTo(next); errors.Is(err, errFound) {
+			return c.diff, c.i, nil
+		} else if err != nil {
 			return nil, c.i, err
 		}
-		return missing(c.i, w), c.i, nil
 	}
 	return nil, c.i, nil
 }
@@ -95,26 +97,25 @@ func (c *comparer) want(idx uint64) (*record.Record, error) {
 }
 
 func (c *comparer) row(got record.Record) error {
-	if got.Index != c.i {
-		w, err := c.want(c.i)
-		if err != nil {
-			c.err = err
-			return err
-		}
-		if got.Index < c.i {
-			c.diff = &Diff{Index: got.Index, Height: got.Height, ObjectID: got.ObjectID, Problem: "projection holds the row twice"}
-		} else {
-			c.diff = missing(c.i, w)
-		}
+	if got.Index < c.i {
+		c.diff = &Diff{Index: got.Index, Height: got.Height, ObjectID: got.ObjectID, Problem: "projection holds the row twice"}
 		return errFound
+	}
+	if err := c.skipTo(got.Index); err != nil {
+		return err
 	}
 	w, err := c.want(got.Index)
 	if err != nil {
 		c.err = err
 		return err
 	}
-	if w == nil {
+	switch {
+	case w == nil:
 		c.diff = &Diff{Index: got.Index, Height: got.Height, ObjectID: got.ObjectID, Problem: "projection has a row the ledger does not"}
+		return errFound
+	case !held(w):
+		c.diff = &Diff{Index: got.Index, Height: w.Height, ObjectID: w.ObjectID,
+			Problem: "projection holds a sealed record this node cannot open, or one that was withdrawn"}
 		return errFound
 	}
 	if field := Differs(*w, got); field != "" {
@@ -124,6 +125,28 @@ func (c *comparer) row(got record.Record) error {
 	c.i++
 	return nil
 }
+
+// skipTo moves the expected index up to idx: every record in between must
+// be one the projection does not hold.
+func (c *comparer) skipTo(idx uint64) error {
+	for ; c.i < idx; c.i++ {
+		w, err := c.want(c.i)
+		if err != nil {
+			c.err = err
+			return err
+		}
+		if w == nil || held(w) {
+			c.diff = missing(c.i, w)
+			return errFound
+		}
+	}
+	return nil
+}
+
+// held reports whether the projection holds a ledger record: every
+// plaintext record, and a sealed one only once this node opened it (the
+// Records function opens what it can; Object stays nil otherwise).
+func held(w *record.Record) bool { return w.Object != nil }
 
 func missing(idx uint64, w *record.Record) *Diff {
 	d := &Diff{Index: idx, Problem: "projection has no row for this record"}

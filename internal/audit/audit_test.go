@@ -80,3 +80,32 @@ func TestProjection(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectionSkipsUnopenedSealed: a sealed record this node cannot open
+// (Object nil after opening) is one the projection must not hold: its
+// absence is no difference, its presence is one.
+func TestProjectionSkipsUnopenedSealed(t *testing.T) {
+	l := ledgerOf(6)
+	l[2].Object, l[2].Sealed = nil, []byte{0xa1}
+	l[5].Object, l[5].Sealed = nil, []byte{0xa1}
+	without := func() []record.Record {
+		var out []record.Record
+		for _, r := range l {
+			if r.Object != nil {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	if diff, _, err := Projection(context.Background(), rows{without(), 6}, source(l), 6); err != nil || diff != nil {
+		t.Fatalf("projection without the unopened records: %v %v", diff, err)
+	}
+	leaked := append(without()[:2], record.Record{Index: 2, Height: l[2].Height, ObjectID: l[2].ObjectID, Object: []byte("{}")})
+	leaked = append(leaked, without()[2:]...)
+	if diff, _, _ := Projection(context.Background(), rows{leaked, 6}, source(l), 6); diff == nil || diff.Index != 2 || !strings.Contains(diff.Problem, "cannot open") {
+		t.Fatalf("projection holding an unopened sealed record: %v", diff)
+	}
+	if diff, _, _ := Projection(context.Background(), rows{without()[:3], 6}, source(l), 6); diff == nil || diff.Index != 4 || !strings.Contains(diff.Problem, "no row") {
+		t.Fatalf("projection missing a plaintext record after a skipped one: %v", diff)
+	}
+}

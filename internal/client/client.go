@@ -134,6 +134,7 @@ type request struct {
 	query       url.Values
 	contentType string
 	body        []byte
+	stream      io.Reader // a body of unknown length, sent as it is read (instead of body)
 }
 
 // do sends req and returns the response with a 2xx status; any other status
@@ -149,7 +150,10 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build request %s %s: %w", req.method, u.Path, err)
 	}
-	if req.body == nil {
+	switch {
+	case req.stream != nil:
+		hreq.Body, hreq.ContentLength = io.NopCloser(req.stream), -1
+	case req.body == nil:
 		hreq.Body, hreq.ContentLength = http.NoBody, 0
 	}
 	if req.contentType != "" {

@@ -33,7 +33,8 @@ type AuditResult struct {
 // the replay, record by record. It returns an error only when it could not
 // run; what it finds is in the result.
 func Audit(ctx context.Context, dir string) (AuditResult, error) {
-	if _, err := LoadConfig(dir); err != nil {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
 		return AuditResult{}, err
 	}
 	lock, err := lockDir(dir)
@@ -65,7 +66,7 @@ func Audit(ctx context.Context, dir string) (AuditResult, error) {
 	if rerr != nil {
 		res.BlockError = rerr.Error()
 	}
-	if err := auditAgainst(ctx, dir, replay, &res); err != nil {
+	if err := auditAgainst(ctx, dir, cfg.Member, replay, &res); err != nil {
 		return res, err
 	}
 	res.OK = res.BlockError == "" && res.Ledger == nil && res.Projection == nil
@@ -74,7 +75,7 @@ func Audit(ctx context.Context, dir string) (AuditResult, error) {
 
 // auditAgainst compares the node's ledger state and projection with the
 // replayed ledger.
-func auditAgainst(ctx context.Context, dir string, replay *ledger.App, res *AuditResult) error {
+func auditAgainst(ctx context.Context, dir, member string, replay *ledger.App, res *AuditResult) error {
 	skv, err := node.OpenStateKV(filepath.Join(dir, ledgerDir), "state")
 	if err != nil {
 		return err
@@ -97,7 +98,10 @@ func auditAgainst(ctx context.Context, dir string, replay *ledger.App, res *Audi
 		return err
 	}
 	defer proj.Close()
-	res.Projection, res.Compared, err = audit.Projection(ctx, proj, replay.Records, size)
+	// The projection holds the sealed records this member opened: open the
+	// replay's with the node's own keys to know which, and what they say.
+	op := newOpener(dir, member, replay.IsWithdrawn)
+	res.Projection, res.Compared, err = audit.Projection(ctx, proj, openedRecords(replay.Records, op), size)
 	return err
 }
 

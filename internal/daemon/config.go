@@ -17,6 +17,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
+	"github.com/phalanx-ledger/phalanx/internal/sighting"
 	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
@@ -43,6 +44,16 @@ type Config struct {
 	// DefaultTLP is the TLP level of published objects that carry no TLP
 	// marking (CLEAR, GREEN, AMBER, AMBER+STRICT, RED); GREEN when empty.
 	DefaultTLP string `json:"default_tlp,omitempty"`
+	// Warninglists is a directory of MISP warninglist files (*.json): hits
+	// on listed values are marked benign and publishing a listed value
+	// draws a warning. "" uses none.
+	Warninglists string `json:"warninglists,omitempty"`
+	// Sightings opts in, per marking of the indicator (tlp:clear,
+	// tlp:green, tlp:amber, tlp:red, a marking-definition id, or "none"),
+	// to publishing STIX sightings of this member's hits: one per
+	// indicator per SightingInterval (Go duration, default 5m).
+	Sightings        map[string]bool `json:"sightings,omitempty"`
+	SightingInterval string          `json:"sighting_interval,omitempty"`
 }
 
 // integrityInterval is the configured interval (validated), or a very long
@@ -80,6 +91,7 @@ const (
 	authFile       = "node.db"
 	webFile        = "web.db" // web UI sessions
 	taxiiFile      = "taxii.db"
+	alertsFile     = "alerts.db"
 	lockFile       = "phalanx.lock"
 )
 
@@ -252,6 +264,14 @@ func (c Config) validate() error {
 	if c.IntegrityInterval != "" {
 		if d, err := time.ParseDuration(c.IntegrityInterval); err != nil || d < 0 || (d > 0 && d < time.Second) {
 			return fmt.Errorf("config: integrity_interval %q: want a Go duration of at least 1s, or 0s", c.IntegrityInterval)
+		}
+	}
+	if err := sighting.OptIns(c.Sightings); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if c.SightingInterval != "" {
+		if d, err := time.ParseDuration(c.SightingInterval); err != nil || d <= 0 {
+			return fmt.Errorf("config: sighting_interval %q: want a positive Go duration such as 5m", c.SightingInterval)
 		}
 	}
 	for name, d := range map[string]string{"timeout_commit": c.TimeoutCommit, "empty_blocks": c.EmptyBlocks} {

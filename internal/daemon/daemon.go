@@ -29,6 +29,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/taxii"
 	"github.com/phalanx-ledger/phalanx/internal/web"
 	"github.com/phalanx-ledger/phalanx/internal/web/session"
@@ -58,6 +59,8 @@ type Daemon struct {
 	tokens *auth.Store
 	intake *intake.Service
 	follow *follower
+	opener *opener // opens the sealed records addressed to this member
+	match  *matcher
 	api    *api.Server
 	web    *web.Server
 	webDB  *session.Store
@@ -131,8 +134,14 @@ func (d *Daemon) openStores(ctx context.Context) error {
 }
 
 func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
+	if err := d.startMatcher(ctx); err != nil {
+		return err
+	}
 	op := newOpener(d.dir, d.cfg.Member, nil)
+	d.opener = op
 	d.follow = newFollower(d.proj, op, d.log)
+	d.follow.preload, d.follow.records = d.match.load, d.match.apply
+	d.match.open = func(recs []record.Record) []record.Record { out, _ := op.open(recs); return out }
 	app, err := ledger.New(d.kv, d.follow.committed)
 	if err != nil {
 		return err
@@ -152,6 +161,7 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 	if err != nil {
 		return err
 	}
+	d.match.startReporting(ctx, d.intake)
 	d.follow.notify = func(c ledger.Committed) {
 		d.intake.Committed(c)
 		if err := d.adoptRotatedKeys(); err != nil {
@@ -247,6 +257,9 @@ func (d *Daemon) Close() error {
 			d.ln.Close()
 		}
 		d.stopGuard()
+		if d.match != nil {
+			d.match.stop()
+		}
 		if d.cmt != nil {
 			errs = append(errs, d.cmt.Stop())
 		}

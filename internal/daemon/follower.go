@@ -21,6 +21,11 @@ type follower struct {
 	log    *slog.Logger
 	ch     chan ledger.Committed
 	notify func(ledger.Committed)
+	// preload runs once before catch-up with the projection's next index;
+	// records, when set, receives every batch of records the projection
+	// applies (the detection matcher's feed).
+	preload func(ctx context.Context, app *ledger.App, upTo uint64) error
+	records func([]record.Record)
 
 	height atomic.Int64  // last block whose records are queryable
 	next   atomic.Uint64 // next record index the projection expects
@@ -51,6 +56,13 @@ func (f *follower) stop() {
 
 func (f *follower) run(ctx context.Context, app *ledger.App) {
 	defer close(f.done)
+	if f.preload != nil {
+		if next, err := f.proj.NextIndex(ctx); err != nil {
+			f.log.Error("matcher preload failed", "err", err)
+		} else if err := f.preload(ctx, app, next); err != nil {
+			f.log.Error("matcher preload failed", "err", err)
+		}
+	}
 	if err := f.catchUp(ctx, app, app.State().Records); err != nil {
 		f.log.Error("projection catch-up failed", "err", err)
 	}
@@ -140,6 +152,9 @@ func (f *follower) applyRecords(ctx context.Context, recs []record.Record) error
 	}
 	if err := f.proj.Apply(ctx, recs); err != nil {
 		return err
+	}
+	if f.records != nil {
+		f.records(recs)
 	}
 	if end := recs[len(recs)-1].Index + 1; end > f.next.Load() {
 		f.next.Store(end)

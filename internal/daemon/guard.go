@@ -13,6 +13,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/keys"
 	"github.com/phalanx-ledger/phalanx/internal/node"
+	"github.com/phalanx-ledger/phalanx/internal/record"
 )
 
 // DefaultIntegrityInterval is how often a node re-checks its projection
@@ -105,7 +106,7 @@ func (d *Daemon) checkIntegrity(ctx context.Context) (string, error) {
 	if p := d.checkKeys(); p != "" {
 		return p, nil
 	}
-	diff, _, err := audit.Projection(ctx, d.proj, d.app.Records, d.app.State().Records)
+	diff, _, err := audit.Projection(ctx, d.proj, openedRecords(d.app.Records, d.opener), d.app.State().Records)
 	if err != nil {
 		return "", err
 	}
@@ -155,4 +156,17 @@ func (d *Daemon) checkKeys() string {
 func (d *Daemon) preparedKeyIs(pub []byte) bool {
 	next, err := keys.Load(filepath.Join(d.dir, NextKeyFile))
 	return err == nil && bytes.Equal(next.SignPublic(), pub)
+}
+
+// openedRecords reads ledger records with the sealed ones this member can
+// open opened, as the follower projects them (audit.Records).
+func openedRecords(read audit.Records, op *opener) audit.Records {
+	return func(from, to uint64, max int) ([]record.Record, error) {
+		recs, err := read(from, to, max)
+		if err != nil {
+			return nil, err
+		}
+		out, _ := op.open(recs)
+		return out, nil
+	}
 }

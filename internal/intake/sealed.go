@@ -64,6 +64,9 @@ func (s *Service) PublishTo(ctx context.Context, body []byte, a Address) ([]Subm
 	if err != nil {
 		return nil, errs.Errorf(errs.Invalid, "%v", err)
 	}
+	if err := checkPatterns(objs); err != nil {
+		return nil, err
+	}
 	addressed := len(a.To) > 0 || a.Group != ""
 	var plain, sealed []*stix.Object
 	var levels []tlp.Level

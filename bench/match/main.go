@@ -1,0 +1,380 @@
+// Command match benchmarks "phalanx match" against grep -F -f and rg -F -f
+// on one generated log file and one set of exact indicator values, then
+// runs phalanx alone with CIDR and subdomain semantics on. bench/match.sh
+// builds it and prints the machine first; see docs/benchmarks.md.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/phalanx-ledger/phalanx/bench/internal/report"
+	"github.com/phalanx-ledger/phalanx/internal/detect/loggen"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "match:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	bin, work, iocs string
+	size            int64
+	indicators      int
+	planted         int
+	timeout         time.Duration
+	tools           string
+}
+
+func run() error {
+	var o options
+	var size string
+	flag.StringVar(&o.bin, "bin", "", "phalanx binary")
+	flag.StringVar(&o.work, "work", "", "directory for the generated data")
+	flag.StringVar(&o.iocs, "iocs", "", "../shared/testdata/iocs")
+	flag.StringVar(&size, "size", "1GB", "log size (e.g. 50MB, 1GB)")
+	flag.IntVar(&o.indicators, "indicators", 1_000_000, "exact indicator values")
+	flag.IntVar(&o.planted, "planted", 10_000, "indicator values planted in the log (about)")
+	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "bound on each grep/rg run")
+	flag.StringVar(&o.tools, "tools", "phalanx,grep,rg", "tools to compare")
+	flag.Parse()
+	var err error
+	if o.size, err = parseSize(size); err != nil {
+		return err
+	}
+	if o.bin == "" || o.work == "" || o.iocs == "" {
+		return errors.New("-bin, -work and -iocs are required")
+	}
+	d, err := generate(o)
+	if err != nil {
+		return err
+	}
+	return compare(o, d)
+}
+
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	u := strings.ToUpper(s)
+	for suffix, m := range map[string]int64{"KB": 1e3, "MB": 1e6, "GB": 1e9} {
+		if strings.HasSuffix(u, suffix) {
+			mult, u = m, strings.TrimSuffix(u, suffix)
+		}
+	}
+	n, err := strconv.ParseInt(u, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("size %q: want e.g. 50MB or 1GB", s)
+	}
+	return n * mult, nil
+}
+
+// data are the generated files.
+type data struct {
+	values, cidrValues, log string
+	plants                  []loggen.Plant
+	logBytes                int64
+}
+
+// generate writes the exact values (the shared IOC lists topped up with
+// synthetic addresses, domains, hashes and URLs), the same plus 10,000 CIDR
+// blocks, and the log with values planted among decoys.
+func generate(o options) (*data, error) {
+	start := time.Now()
+	values, err := loggen.SharedIOCs(o.iocs)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	avoid := make(map[string]bool, o.indicators)
+	for _, v := range values {
+		avoid[v] = true
+	}
+	for len(values) < o.indicators {
+		v := synthetic(rng)
+		if !avoid[v] {
+			avoid[v] = true
+			values = append(values, v)
+		}
+	}
+	values = values[:o.indicators]
+	d := &data{values: filepath.Join(o.work, "indicators.txt"), cidrValues: filepath.Join(o.work, "indicators-cidr.txt"),
+		log: filepath.Join(o.work, "mixed.log")}
+	if err := os.WriteFile(d.values, []byte(strings.Join(values, "\n")+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	cidrs := make([]string, 0, 10_000)
+	for range 10_000 {
+		bits := 16 + rng.IntN(13)
+		a := uint32(rng.Uint32())
+		a &^= 1<<(32-bits) - 1
+		cidrs = append(cidrs, fmt.Sprintf("%d.%d.%d.%d/%d", 1+byte(a>>24)%223, byte(a>>16), byte(a>>8), byte(a), bits))
+	}
+	if err := os.WriteFile(d.cidrValues, []byte(strings.Join(append(values, cidrs...), "\n")+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(d.log)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	g := &loggen.Generator{Rand: rng, Indicators: values, Avoid: avoid, PlantEvery: max(1, int(o.size/115)/o.planted)}
+	if d.plants, err = g.Text(f, o.size); err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	d.logBytes = st.Size()
+	fmt.Printf("== data (generated in %s): %s of mixed DNS/proxy/firewall/EDR lines, %s exact values, %s planted\n\n",
+		time.Since(start).Round(time.Second), report.MiB(uint64(d.logBytes)), report.Thousands(len(values)), report.Thousands(len(d.plants)))
+	return d, nil
+}
+
+// synthetic makes one indicator value: 40% IPv4, 35% domains, 15% SHA-256,
+// 5% MD5, 5% URLs.
+func synthetic(r *rand.Rand) string {
+	label := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r.IntN(36)]
+		}
+		return string(b)
+	}
+	tlds := []string{"com", "net", "org", "info", "ru", "cn", "xyz", "top", "io"}
+	hex := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "0123456789abcdef"[r.IntN(16)]
+		}
+		return string(b)
+	}
+	switch p := r.IntN(100); {
+	case p < 40:
+		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+	case p < 75:
+		return label(5+r.IntN(10)) + "." + tlds[r.IntN(len(tlds))]
+	case p < 90:
+		return hex(64)
+	case p < 95:
+		return hex(32)
+	default:
+		return "http://" + label(6+r.IntN(8)) + "." + tlds[r.IntN(len(tlds))] + "/" + label(4+r.IntN(8)) + ".php"
+	}
+}
+
+// result is one measured run.
+type result struct {
+	wall   time.Duration
+	cpu    time.Duration // user + system
+	rss    uint64        // bytes
+	out    string        // stdout file
+	failed string
+}
+
+// measure runs a command with stdout to a file and returns wall time and
+// peak RSS.
+func measure(o options, out string, env []string, name string, args ...string) result {
+	f, err := os.Create(out)
+	if err != nil {
+		return result{failed: err.Error()}
+	}
+	defer f.Close()
+	cmd := exec.Command("timeout", append([]string{strconv.Itoa(int(o.timeout.Seconds())), name}, args...)...)
+	cmd.Stdout = f
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Env = append(os.Environ(), env...)
+	start := time.Now()
+	err = cmd.Run()
+	r := result{wall: time.Since(start), out: out}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.rss = uint64(ru.Maxrss) * 1024
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee) && ee.ExitCode() == 124:
+		r.failed = fmt.Sprintf("did not finish in %s", o.timeout)
+	case errors.As(err, &ee) && ee.ExitCode() == 1 && name != o.bin:
+		// grep and rg exit 1 when nothing matched
+	case err != nil:
+		r.failed = fmt.Sprintf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return r
+}
+
+// tool is one way of matching the log.
+type tool struct {
+	name   string
+	cmd    func(indicators, log string) (string, []string)
+	env    []string
+	parse  func(path string) (map[int64]bool, int, error) // hit lines and hit count
+	pin    bool                                           // run pinned to one core
+	values string
+}
+
+func compare(o options, d *data) error {
+	empty := filepath.Join(o.work, "empty.log")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		return err
+	}
+	plantedLines := map[int64]bool{}
+	for _, p := range d.plants {
+		plantedLines[p.Line] = true
+	}
+	phalanx := func(workers string, exact bool) func(string, string) (string, []string) {
+		return func(ind, log string) (string, []string) {
+			args := []string{"match", "--indicators", ind, "--json", "--workers", workers}
+			if exact {
+				args = append(args, "--exact")
+			}
+			return o.bin, append(args, log)
+		}
+	}
+	grepLike := func(bin string) func(string, string) (string, []string) {
+		return func(ind, log string) (string, []string) { return bin, []string{"-n", "-F", "-f", ind, log} }
+	}
+	tools := []tool{
+		{name: "phalanx match --exact (1 core)", cmd: phalanx("1", true), env: []string{"GOMAXPROCS=1"}, parse: phalanxHits, pin: true, values: d.values},
+		{name: "phalanx match --exact (all cores)", cmd: phalanx("0", true), parse: phalanxHits, values: d.values},
+		{name: "grep -F -f (1 core)", cmd: grepLike("grep"), parse: grepHits, pin: true, values: d.values},
+		{name: "rg -F -f (1 core)", cmd: grepLike("rg"), parse: grepHits, pin: true, values: d.values},
+		{name: "phalanx match, CIDR+subdomains (1 core)", cmd: phalanx("1", false), env: []string{"GOMAXPROCS=1"}, parse: phalanxHits, pin: true, values: d.cidrValues},
+		{name: "phalanx match, CIDR+subdomains (all cores)", cmd: phalanx("0", false), parse: phalanxHits, values: d.cidrValues},
+	}
+	rows := []report.Row{{"tool", "index build: wall (CPU)", "scan MB/s per CPU-second (wall MB/s, total wall)", "peak RSS"}}
+	hitRows := []report.Row{{"tool", "hit lines", "false hit lines", "planted lines missed"}}
+	for i, t := range tools {
+		if !selected(o.tools, t.name) {
+			continue
+		}
+		fmt.Printf("running %s ...\n", t.name)
+		wrap := func(name string, args []string) (string, []string) {
+			if t.pin {
+				return "taskset", append([]string{"-c", "0", name}, args...)
+			}
+			return name, args
+		}
+		bn, ba := wrap(t.cmd(t.values, empty))
+		build := measure(o, filepath.Join(o.work, fmt.Sprintf("build-%d.out", i)), t.env, bn, ba...)
+		sn, sa := wrap(t.cmd(t.values, d.log))
+		scan := measure(o, filepath.Join(o.work, fmt.Sprintf("scan-%d.out", i)), t.env, sn, sa...)
+		if build.failed != "" || scan.failed != "" {
+			rows = append(rows, report.Row{t.name, build.failed, scan.failed, report.MiB(scan.rss)})
+			continue
+		}
+		mbps := func(d time.Duration, logBytes int64) string {
+			if d < 50*time.Millisecond {
+				return "n/a"
+			}
+			return fmt.Sprintf("%.0f", float64(logBytes)/1e6/d.Seconds())
+		}
+		rows = append(rows, report.Row{t.name,
+			fmt.Sprintf("%s (%s)", build.wall.Round(10*time.Millisecond), build.cpu.Round(10*time.Millisecond)),
+			fmt.Sprintf("%s (%s, %s)", mbps(scan.cpu-build.cpu, d.logBytes), mbps(scan.wall-build.wall, d.logBytes), scan.wall.Round(10*time.Millisecond)),
+			report.MiB(scan.rss)})
+		lines, _, err := t.parse(scan.out)
+		if err != nil {
+			return err
+		}
+		falseHits, missed := 0, 0
+		for l := range lines {
+			if !plantedLines[l] {
+				falseHits++
+			}
+		}
+		for l := range plantedLines {
+			if !lines[l] {
+				missed++
+			}
+		}
+		note := report.Thousands(falseHits)
+		if strings.Contains(t.name, "CIDR") {
+			note += " (CIDR/parent-domain hits, true by those semantics)"
+		}
+		hitRows = append(hitRows, report.Row{t.name, report.Thousands(len(lines)), note, report.Thousands(missed)})
+	}
+	fmt.Println()
+	fmt.Printf("== %s log, %s exact values, %s lines with a planted value\n\n", report.MiB(uint64(d.logBytes)), report.Thousands(countLines(d.values)), report.Thousands(len(plantedLines)))
+	report.WriteRows(os.Stdout, rows)
+	fmt.Println()
+	report.WriteRows(os.Stdout, hitRows)
+	fmt.Println("\nindex build = the same command on an empty log; scan MB/s per CPU-second = log size / (CPU time - build CPU time),")
+	fmt.Println("which holds up when other work shares the cores; wall MB/s = log size / (wall - build wall).")
+	fmt.Println("grep and rg search one file on one thread; pinning them to one core changes nothing.")
+	return nil
+}
+
+func selected(tools, name string) bool {
+	for _, t := range strings.Split(tools, ",") {
+		if strings.HasPrefix(name, t+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+func countLines(path string) int {
+	b, _ := os.ReadFile(path)
+	return bytes.Count(b, []byte{'\n'})
+}
+
+// phalanxHits reads JSON hits: the set of lines and the number of hits.
+func phalanxHits(path string) (map[int64]bool, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	lines := map[int64]bool{}
+	n := 0
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	for {
+		var h struct {
+			Line int64 `json:"line"`
+		}
+		if err := dec.Decode(&h); err == io.EOF {
+			return lines, n, nil
+		} else if err != nil {
+			return nil, 0, fmt.Errorf("decode %s: %w", path, err)
+		}
+		lines[h.Line] = true
+		n++
+	}
+}
+
+// grepHits reads "N:line" output.
+func grepHits(path string) (map[int64]bool, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	lines := map[int64]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		n, _, _ := strings.Cut(sc.Text(), ":")
+		l, err := strconv.ParseInt(n, 10, 64)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: line %q", path, sc.Text())
+		}
+		lines[l] = true
+	}
+	return lines, len(lines), sc.Err()
+}

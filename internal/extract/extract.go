@@ -1,0 +1,413 @@
+// Package extract pulls observable values — IPv4 and IPv6 addresses,
+// domain names, URLs, e-mail addresses and MD5/SHA-1/SHA-256/SHA-512 hashes —
+// out of telemetry, with the byte offset of each.
+//
+// The text extractor makes one pass over the bytes with a byte-class table
+// and no regular expressions: it cuts the input into tokens of
+// [A-Za-z0-9.:@_+-], classifies each token from the classes it contains, and
+// follows "scheme://" into a URL. Values are reported as written (no case
+// folding); the consumer normalises them. The extractor is liberal (a file
+// name such as "setup.exe" is reported as a domain candidate): the index,
+// not the extractor, decides what is an indicator. Boundaries are strict: a
+// token "11.2.3.45" is that address and never "1.2.3.4", "notevil.example"
+// is never "evil.example".
+package extract
+
+import (
+	"net/netip"
+	"unsafe"
+)
+
+// Kind is the type of an extracted value.
+type Kind uint8
+
+// Kinds of observable values.
+const (
+	IPv4 Kind = iota + 1
+	IPv6
+	Domain
+	URL
+	Email
+	MD5
+	SHA1
+	SHA256
+	SHA512
+)
+
+var kindNames = [...]string{"", "ipv4", "ipv6", "domain", "url", "email", "md5", "sha1", "sha256", "sha512"}
+
+// String names the kind.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Candidate is one value found in the input.
+type Candidate struct {
+	Kind Kind
+	// Off is the byte offset of the value in the scanned slice plus the
+	// base passed to Scan.
+	Off int
+	// Value is the value's bytes as written. It aliases the input and is
+	// valid only during the callback.
+	Value []byte
+	// Addr is the parsed address for IPv4 and IPv6.
+	Addr netip.Addr
+}
+
+const (
+	cTok     uint16 = 1 << iota // part of a token
+	cDigit                      // 0-9
+	cHex                        // a-f A-F
+	cAlpha                      // g-z G-Z
+	cUpper                      // A-Z
+	cDot                        // .
+	cColon                      // :
+	cAt                         // @
+	cOther                      // _ + -
+	cURLStop                    // ends a URL
+)
+
+var class = func() (t [256]uint16) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = cTok | cDigit
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = cTok | cAlpha
+		t[c-'a'+'A'] = cTok | cAlpha | cUpper
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = cTok | cHex
+		t[c-'a'+'A'] = cTok | cHex | cUpper
+	}
+	t['.'] = cTok | cDot
+	t[':'] = cTok | cColon
+	t['@'] = cTok | cAt
+	for _, c := range "_+-" {
+		t[c] = cTok | cOther
+	}
+	for c := 0; c <= ' '; c++ {
+		t[c] |= cURLStop
+	}
+	for _, c := range "\"'<>`\\^{}|\x7f" {
+		t[c] |= cURLStop
+	}
+	return t
+}()
+
+// Scan reports every value in b to fn, in order of position; offsets are
+// base plus the position in b.
+func Scan(b []byte, base int, fn func(Candidate)) {
+	n := len(b)
+	for i := 0; i < n; {
+		for i < n && class[b[i]]&cTok == 0 {
+			i++
+		}
+		start := i
+		var flags uint16
+		for i < n {
+			c := class[b[i]]
+			if c&cTok == 0 {
+				break
+			}
+			flags |= c
+			i++
+		}
+		if start == i {
+			return
+		}
+		if b[i-1] == ':' && i+1 < n && b[i] == '/' && b[i+1] == '/' {
+			if end := scanURL(b, start, i, base, fn); end > 0 {
+				i = end
+				continue
+			}
+		}
+		token(b[start:i], flags, base+start, fn)
+	}
+}
+
+// scanURL reports the URL whose scheme is b[start:colon+1] and its host; it
+// returns the URL's end, or 0 when b[start:colon] is not a scheme.
+func scanURL(b []byte, start, afterColon, base int, fn func(Candidate)) int {
+	// The scheme is the token's trailing run of letters (e.g. "hxxp" in
+	// "url:hxxp" is not special: any letters).
+	s := afterColon - 1
+	for s > start && class[b[s-1]]&(cHex|cAlpha) != 0 {
+		s--
+	}
+	if s == afterColon-1 {
+		return 0
+	}
+	if s > start {
+		token(b[start:s], tokenFlags(b[start:s]), base+start, fn)
+	}
+	end := afterColon + 2
+	for end < len(b) && class[b[end]]&cURLStop == 0 {
+		end++
+	}
+	for end > afterColon+2 && (b[end-1] == '.' || b[end-1] == ',' || b[end-1] == ';') {
+		end--
+	}
+	hostStart := afterColon + 2
+	if hostStart == end {
+		return end
+	}
+	fn(Candidate{Kind: URL, Off: base + s, Value: b[s:end]})
+	host(b[hostStart:end], base+hostStart, fn)
+	return end
+}
+
+// host reports the host of a URL authority (userinfo and port removed).
+func host(b []byte, base int, fn func(Candidate)) {
+	end := len(b)
+	for i, c := range b {
+		if c == '/' || c == '?' || c == '#' {
+			end = i
+			break
+		}
+	}
+	auth := b[:end]
+	for i := len(auth) - 1; i >= 0; i-- {
+		if auth[i] == '@' {
+			base += i + 1
+			auth = auth[i+1:]
+			break
+		}
+	}
+	if len(auth) > 0 && auth[0] == '[' {
+		for i, c := range auth {
+			if c == ']' {
+				v := auth[1:i]
+				if a, err := netip.ParseAddr(unsafeString(v)); err == nil && a.Is6() && a.Zone() == "" {
+					fn(Candidate{Kind: IPv6, Off: base + 1, Value: v, Addr: a})
+				}
+				return
+			}
+		}
+		return
+	}
+	for i, c := range auth {
+		if c == ':' {
+			auth = auth[:i]
+			break
+		}
+	}
+	if f := tokenFlags(auth); f&^(cTok|cDigit|cHex|cAlpha|cUpper|cDot|cOther) == 0 {
+		dotted(auth, f, base, fn)
+	}
+}
+
+func tokenFlags(b []byte) uint16 {
+	var f uint16
+	for _, c := range b {
+		f |= class[c]
+	}
+	return f
+}
+
+// token classifies one token.
+func token(t []byte, flags uint16, off int, fn func(Candidate)) {
+	switch {
+	case flags&cAt != 0:
+		email(t, off, fn)
+	case flags&cColon != 0:
+		colon(t, flags, off, fn)
+	case flags&cDot != 0:
+		dotted(t, flags, off, fn)
+	case flags&^(cTok|cDigit|cHex|cUpper) == 0:
+		hash(t, off, fn)
+	}
+}
+
+func hash(t []byte, off int, fn func(Candidate)) {
+	var k Kind
+	switch len(t) {
+	case 32:
+		k = MD5
+	case 40:
+		k = SHA1
+	case 64:
+		k = SHA256
+	case 128:
+		k = SHA512
+	default:
+		return
+	}
+	fn(Candidate{Kind: k, Off: off, Value: t})
+}
+
+// colon handles tokens with a colon: IPv6 addresses, host:port, key:value.
+func colon(t []byte, flags uint16, off int, fn func(Candidate)) {
+	if flags&^(cTok|cDigit|cHex|cUpper|cColon|cDot) == 0 && maybeIPv6(t) {
+		v := trimRight(t, '.')
+		if a, err := netip.ParseAddr(unsafeString(v)); err == nil && a.Is6() {
+			fn(Candidate{Kind: IPv6, Off: off, Value: v, Addr: a})
+			return
+		}
+	}
+	// Not an address: classify the pieces between colons.
+	start := 0
+	for i := 0; i <= len(t); i++ {
+		if i == len(t) || t[i] == ':' {
+			if p := t[start:i]; len(p) > 0 {
+				f := tokenFlags(p)
+				if f&cDot != 0 {
+					dotted(p, f, off+start, fn)
+				} else if f&^(cTok|cDigit|cHex|cUpper) == 0 {
+					hash(p, off+start, fn)
+				}
+			}
+			start = i + 1
+		}
+	}
+}
+
+// maybeIPv6 is a cheap test before parsing: an IPv6 address has "::" or
+// seven colons (six with a trailing dotted IPv4).
+func maybeIPv6(t []byte) bool {
+	n := 0
+	for i, c := range t {
+		if c == ':' {
+			if i+1 < len(t) && t[i+1] == ':' {
+				return true
+			}
+			n++
+		}
+	}
+	return n == 7 || n == 6
+}
+
+// dotted handles tokens with dots: IPv4 addresses and domain names.
+func dotted(t []byte, flags uint16, off int, fn func(Candidate)) {
+	lead := 0
+	for lead < len(t) && (t[lead] == '.' || t[lead] == '-' || t[lead] == '_' || t[lead] == '+') {
+		lead++
+	}
+	t = trimRight(t[lead:], '.')
+	off += lead
+	if len(t) == 0 {
+		return
+	}
+	if flags&^(cTok|cDigit|cDot) == 0 {
+		if a, ok := parseIPv4(t); ok {
+			fn(Candidate{Kind: IPv4, Off: off, Value: t, Addr: a})
+		}
+		return
+	}
+	if flags&cColon == 0 && validDomain(t) {
+		fn(Candidate{Kind: Domain, Off: off, Value: t})
+	}
+}
+
+// validDomain accepts dot-separated non-empty labels of [A-Za-z0-9_-],
+// at most 253 bytes, whose last label holds a letter.
+func validDomain(t []byte) bool {
+	if len(t) > 253 {
+		return false
+	}
+	dots, letter := 0, false
+	prev := byte('.')
+	for _, c := range t {
+		cl := class[c]
+		switch {
+		case c == '.':
+			if prev == '.' {
+				return false
+			}
+			dots++
+			letter = false
+		case cl&(cHex|cAlpha) != 0:
+			letter = true
+		case cl&cDigit != 0, c == '-', c == '_':
+		default:
+			return false
+		}
+		prev = c
+	}
+	return dots > 0 && letter
+}
+
+// parseIPv4 parses dotted-decimal a.b.c.d without leading zeros.
+func parseIPv4(t []byte) (netip.Addr, bool) {
+	var ip [4]byte
+	part, digits, v := 0, 0, 0
+	for i := 0; i <= len(t); i++ {
+		if i == len(t) || t[i] == '.' {
+			if digits == 0 || part > 3 {
+				return netip.Addr{}, false
+			}
+			ip[part] = byte(v)
+			part++
+			digits, v = 0, 0
+			continue
+		}
+		if digits > 0 && v == 0 {
+			return netip.Addr{}, false // leading zero
+		}
+		v = v*10 + int(t[i]-'0')
+		digits++
+		if v > 255 {
+			return netip.Addr{}, false
+		}
+	}
+	if part != 4 {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4(ip), true
+}
+
+// email reports local@domain and the domain.
+func email(t []byte, off int, fn func(Candidate)) {
+	at := -1
+	for i := len(t) - 1; i >= 0; i-- {
+		if t[i] == '@' {
+			at = i
+			break
+		}
+	}
+	dom := trimRight(t[at+1:], '.')
+	if len(dom) == 0 {
+		return
+	}
+	f := tokenFlags(dom)
+	if f&cColon != 0 {
+		for i, c := range dom {
+			if c == ':' {
+				dom = dom[:i]
+				break
+			}
+		}
+	}
+	if !validDomain(dom) {
+		return
+	}
+	ls := at
+	for ls > 0 && t[ls-1] != ':' && t[ls-1] != '@' {
+		ls--
+	}
+	for ls < at && t[ls] == '.' {
+		ls++
+	}
+	if ls < at {
+		fn(Candidate{Kind: Email, Off: off + ls, Value: t[ls : at+1+len(dom)]})
+	}
+	fn(Candidate{Kind: Domain, Off: off + at + 1, Value: dom})
+}
+
+func trimRight(t []byte, c byte) []byte {
+	for len(t) > 0 && t[len(t)-1] == c {
+		t = t[:len(t)-1]
+	}
+	return t
+}
+
+// unsafeString views b as a string for netip.ParseAddr, which does not keep
+// its argument when it succeeds; the result is used before b changes.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
