@@ -107,3 +107,27 @@ func TestImportInterruptResumeExport(t *testing.T) {
 		t.Errorf("unknown format: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestImportSealed: an import whose objects are above TLP:GREEN needs
+// recipients (a clear error without them); with --to they are sealed and
+// accepted, and a search on the node finds them.
+func TestImportSealed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "home")
+	up := startUp(t, dir)
+	defer up.interrupt(t)
+	list := filepath.Join(t.TempDir(), "amber.txt")
+	if err := os.WriteFile(list, []byte("198.51.100.201\n198.51.100.202\nsealed-import.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI(t, "", "import", "--dir", dir, "--tlp", "AMBER", list)
+	if code != 1 || !strings.Contains(errOut, "say whom it is for") {
+		t.Fatalf("AMBER import without recipients: exit %d, %s", code, errOut)
+	}
+	out := mustRunCLI(t, "", "import", "--dir", dir, "--tlp", "AMBER", "--to", "member1", "--restart", list)
+	if !regexp.MustCompile(`accepted 3, duplicate 0, rejected 0`).MatchString(out) {
+		t.Fatalf("AMBER import with --to: %s", out)
+	}
+	if found := mustRunCLI(t, "", "search", "--dir", dir, "sealed-import.example"); !strings.Contains(found, "indicator--") {
+		t.Fatalf("the sealed import is not searchable on its recipient: %s", found)
+	}
+}

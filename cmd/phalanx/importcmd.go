@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/phalanx-ledger/phalanx/internal/importer"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ioc"
 )
 
@@ -20,6 +21,7 @@ func newImportCmd(g *globals) *cobra.Command {
 	var o importer.Options
 	var batch int
 	var restart bool
+	var addr addressFlags
 	cmd := &cobra.Command{
 		Use:   "import FILE|DIR",
 		Short: "Import a STIX 2.1/2.0 bundle, MISP event or feed, or a CSV/text IOC list",
@@ -31,12 +33,19 @@ func newImportCmd(g *globals) *cobra.Command {
 			"             (type detected per value; --type forces one; defanged values are refanged)\n" +
 			"Shows a progress bar on a terminal (log lines otherwise). An interrupted import resumes\n" +
 			"from its checkpoint (DIR/imports/) when run again; objects already on the ledger count as\n" +
-			"duplicates. Ends with a summary: accepted, duplicate, rejected with reasons.",
+			"duplicates. Ends with a summary: accepted, duplicate, rejected with reasons.\n" +
+			"Objects above TLP:GREEN (e.g. a MISP event tagged tlp:amber) are sealed: name their\n" +
+			"recipients with --to or --group, as for publish.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runImport(cmd, g, args[0], o, batch, restart)
+			a, err := addr.address()
+			if err != nil {
+				return err
+			}
+			return runImport(cmd, g, args[0], o, batch, restart, a)
 		},
 	}
+	addr.register(cmd)
 	cmd.Flags().StringVar(&o.Format, "format", "", "stix, misp, misp-feed, csv or text (default: detect)")
 	cmd.Flags().StringVar(&o.Type, "type", "", "ioc.IOC lists: force the type ("+strings.Join(ioc.Types(), ", ")+")")
 	cmd.Flags().IntVar(&batch, "batch", importer.DefaultBatch, "objects per publish (at most 1000)")
@@ -44,7 +53,7 @@ func newImportCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func runImport(cmd *cobra.Command, g *globals, path string, o importer.Options, batch int, restart bool) error {
+func runImport(cmd *cobra.Command, g *globals, path string, o importer.Options, batch int, restart bool, a intake.Address) error {
 	src, err := importer.Open(path, o)
 	if err != nil {
 		return err
@@ -67,7 +76,7 @@ func runImport(cmd *cobra.Command, g *globals, path string, o importer.Options, 
 	if restart {
 		os.Remove(cp)
 	}
-	res, err := importer.Run(cmd.Context(), importer.Config{Source: src, Ledger: importer.NodeLedger{C: c},
+	res, err := importer.Run(cmd.Context(), importer.Config{Source: src, Ledger: importer.NodeLedger{C: c, Address: a},
 		Key: key, Checkpoint: cp, Batch: batch, Progress: progressFor(cmd.ErrOrStderr())})
 	if perr := printImport(cmd.OutOrStdout(), g.JSON, res); perr != nil {
 		return perr

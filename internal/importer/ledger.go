@@ -7,13 +7,19 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
+	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
 
 // NodeLedger is a Ledger reached through a node's API: duplicates are
 // looked up in its TAXII manifest, objects published with
-// POST /v1/objects?wait=true.
-type NodeLedger struct{ C *client.Client }
+// POST /v1/objects?wait=true — addressed to Address when it names
+// recipients, a sharing group or a TLP level (objects above TLP:GREEN are
+// sealed for their recipients and need them).
+type NodeLedger struct {
+	C       *client.Client
+	Address intake.Address
+}
 
 var _ Ledger = NodeLedger{}
 
@@ -33,7 +39,7 @@ func (n NodeLedger) Publish(ctx context.Context, objs []*stix.Object) ([]TxResul
 		b.Write(o.Raw)
 	}
 	b.WriteString("]}")
-	res, err := n.C.Publish(ctx, b.Bytes(), true)
+	res, err := n.C.PublishTo(ctx, b.Bytes(), n.Address, true)
 	if err != nil && (errs.CodeOf(err) != errs.Rejected || len(res.Transactions) == 0) {
 		return nil, err
 	}
