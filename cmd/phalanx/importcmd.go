@@ -76,7 +76,11 @@ func runImport(cmd *cobra.Command, g *globals, path string, o importer.Options, 
 	if restart {
 		os.Remove(cp)
 	}
-	res, err := importer.Run(cmd.Context(), importer.Config{Source: src, Ledger: importer.NodeLedger{C: c, Address: a},
+	st, err := c.Status(cmd.Context())
+	if err != nil {
+		return fmt.Errorf("reach the node: %w", err)
+	}
+	res, err := importer.Run(cmd.Context(), importer.Config{Source: src, Ledger: importer.NodeLedger{C: c, Address: a, Member: st.Member},
 		Key: key, Checkpoint: cp, Batch: batch, Progress: progressFor(cmd.ErrOrStderr())})
 	if perr := printImport(cmd.OutOrStdout(), g.JSON, res); perr != nil {
 		return perr

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -291,6 +293,7 @@ type fakeLedger struct {
 	published map[string]int
 	calls     int
 	failAt    int
+	private   []string // ids published for the importing member alone
 }
 
 func newFakeLedger() *fakeLedger {
@@ -307,8 +310,13 @@ func (f *fakeLedger) Known(_ context.Context, ids []string) (map[string][]string
 	return out, nil
 }
 
-func (f *fakeLedger) Publish(_ context.Context, objs []*stix.Object) ([]TxResult, error) {
+func (f *fakeLedger) Publish(_ context.Context, objs []*stix.Object, private bool) ([]TxResult, error) {
 	f.calls++
+	for _, o := range objs {
+		if private {
+			f.private = append(f.private, o.ID)
+		}
+	}
 	if f.calls == f.failAt {
 		return nil, errors.New("node went away")
 	}
@@ -414,8 +422,8 @@ type commitThenFail struct {
 	n int
 }
 
-func (c *commitThenFail) Publish(ctx context.Context, objs []*stix.Object) ([]TxResult, error) {
-	res, err := c.fakeLedger.Publish(ctx, objs)
+func (c *commitThenFail) Publish(ctx context.Context, objs []*stix.Object, private bool) ([]TxResult, error) {
+	res, err := c.fakeLedger.Publish(ctx, objs, private)
 	if c.fakeLedger.calls == c.n {
 		return nil, errors.New("connection reset after commit")
 	}
@@ -447,5 +455,33 @@ func TestRunResumeAfterUnrecordedCommit(t *testing.T) {
 	}
 	if len(led.published) != 1413 {
 		t.Errorf("%d published", len(led.published))
+	}
+}
+
+// TestMISPDistributionOrganisationOnly: an attribute MISP shares with "your
+// organisation only" (distribution 0) is published for the importing
+// member alone; the event's other attributes and its report go to the
+// community as the event's distribution says.
+func TestMISPDistributionOrganisationOnly(t *testing.T) {
+	event := `{"Event":{"uuid":"5f0c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f","info":"mixed distribution","date":"2026-03-01","timestamp":"1772323200","distribution":"1",
+		"Attribute":[
+			{"uuid":"6a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d","type":"domain","value":"shared.example","timestamp":"1772323200","distribution":"5"},
+			{"uuid":"7b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e","type":"ip-dst","value":"198.51.100.77","timestamp":"1772323200","distribution":"0"}]}}`
+	path := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(path, []byte(event), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Open(path, Options{Format: "misp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	l := newFakeLedger()
+	sum, err := Run(context.Background(), Config{Source: src, Ledger: l})
+	if err != nil || sum.Accepted != 3 {
+		t.Fatalf("import: %+v %v", sum, err)
+	}
+	if !slices.Equal(l.private, []string{"indicator--7b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e"}) {
+		t.Fatalf("published for the member alone: %v, want only the distribution-0 attribute", l.private)
 	}
 }

@@ -19,6 +19,9 @@ import (
 type NodeLedger struct {
 	C       *client.Client
 	Address intake.Address
+	// Member is the importing member's id: private objects are sealed
+	// for it alone.
+	Member string
 }
 
 var _ Ledger = NodeLedger{}
@@ -29,7 +32,14 @@ func (n NodeLedger) Known(ctx context.Context, ids []string) (map[string][]strin
 }
 
 // Publish implements Ledger.
-func (n NodeLedger) Publish(ctx context.Context, objs []*stix.Object) ([]TxResult, error) {
+func (n NodeLedger) Publish(ctx context.Context, objs []*stix.Object, private bool) ([]TxResult, error) {
+	addr := n.Address
+	if private {
+		if n.Member == "" {
+			return nil, errs.Errorf(errs.Invalid, "objects shared with this organisation only need the importing member's id")
+		}
+		addr = intake.Address{To: []string{n.Member}, TLP: n.Address.TLP}
+	}
 	var b bytes.Buffer
 	b.WriteString(`{"type":"bundle","id":"bundle--2b5e8a3c-6f7d-4e1a-9c2b-0d4f6a8e1b3c","objects":[`)
 	for i, o := range objs {
@@ -39,7 +49,7 @@ func (n NodeLedger) Publish(ctx context.Context, objs []*stix.Object) ([]TxResul
 		b.Write(o.Raw)
 	}
 	b.WriteString("]}")
-	res, err := n.C.PublishTo(ctx, b.Bytes(), n.Address, true)
+	res, err := n.C.PublishTo(ctx, b.Bytes(), addr, true)
 	if err != nil && (errs.CodeOf(err) != errs.Rejected || len(res.Transactions) == 0) {
 		return nil, err
 	}

@@ -149,7 +149,7 @@ func (e *mispEvent) attributeItem(a mispAttribute, where string) Item {
 	if err != nil {
 		return Item{Reject: err.Error(), Where: where}
 	}
-	return Item{Object: o, Where: where, ByID: true}
+	return Item{Object: o, Where: where, ByID: true, Private: e.distribution(a.Distribution) == "0"}
 }
 
 // tags splits the event's and an attribute's tags into labels and TLP
@@ -186,11 +186,17 @@ func contains(s []string, v string) bool {
 
 // sharing records the intended distribution (MISP distribution levels 0-4;
 // 5 on an attribute inherits the event's) for the sealing work to act on.
-func (e *mispEvent) sharing(attr json.Number) map[string]any {
-	d := string(e.Distribution)
+// distribution is an attribute's MISP distribution: its own, unless it
+// inherits the event's (5, or none).
+func (e *mispEvent) distribution(attr json.Number) string {
 	if a := string(attr); a != "" && a != "5" {
-		d = a
+		return a
 	}
+	return string(e.Distribution)
+}
+
+func (e *mispEvent) sharing(attr json.Number) map[string]any {
+	d := e.distribution(attr)
 	m := map[string]any{"source": "misp", "misp_distribution": d, "scope": distributions[d]}
 	if d == "4" && e.SharingGroupID != "" {
 		m["misp_sharing_group_id"] = string(e.SharingGroupID)

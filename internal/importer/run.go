@@ -28,8 +28,9 @@ type Ledger interface {
 	// (modified or created timestamps; anything for SCOs).
 	Known(ctx context.Context, ids []string) (map[string][]string, error)
 	// Publish commits objs and waits; it returns one result per
-	// transaction, in order, covering every object.
-	Publish(ctx context.Context, objs []*stix.Object) ([]TxResult, error)
+	// transaction, in order, covering every object. Private objects are
+	// sealed for the importing member alone.
+	Publish(ctx context.Context, objs []*stix.Object, private bool) ([]TxResult, error)
 }
 
 // TxResult is what became of one transaction of a Publish.
@@ -259,9 +260,25 @@ func hasVersion(vs []string, v string) bool {
 	return false
 }
 
-// publish commits items; a rejected transaction is split in halves until
-// the objects it was rejected for stand alone, and those are rejected.
+// publish commits items, the private ones apart from the others.
 func (r *run) publish(ctx context.Context, items []Item) error {
+	var shared, private []Item
+	for _, it := range items {
+		if it.Private {
+			private = append(private, it)
+		} else {
+			shared = append(shared, it)
+		}
+	}
+	if err := r.publishAs(ctx, shared, false); err != nil {
+		return err
+	}
+	return r.publishAs(ctx, private, true)
+}
+
+// publishAs commits items; a rejected transaction is split in halves until
+// the objects it was rejected for stand alone, and those are rejected.
+func (r *run) publishAs(ctx context.Context, items []Item, private bool) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -269,7 +286,7 @@ func (r *run) publish(ctx context.Context, items []Item) error {
 	for i, it := range items {
 		objs[i] = it.Object
 	}
-	res, err := r.cfg.Ledger.Publish(ctx, objs)
+	res, err := r.cfg.Ledger.Publish(ctx, objs, private)
 	if err != nil {
 		return fmt.Errorf("publish %d objects: %w", len(objs), err)
 	}
@@ -284,10 +301,10 @@ func (r *run) publish(ctx context.Context, items []Item) error {
 			r.reject(part[0].Where, "ledger rejected "+part[0].Object.ID+": "+tx.Reason)
 		default:
 			half := len(part) / 2
-			if err := r.publish(ctx, part[:half]); err != nil {
+			if err := r.publishAs(ctx, part[:half], private); err != nil {
 				return err
 			}
-			if err := r.publish(ctx, part[half:]); err != nil {
+			if err := r.publishAs(ctx, part[half:], private); err != nil {
 				return err
 			}
 		}

@@ -43,6 +43,10 @@ type Item struct {
 	// and counts as a duplicate when its id is on the ledger in any
 	// version.
 	ByID bool
+	// Private says the source shares it with the importing member only
+	// (MISP distribution 0, "your organisation only"): it is sealed for
+	// that member alone, whatever else the import is addressed to.
+	Private bool
 }
 
 // Source yields items in a fixed order, so a position (the number of items
