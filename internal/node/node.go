@@ -4,6 +4,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -111,7 +112,7 @@ func (c Config) logger() (cmtlog.Logger, error) {
 	if level == "" {
 		level = "*:error"
 	}
-	l, err := cmtflags.ParseLogLevel(level, cmtlog.NewTMLogger(cmtlog.NewSyncWriter(w)), "error")
+	l, err := cmtflags.ParseLogLevel(level, cmtlog.NewTMLogger(cmtlog.NewSyncWriter(shutdownQuiet{w})), "error")
 	if err != nil {
 		return nil, fmt.Errorf("log level %q: %w", level, err)
 	}
@@ -273,4 +274,17 @@ func (n *Node) Block(ctx context.Context, height int64) (*types.Block, error) {
 		return nil, fmt.Errorf("no block at height %d", height)
 	}
 	return res.Block, nil
+}
+
+// shutdownQuiet drops the one error line CometBFT v1.0.1 logs on every
+// clean stop ("Stopped accept routine, as transport is closed"): the p2p
+// listener reports its own closing as an error. The logger writes each
+// line with one Write call.
+type shutdownQuiet struct{ w io.Writer }
+
+func (q shutdownQuiet) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("Stopped accept routine, as transport is closed")) {
+		return len(p), nil
+	}
+	return q.w.Write(p)
 }
