@@ -485,3 +485,72 @@ func TestMISPDistributionOrganisationOnly(t *testing.T) {
 		t.Fatalf("published for the member alone: %v, want only the distribution-0 attribute", l.private)
 	}
 }
+
+// TestMISPObservations: attributes MISP does not flag for detection
+// (to_ids false) become the cyber observable they name and an
+// observed-data object referring to it; flagged ones stay indicators. Real
+// event: misp-events/pymisp/mainly_objects_1.json, whose file objects carry
+// unflagged MD5/SHA-1/SHA-256/SHA-512 hashes.
+func TestMISPObservations(t *testing.T) {
+	path := filepath.Join(testutil.SharedTestdata(t), "misp-events/pymisp/mainly_objects_1.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type attribute struct {
+		UUID  string `json:"uuid"`
+		Type  string `json:"type"`
+		ToIDs bool   `json:"to_ids"`
+	}
+	var doc struct {
+		Event struct {
+			Attribute []attribute
+			Object    []struct{ Attribute []attribute }
+		}
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	attrs := doc.Event.Attribute
+	for _, o := range doc.Event.Object {
+		attrs = append(attrs, o.Attribute...)
+	}
+	items, err := ParseMISPEvent(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*stix.Object{}
+	for _, it := range items {
+		if it.Object != nil {
+			byID[it.Object.ID] = it.Object
+		}
+	}
+	observed := 0
+	for _, a := range attrs {
+		if _, mapped := mispTypes[a.Type]; !mapped {
+			continue
+		}
+		ind, od := byID["indicator--"+a.UUID], byID["observed-data--"+a.UUID]
+		if a.ToIDs {
+			if ind == nil || od != nil {
+				t.Errorf("attribute %s (to_ids): indicator %v, observed-data %v", a.UUID, ind != nil, od != nil)
+			}
+			continue
+		}
+		if ind != nil || od == nil {
+			t.Errorf("attribute %s (not to_ids): indicator %v, observed-data %v", a.UUID, ind != nil, od != nil)
+			continue
+		}
+		observed++
+		var m struct {
+			Refs []string `json:"object_refs"`
+		}
+		json.Unmarshal(od.Raw, &m)
+		if len(m.Refs) != 1 || byID[m.Refs[0]] == nil || !byID[m.Refs[0]].IsSCO() {
+			t.Errorf("observed-data of %s refers to %v, not to an observable of the import", a.UUID, m.Refs)
+		}
+	}
+	if observed == 0 {
+		t.Fatal("no attribute of the event became an observation")
+	}
+}

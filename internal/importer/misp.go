@@ -51,6 +51,9 @@ type mispAttribute struct {
 	Timestamp    json.Number `json:"timestamp"`
 	Distribution json.Number `json:"distribution"`
 	Tags         []mispTag   `json:"Tag"`
+	// ToIDs is MISP's "for detection" flag: an attribute with to_ids false
+	// is an observation, not an indicator (absent: an indicator).
+	ToIDs *bool `json:"to_ids"`
 }
 
 // mispTypes maps MISP attribute types to IOC types ("" = detect ipv4 or
@@ -109,11 +112,12 @@ func (e *mispEvent) items() []Item {
 	var items []Item
 	var refs []string
 	for i, a := range attrs {
-		it := e.attributeItem(a, fmt.Sprintf("event %s attribute %d", clip(e.UUID), i))
-		if it.Object != nil {
-			refs = append(refs, it.Object.ID)
+		for _, it := range e.attributeItems(a, fmt.Sprintf("event %s attribute %d", clip(e.UUID), i)) {
+			if it.Object != nil && !it.Object.IsSCO() {
+				refs = append(refs, it.Object.ID)
+			}
+			items = append(items, it)
 		}
-		items = append(items, it)
 	}
 	if len(refs) > 0 {
 		items = append(items, e.report(refs))
@@ -121,11 +125,23 @@ func (e *mispEvent) items() []Item {
 	return items
 }
 
-func (e *mispEvent) attributeItem(a mispAttribute, where string) Item {
+// attributeItems turns one attribute into an indicator (to_ids true, or
+// absent) or, for an attribute not meant for detection, into the cyber
+// observable it names and an observed-data object that records the sighting
+// of it in the event (as MISP's own STIX 2.1 export does).
+func (e *mispEvent) attributeItems(a mispAttribute, where string) []Item {
 	t, ok := mispTypes[a.Type]
 	if !ok {
-		return Item{Reject: fmt.Sprintf("MISP attribute type %q has no indicator mapping", clip(a.Type)), Where: where}
+		return []Item{{Reject: fmt.Sprintf("MISP attribute type %q has no indicator mapping", clip(a.Type)), Where: where}}
 	}
+	if a.ToIDs == nil || *a.ToIDs {
+		return []Item{e.attributeItem(a, t, where)}
+	}
+	return e.observationItems(a, t, where)
+}
+
+// attributeValue is the IOC an attribute carries.
+func attributeValue(a mispAttribute, t string) (ioc.IOC, error) {
 	value := a.Value
 	if l, r, ok := strings.Cut(value, "|"); ok {
 		value = r
@@ -133,7 +149,54 @@ func (e *mispEvent) attributeItem(a mispAttribute, where string) Item {
 			value = l
 		}
 	}
-	v, err := ioc.Classify(value, t)
+	return ioc.Classify(value, t)
+}
+
+func (e *mispEvent) observationItems(a mispAttribute, t, where string) []Item {
+	v, err := attributeValue(a, t)
+	if err != nil {
+		return []Item{{Reject: err.Error(), Where: where}}
+	}
+	if _, err := uuid.Parse(a.UUID); err != nil {
+		return []Item{{Reject: fmt.Sprintf("attribute uuid %q: %v", clip(a.UUID), err), Where: where}}
+	}
+	labels, markings := e.tags(a.Tags)
+	typ, props, id := v.Observable()
+	sco := map[string]any{"type": typ, "spec_version": "2.1", "id": id}
+	for k, x := range props {
+		sco[k] = x
+	}
+	ts := unixTime(a.Timestamp, e.Timestamp).UTC().Format("2006-01-02T15:04:05.000Z")
+	od := map[string]any{"type": "observed-data", "spec_version": "2.1", "id": "observed-data--" + strings.ToLower(a.UUID),
+		"created": ts, "modified": ts, "first_observed": ts, "last_observed": ts, "number_observed": 1,
+		"object_refs": []string{id}, "x_phalanx_sharing": e.sharing(a.Distribution)}
+	if len(labels) > 0 {
+		od["labels"] = labels
+	}
+	if a.Comment != "" {
+		od["x_misp_comment"] = a.Comment
+	}
+	if len(markings) > 0 {
+		sco["object_marking_refs"], od["object_marking_refs"] = markings, markings
+	}
+	private := e.distribution(a.Distribution) == "0"
+	var out []Item
+	for _, m := range []map[string]any{sco, od} {
+		raw, err := marshal(m)
+		if err == nil {
+			var o *stix.Object
+			if o, err = stix.Parse(raw); err == nil {
+				out = append(out, Item{Object: o, Where: where, ByID: true, Private: private})
+				continue
+			}
+		}
+		return []Item{{Reject: err.Error(), Where: where}}
+	}
+	return out
+}
+
+func (e *mispEvent) attributeItem(a mispAttribute, t, where string) Item {
+	v, err := attributeValue(a, t)
 	if err != nil {
 		return Item{Reject: err.Error(), Where: where}
 	}

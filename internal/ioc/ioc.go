@@ -6,6 +6,7 @@ package ioc
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -225,4 +226,46 @@ func clip(s string) string {
 func Valid(t string) bool {
 	_, ok := patterns[t]
 	return ok
+}
+
+// scoNamespace is STIX 2.1's namespace for the deterministic ids of cyber
+// observables (§2.9): UUIDv5 over the canonical JSON of the object's
+// id-contributing properties.
+var scoNamespace = uuid.MustParse("00abedb4-aa42-466c-9c01-fed23315a9b7")
+
+// hashNames are the STIX hash algorithm names of the hash types.
+var hashNames = map[string]string{"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
+
+// Observable returns the STIX cyber observable the IOC denotes: its type,
+// its id-contributing properties and its deterministic id (the same on
+// every node for the same value).
+func (i IOC) Observable() (typ string, props map[string]any, id string) {
+	switch i.Type {
+	case "ipv4", "ipv6", "cidr":
+		typ = "ipv4-addr"
+		if strings.Contains(i.Value, ":") {
+			typ = "ipv6-addr"
+		}
+		props = map[string]any{"value": i.Value}
+	case "domain":
+		typ, props = "domain-name", map[string]any{"value": i.Value}
+	case "url":
+		typ, props = "url", map[string]any{"value": i.Value}
+	case "email":
+		typ, props = "email-addr", map[string]any{"value": i.Value}
+	default: // a hash
+		typ, props = "file", map[string]any{"hashes": map[string]any{hashNames[i.Type]: i.Value}}
+	}
+	return typ, props, typ + "--" + uuid.NewSHA1(scoNamespace, canonicalJSON(props)).String()
+}
+
+// canonicalJSON encodes the id-contributing properties as RFC 8785 does for
+// these shapes (one-key objects of ASCII strings): sorted keys, no
+// whitespace, no HTML escaping.
+func canonicalJSON(v any) []byte {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // maps of strings: cannot fail
+	return []byte(strings.TrimSuffix(b.String(), "\n"))
 }

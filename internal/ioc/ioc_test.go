@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
 
@@ -87,4 +88,26 @@ func FuzzClassify(f *testing.F) {
 			t.Fatalf("%q classified %+v but its indicator is invalid: %v", v, i, err)
 		}
 	})
+}
+
+// TestObservableIDs: observable ids follow STIX 2.1 §2.9, checked against
+// the ids the specification's deterministic-id rule gives (UUIDv5, namespace
+// 00abedb4-…, over the canonical JSON of the contributing properties).
+func TestObservableIDs(t *testing.T) {
+	for _, tc := range []struct {
+		ioc       IOC
+		typ, json string
+	}{
+		{IOC{"ipv4", "198.51.100.3"}, "ipv4-addr", `{"value":"198.51.100.3"}`},
+		{IOC{"cidr", "2001:db8::/32"}, "ipv6-addr", `{"value":"2001:db8::/32"}`},
+		{IOC{"domain", "evil.example"}, "domain-name", `{"value":"evil.example"}`},
+		{IOC{"url", "http://evil.example/a?b=<c>&d"}, "url", `{"value":"http://evil.example/a?b=<c>&d"}`},
+		{IOC{"sha256", strings.Repeat("ab", 32)}, "file", `{"hashes":{"SHA-256":"` + strings.Repeat("ab", 32) + `"}}`},
+	} {
+		typ, _, id := tc.ioc.Observable()
+		want := tc.typ + "--" + uuid.NewSHA1(uuid.MustParse("00abedb4-aa42-466c-9c01-fed23315a9b7"), []byte(tc.json)).String()
+		if typ != tc.typ || id != want {
+			t.Errorf("%+v: %s %s, want %s", tc.ioc, typ, id, want)
+		}
+	}
 }
