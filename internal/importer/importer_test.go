@@ -172,6 +172,12 @@ func TestUpgradeSTIX20(t *testing.T) {
 	if byType["malware"]["is_family"] != true {
 		t.Errorf("malware %v", byType["malware"])
 	}
+	// 2.0's open-vocabulary labels move to 2.1's *_types.
+	for typ, field := range map[string]string{"indicator": "indicator_types", "malware": "malware_types"} {
+		if vs, ok := byType[typ][field].([]any); !ok || len(vs) == 0 || byType[typ]["labels"] != nil {
+			t.Errorf("%s: %s %v, labels %v", typ, field, byType[typ][field], byType[typ]["labels"])
+		}
+	}
 	if byType["indicator"]["name"] != "Poison Ivy Malware" {
 		t.Error("upgrade lost a property")
 	}

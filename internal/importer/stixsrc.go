@@ -156,6 +156,16 @@ func upgrade20(m map[string]any) {
 			m[k] = withMillis(s)
 		}
 	}
+	// 2.0 put the open vocabularies of these types in "labels"; 2.1 has
+	// "<type>_types" for them (as the OASIS stix2-elevator moves them).
+	if field, ok := typesField[typ]; ok {
+		if _, has := m[field]; !has {
+			if labels, ok := m["labels"].([]any); ok && len(labels) > 0 {
+				m[field] = labels
+				delete(m, "labels")
+			}
+		}
+	}
 	switch typ {
 	case "indicator":
 		if _, ok := m["pattern_type"]; !ok {
@@ -174,6 +184,13 @@ func upgrade20(m map[string]any) {
 			m["name"] = "TLP:" + strings.ToUpper(level)
 		}
 	}
+}
+
+// typesField names, per 2.0 type whose labels were an open vocabulary,
+// the 2.1 property that holds it.
+var typesField = map[string]string{
+	"indicator": "indicator_types", "malware": "malware_types", "report": "report_types",
+	"threat-actor": "threat_actor_types", "tool": "tool_types",
 }
 
 // scoNS is the namespace STIX 2.1 (§2.9) gives UUIDv5 ids of SCOs.
