@@ -94,13 +94,15 @@ const DefaultAPIListen = "127.0.0.1:8470"
 
 // InitOptions describe the member and network a new data directory is for.
 type InitOptions struct {
-	Member    string         // member id; default "member1"
-	Name      string         // organisation name; default the id
-	Sectors   []string       // e.g. energy, finance
-	Regions   []string       // e.g. EU
-	ChainID   string         // default "phalanx-" + random hex
-	APIListen string         // default DefaultAPIListen
-	Params    *ledger.Params // community parameters in genesis; nil: defaults
+	Member  string   // member id; default "member1"
+	Name    string   // organisation name; default the id
+	Sectors []string // e.g. energy, finance
+	Regions []string // e.g. EU
+	// Technologies the member runs (e.g. exchange): its relevance profile.
+	Technologies []string
+	ChainID      string         // default "phalanx-" + random hex
+	APIListen    string         // default DefaultAPIListen
+	Params       *ledger.Params // community parameters in genesis; nil: defaults
 }
 
 // Initialized reports whether dir holds an initialised node.
@@ -141,6 +143,9 @@ func newMember(dir string, o InitOptions) (ledger.Member, string, error) {
 	if !ledger.ValidMemberID(o.Member) {
 		return ledger.Member{}, "", fmt.Errorf("member id %q: want 1-63 of a-z, 0-9, '-'", o.Member)
 	}
+	if err := ledger.ValidateProfileList("technologies", o.Technologies); err != nil {
+		return ledger.Member{}, "", err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return ledger.Member{}, "", fmt.Errorf("create data directory: %w", err)
 	}
@@ -156,7 +161,7 @@ func newMember(dir string, o InitOptions) (ledger.Member, string, error) {
 		return ledger.Member{}, "", err
 	}
 	return ledger.Member{ID: o.Member, Name: o.Name, SignKey: id.SignPublic(), SealKey: id.SealPublic(),
-		ValidatorKey: valKey, Power: 10, Sectors: o.Sectors, Regions: o.Regions}, nodeID, nil
+		ValidatorKey: valKey, Power: 10, Sectors: o.Sectors, Regions: o.Regions, Technologies: o.Technologies}, nodeID, nil
 }
 
 func (o InitOptions) withDefaults() InitOptions {

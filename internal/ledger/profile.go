@@ -48,7 +48,8 @@ func ValidateProfileList(what string, list []string) error {
 	return nil
 }
 
-func (p ProfileUpdate) validate() error {
+// Validate checks every list (see ValidateProfileList).
+func (p ProfileUpdate) Validate() error {
 	for _, l := range []struct {
 		what string
 		list []string
@@ -67,7 +68,7 @@ func (a *App) checkProfile(t *tx.Tx) (*ProfileUpdate, *rejection) {
 	if err := tx.DecodePayload(t.Body.Payload, &p); err != nil {
 		return nil, reject(CodeMalformed, "%v", err)
 	}
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, reject(CodeBadProfile, "profile of %s: %v", t.Body.Author, err)
 	}
 	return &p, nil

@@ -35,18 +35,18 @@ type Profile struct {
 // properties x_phalanx_sectors, x_phalanx_regions and
 // x_phalanx_technologies let any object name them.
 type stixFields struct {
-	Labels       []string          `json:"labels"`
-	Sectors      []string          `json:"sectors"` // identity
-	XSectors     []string          `json:"x_phalanx_sectors"`
-	XRegions     []string          `json:"x_phalanx_regions"`
-	XTechs       []string          `json:"x_phalanx_technologies"`
-	Region       string            `json:"region"`  // location
-	Country      string            `json:"country"` // location
-	Name         string            `json:"name"`    // software, tool
-	Pattern      string            `json:"pattern"`
-	PatternType  string            `json:"pattern_type"`
-	Value        string            `json:"value"`
-	Hashes       map[string]string `json:"hashes"`
+	Labels      []string          `json:"labels"`
+	Sectors     []string          `json:"sectors"` // identity
+	XSectors    []string          `json:"x_phalanx_sectors"`
+	XRegions    []string          `json:"x_phalanx_regions"`
+	XTechs      []string          `json:"x_phalanx_technologies"`
+	Region      string            `json:"region"`  // location
+	Country     string            `json:"country"` // location
+	Name        string            `json:"name"`    // software, tool
+	Pattern     string            `json:"pattern"`
+	PatternType string            `json:"pattern_type"`
+	Value       string            `json:"value"`
+	Hashes      map[string]string `json:"hashes"`
 }
 
 // ItemOf reads an Item from a record version's STIX object. A property of
