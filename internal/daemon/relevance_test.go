@@ -36,7 +36,9 @@ func relObject(typ string, n int, label, marking string) string {
 		typ, typ, n, n, label, marking, extra)
 }
 
-func relID(typ string, n int) string { return fmt.Sprintf("%s--%08x-7e1e-4e1e-8e1e-7e1e7e1e7e1e", typ, n) }
+func relID(typ string, n int) string {
+	return fmt.Sprintf("%s--%08x-7e1e-4e1e-8e1e-7e1e7e1e7e1e", typ, n)
+}
 
 // hook is a webhook receiver that records every push.
 type hook struct {
