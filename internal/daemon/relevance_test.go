@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -131,6 +132,11 @@ func TestRelevance(t *testing.T) {
 	if _, err := amber.Subscribe(ctx, api.SubscriptionRequest{Name: "ransom", Filter: filter, Notify: true}); err != nil {
 		t.Fatal(err)
 	}
+	// The node's admin token has no user account: it subscribes as itself.
+	adminSub, err := n.cli.Subscribe(ctx, api.SubscriptionRequest{Name: "amber only", Filter: relevance.Filter{Markings: []string{"AMBER"}}, Notify: true})
+	if err != nil || adminSub.Owner[:6] != "token:" {
+		t.Fatalf("admin token subscription: %+v %v", adminSub, err)
+	}
 	_, err = green.Subscribe(ctx, api.SubscriptionRequest{Name: "bad", Filter: relevance.Filter{Markings: []string{"PURPLE"}}})
 	if errs.CodeOf(err) != errs.Invalid {
 		t.Errorf("bad filter: %v", err)
@@ -168,6 +174,10 @@ func TestRelevance(t *testing.T) {
 	}
 	if !slices.Equal(amberIDs, []string{relID("indicator", 3), relID("indicator", 1)}) {
 		t.Fatalf("amber1's notifications: %v", amberIDs)
+	}
+
+	if ad, err := n.cli.Notifications(ctx, false, "", 0); err != nil || len(ad.Items) != 1 || ad.Items[0].ObjectID != relID("indicator", 3) {
+		t.Fatalf("admin token's notifications: %+v %v", ad, err)
 	}
 
 	// The webhook receives exactly the one notification.
@@ -233,6 +243,7 @@ func TestRelevance(t *testing.T) {
 	if err != nil || len(rest.Items) != 2 || rest.Items[0].Record.ID != relID("indicator", 5) || rest.Items[0].Reasons[0].Kind != "recent" {
 		t.Fatalf("feed page 2: %+v %v", rest, err)
 	}
+	checkRelevanceBadInput(t, n)
 	waitNotified(ctx, t, n)
 	if ps := h.all(); len(ps) != 1 {
 		t.Errorf("webhook got %d pushes, want 1", len(ps))
@@ -248,4 +259,48 @@ func joinObjs(objs []string) string {
 		out += o
 	}
 	return out
+}
+
+// checkRelevanceBadInput: malformed parameters, ids and bodies answer 400,
+// a missing token 401, someone else's subscription 404.
+func checkRelevanceBadInput(t *testing.T, n *testNode) {
+	t.Helper()
+	cases := []struct {
+		method, path, body, token string
+		status                    int
+	}{
+		{"GET", "/v1/feed?limit=0", "", n.token, 400},
+		{"GET", "/v1/feed?limit=201", "", n.token, 400},
+		{"GET", "/v1/feed?cursor=zz", "", n.token, 400},
+		{"GET", "/v1/feed?colour=red", "", n.token, 400},
+		{"GET", "/v1/notifications?unread=maybe", "", n.token, 400},
+		{"GET", "/v1/notifications?cursor=-4", "", n.token, 400},
+		{"POST", "/v1/notifications/abc/read", "", n.token, 400},
+		{"POST", "/v1/notifications/999999/read", "", n.token, 404},
+		{"POST", "/v1/subscriptions", `{"name":"x","filter":{"types":["indicator"]},"extra":1}`, n.token, 400},
+		{"POST", "/v1/subscriptions", `{"name":"x","filter":{"value_kinds":["mac"]}}`, n.token, 400},
+		{"POST", "/v1/subscriptions", `{"name":"x","notify":true,"webhook":"ftp://x.example/"}`, n.token, 400},
+		{"POST", "/v1/subscriptions", `{"name":"x"`, n.token, 400},
+		{"DELETE", "/v1/subscriptions/sub_0000000000000000", "", n.token, 404},
+		{"GET", "/v1/feed", "", "", 401},
+		{"POST", "/v1/profile", `{"technologies":["x","x"]}`, n.token, 400},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, n.d.URL()+c.path, strings.NewReader(c.body))
+		if c.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != c.status || !strings.Contains(string(b), `"error"`) {
+			t.Errorf("%s %s: %d %s, want %d", c.method, c.path, res.StatusCode, b, c.status)
+		}
+	}
 }

@@ -207,3 +207,22 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+func FuzzFeedCursor(f *testing.F) {
+	feed := Ranker{}.Rank([]Item{{ID: "a", Index: 1}, {ID: "b", Index: 2}, {ID: "c", Index: 3}})
+	f.Add(encodeFeedCursor(0, 2))
+	f.Add("")
+	f.Add("ZgAAAAAAAAAAAQ")
+	f.Fuzz(func(t *testing.T, c string) {
+		page, next, err := Page(feed, c, 2)
+		if err != nil {
+			if errs.CodeOf(err) != errs.Invalid {
+				t.Fatalf("cursor %q: error without the invalid code: %v", c, err)
+			}
+			return
+		}
+		if len(page) > 2 || (next != "" && len(page) == 0) {
+			t.Fatalf("cursor %q: page of %d, next %q", c, len(page), next)
+		}
+	})
+}
