@@ -43,7 +43,7 @@ func (d *Daemon) startRelevance(ctx context.Context) error {
 		return err
 	}
 	d.rel.store = st
-	n, err := notify.New(notify.Config{Store: st, Records: d.proj, Viewer: d.ownerViewer,
+	n, err := notify.New(notify.Config{Store: st, Records: d.proj, Viewer: ownerViewer(d.tokens),
 		Profiles: func(context.Context) (map[string]relevance.Profile, error) { return d.profiles(), nil },
 		Logger:   d.log})
 	if err != nil {
@@ -75,25 +75,27 @@ func (d *Daemon) wakeNotifier() {
 
 // ownerViewer resolves a subscription owner (a user name, or "token:" and
 // a token id) to what it may read now; ok is false when it is gone.
-func (d *Daemon) ownerViewer(ctx context.Context, owner string) (access.Viewer, bool, error) {
-	if id, isToken := strings.CutPrefix(owner, "token:"); isToken {
-		toks, err := d.tokens.ListTokens(ctx) // active tokens only
-		if err != nil {
-			return access.Viewer{}, false, err
-		}
-		for _, t := range toks {
-			if t.ID == id {
-				v, err := d.tokens.Viewer(ctx, t)
-				return v, err == nil, err
+func ownerViewer(tokens *auth.Store) notify.ViewerFunc {
+	return func(ctx context.Context, owner string) (access.Viewer, bool, error) {
+		if id, isToken := strings.CutPrefix(owner, "token:"); isToken {
+			toks, err := tokens.ListTokens(ctx) // active tokens only
+			if err != nil {
+				return access.Viewer{}, false, err
 			}
+			for _, t := range toks {
+				if t.ID == id {
+					v, err := tokens.Viewer(ctx, t)
+					return v, err == nil, err
+				}
+			}
+			return access.Viewer{}, false, nil
 		}
-		return access.Viewer{}, false, nil
+		v, err := tokens.Viewer(ctx, auth.Token{User: owner})
+		if errs.CodeOf(err) == errs.NotFound {
+			return access.Viewer{}, false, nil
+		}
+		return v, err == nil, err
 	}
-	v, err := d.tokens.Viewer(ctx, auth.Token{User: owner})
-	if errs.CodeOf(err) == errs.NotFound {
-		return access.Viewer{}, false, nil
-	}
-	return v, err == nil, err
 }
 
 // profiles are the members' profiles as the ledger records them.
@@ -105,16 +107,55 @@ func (d *Daemon) profiles() map[string]relevance.Profile {
 	return out
 }
 
+// relevanceService serves api.Relevance from a projection and the
+// relevance store.
+type relevanceService struct {
+	proj     *projection.Store
+	store    *relsqlite.Store
+	profiles func() map[string]relevance.Profile
+	member   string // this node's member: its profile ranks the feed
+}
+
+var _ api.Relevance = relevanceService{}
+
+func (b backend) rel() relevanceService {
+	return relevanceService{proj: b.d.proj, store: b.d.rel.store, profiles: b.d.profiles, member: b.d.cfg.Member}
+}
+
 func (b backend) Subscriptions(ctx context.Context, owner string) ([]relevance.Subscription, error) {
-	return b.d.rel.store.Subscriptions(ctx, owner)
+	return b.rel().Subscriptions(ctx, owner)
 }
 
 func (b backend) Subscribe(ctx context.Context, owner string, s relevance.Subscription) (relevance.Subscription, error) {
-	return b.d.rel.store.AddSubscription(ctx, owner, s)
+	return b.rel().Subscribe(ctx, owner, s)
 }
 
 func (b backend) Unsubscribe(ctx context.Context, owner, id string) error {
-	return b.d.rel.store.DeleteSubscription(ctx, owner, id)
+	return b.rel().Unsubscribe(ctx, owner, id)
+}
+
+func (b backend) Feed(ctx context.Context, owner string, v access.Viewer, cursor string, limit int) (api.FeedPage, error) {
+	return b.rel().Feed(ctx, owner, v, cursor, limit)
+}
+
+func (b backend) Notifications(ctx context.Context, owner string, unread bool, cursor string, limit int) (api.NotificationPage, error) {
+	return b.rel().Notifications(ctx, owner, unread, cursor, limit)
+}
+
+func (b backend) MarkRead(ctx context.Context, owner string, id int64) (relevance.Notification, error) {
+	return b.rel().MarkRead(ctx, owner, id)
+}
+
+func (r relevanceService) Subscriptions(ctx context.Context, owner string) ([]relevance.Subscription, error) {
+	return r.store.Subscriptions(ctx, owner)
+}
+
+func (r relevanceService) Subscribe(ctx context.Context, owner string, s relevance.Subscription) (relevance.Subscription, error) {
+	return r.store.AddSubscription(ctx, owner, s)
+}
+
+func (r relevanceService) Unsubscribe(ctx context.Context, owner, id string) error {
+	return r.store.DeleteSubscription(ctx, owner, id)
 }
 
 // feedWindow is how many of the newest readable records a feed ranks.
@@ -122,12 +163,12 @@ const feedWindow = projection.MaxLimit
 
 // Feed ranks the newest records v may read for owner: its subscriptions
 // first, then this member's profile, then the rest.
-func (b backend) Feed(ctx context.Context, owner string, v access.Viewer, cursor string, limit int) (api.FeedPage, error) {
-	subs, err := b.d.rel.store.Subscriptions(ctx, owner)
+func (r relevanceService) Feed(ctx context.Context, owner string, v access.Viewer, cursor string, limit int) (api.FeedPage, error) {
+	subs, err := r.store.Subscriptions(ctx, owner)
 	if err != nil {
 		return api.FeedPage{}, err
 	}
-	recent, err := b.d.proj.Search(ctx, projection.Query{Viewer: &v, Limit: feedWindow})
+	recent, err := r.proj.Search(ctx, projection.Query{Viewer: &v, Limit: feedWindow})
 	if err != nil {
 		return api.FeedPage{}, err
 	}
@@ -140,8 +181,8 @@ func (b backend) Feed(ctx context.Context, owner string, v access.Viewer, cursor
 		byIndex[x.Index] = x
 		items = append(items, relevance.ItemOf(x.ID, x.Type, x.Author, x.Index, tlp.Level(x.TLP), x.Object))
 	}
-	profiles := b.d.profiles()
-	ranked := relevance.Ranker{Subscriptions: subs, Me: profiles[b.d.cfg.Member], Authors: profiles}.Rank(items)
+	profiles := r.profiles()
+	ranked := relevance.Ranker{Subscriptions: subs, Me: profiles[r.member], Authors: profiles}.Rank(items)
 	page, next, err := relevance.Page(ranked, cursor, limit)
 	if err != nil {
 		return api.FeedPage{}, err
@@ -153,7 +194,7 @@ func (b backend) Feed(ctx context.Context, owner string, v access.Viewer, cursor
 	return out, nil
 }
 
-func (b backend) Notifications(ctx context.Context, owner string, unread bool, cursor string, limit int) (api.NotificationPage, error) {
+func (r relevanceService) Notifications(ctx context.Context, owner string, unread bool, cursor string, limit int) (api.NotificationPage, error) {
 	q := relsqlite.NotificationQuery{Owner: owner, Unread: unread, Limit: limit}
 	if cursor != "" {
 		before, err := strconv.ParseInt(cursor, 10, 64)
@@ -162,7 +203,7 @@ func (b backend) Notifications(ctx context.Context, owner string, unread bool, c
 		}
 		q.Before = before
 	}
-	ns, more, err := b.d.rel.store.Notifications(ctx, q)
+	ns, more, err := r.store.Notifications(ctx, q)
 	if err != nil {
 		return api.NotificationPage{}, err
 	}
@@ -173,8 +214,8 @@ func (b backend) Notifications(ctx context.Context, owner string, unread bool, c
 	return page, nil
 }
 
-func (b backend) MarkRead(ctx context.Context, owner string, id int64) (relevance.Notification, error) {
-	return b.d.rel.store.MarkRead(ctx, owner, id)
+func (r relevanceService) MarkRead(ctx context.Context, owner string, id int64) (relevance.Notification, error) {
+	return r.store.MarkRead(ctx, owner, id)
 }
 
 func (b backend) UpdateProfile(ctx context.Context, p ledger.ProfileUpdate) (intake.Submission, error) {
