@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/phalanx-ledger/phalanx/internal/access"
+	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
@@ -73,16 +74,23 @@ func (s *Server) relevance() (Relevance, error) {
 	return rl, nil
 }
 
+// OwnerOf is who owns the subscriptions and notifications of a token: its
+// user, or for a token without a user account the token itself ("token:"
+// and its id). The web UI uses it to call Relevance for a session.
+func OwnerOf(tok auth.Token) string {
+	if tok.User != "" {
+		return tok.User
+	}
+	return "token:" + tok.ID
+}
+
 // owner is the caller as an owner of subscriptions and notifications.
 func owner(ctx context.Context) (string, error) {
 	tok, ok := tokenFrom(ctx)
 	if !ok {
 		return "", errs.Errorf(errs.Unauthenticated, "no credential")
 	}
-	if tok.User != "" {
-		return tok.User, nil
-	}
-	return "token:" + tok.ID, nil
+	return OwnerOf(tok), nil
 }
 
 // listSubscriptions handles GET /v1/subscriptions.
