@@ -476,11 +476,10 @@ func newMembersCmd(g *globals) *cobra.Command {
 			}
 			rows := make([]string, len(ms))
 			for i, m := range ms {
-				rows[i] = fmt.Sprintf("%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d", m.ID, m.Name, m.Status, m.Power,
-					orDash(strings.Join(m.Sectors, ",")), orDash(strings.Join(m.Regions, ",")),
-					orDash(strings.Join(m.Technologies, ",")), m.JoinHeight)
+				rows[i] = fmt.Sprintf("%s\t%s\t%s\t%d\t%s\t%s\t%d", m.ID, m.Name, m.Status, m.Power,
+					orDash(strings.Join(m.Sectors, ",")), orDash(strings.Join(m.Regions, ",")), m.JoinHeight)
 			}
-			return table(cmd.OutOrStdout(), "ID\tNAME\tSTATUS\tPOWER\tSECTORS\tREGIONS\tTECHNOLOGIES\tJOINED", rows)
+			return table(cmd.OutOrStdout(), "ID\tNAME\tSTATUS\tPOWER\tSECTORS\tREGIONS\tJOINED", rows)
 		},
 	}
 }
