@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -302,5 +304,38 @@ func checkRelevanceBadInput(t *testing.T, n *testNode) {
 		if res.StatusCode != c.status || !strings.Contains(string(b), `"error"`) {
 			t.Errorf("%s %s: %d %s, want %d", c.method, c.path, res.StatusCode, b, c.status)
 		}
+	}
+}
+
+// TestInitTechnologies: technologies given at init reach the genesis
+// member; malformed ones are refused before anything is created.
+func TestInitTechnologies(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "node")
+	if err := Init(dir, InitOptions{Member: "cert-t", Technologies: []string{"exchange", "citrix adc"}, APIListen: "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, cometDir, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		AppState json.RawMessage `json:"app_state"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	g, err := ledger.ParseGenesis(doc.AppState)
+	if err != nil || !slices.Equal(g.Members[0].Technologies, []string{"exchange", "citrix adc"}) {
+		t.Fatalf("genesis members %+v %v", g.Members, err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad")
+	if err := Init(bad, InitOptions{Member: "cert-u", Technologies: []string{"x\ny"}}); err == nil || !strings.Contains(err.Error(), "technologies") {
+		t.Fatalf("bad technology: %v", err)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Errorf("a refused init left %s behind: %v", bad, err)
+	}
+	if _, err := InitJoin(filepath.Join(t.TempDir(), "j"), InitOptions{Member: "cert-v", Technologies: []string{"a", "a"}}, ""); err == nil {
+		t.Error("duplicate technology accepted by init --join")
 	}
 }
