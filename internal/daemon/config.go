@@ -94,15 +94,16 @@ const DefaultAPIListen = "127.0.0.1:8470"
 
 // InitOptions describe the member and network a new data directory is for.
 type InitOptions struct {
-	Member  string   // member id; default "member1"
-	Name    string   // organisation name; default the id
-	Sectors []string // e.g. energy, finance
-	Regions []string // e.g. EU
+	Member    string         // member id; default "member1"
+	Name      string         // organisation name; default the id
+	Sectors   []string       // e.g. energy, finance
+	Regions   []string       // e.g. EU
+	ChainID   string         // default "phalanx-" + random hex
+	APIListen string         // default DefaultAPIListen
+	Params    *ledger.Params // community parameters in genesis; nil: defaults
+
 	// Technologies the member runs (e.g. exchange): its relevance profile.
 	Technologies []string
-	ChainID      string         // default "phalanx-" + random hex
-	APIListen    string         // default DefaultAPIListen
-	Params       *ledger.Params // community parameters in genesis; nil: defaults
 }
 
 // Initialized reports whether dir holds an initialised node.
