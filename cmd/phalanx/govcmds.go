@@ -173,7 +173,7 @@ func readApplication(stdin io.Reader, name string) (daemon.Application, error) {
 // join height are left for the ledger to set on admission.
 func applicant(a daemon.Application) ledger.Member {
 	return ledger.Member{ID: a.ID, Name: a.Name, SignKey: a.SignKey, SealKey: a.SealKey,
-		ValidatorKey: a.ValidatorKey, Sectors: a.Sectors, Regions: a.Regions}
+		ValidatorKey: a.ValidatorKey, Sectors: a.Sectors, Regions: a.Regions, Technologies: a.Technologies}
 }
 
 // paramsFlags are the flags of "gov propose params".

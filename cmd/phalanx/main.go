@@ -47,6 +47,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().BoolVar(&g.JSON, "json", false, "print JSON")
 	root.AddCommand(newInitCmd(g), newJoinCmd(g), newKeysCmd(g), newUpCmd(g), newReindexCmd(g))
 	root.AddCommand(clientCommands(g)...)
+	root.AddCommand(relevanceCommands(g)...)
 	root.AddCommand(proofCommands(g)...)
 	root.AddCommand(newTestnetCmd(g))
 	root.AddCommand(newImportCmd(g), newExportCmd(g))

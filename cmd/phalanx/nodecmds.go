@@ -111,6 +111,7 @@ func addInitFlags(cmd *cobra.Command, o *daemon.InitOptions) {
 	f.StringVar(&o.Name, "name", "", "organisation name")
 	f.StringSliceVar(&o.Sectors, "sector", nil, "sector of the organisation (repeatable)")
 	f.StringSliceVar(&o.Regions, "region", nil, "region of the organisation (repeatable)")
+	f.StringSliceVar(&o.Technologies, "technology", nil, "technology the organisation runs, for relevance (repeatable)")
 	f.StringVar(&o.ChainID, "chain-id", "", "chain id of the new network")
 	f.StringVar(&o.APIListen, "listen", "", "API address (default "+daemon.DefaultAPIListen+")")
 }

@@ -126,6 +126,7 @@ type Member struct {
 	Power        int64    `json:"power"`         // voting power
 	Sectors      []string `json:"sectors"`
 	Regions      []string `json:"regions"`
+	Technologies []string `json:"technologies"`
 	Status       string   `json:"status"` // e.g. "active", "removed"
 	JoinHeight   int64    `json:"join_height"`
 }

@@ -53,6 +53,13 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/checkpoints", auth.ActionRead, s.listCheckpoints},
 		{http.MethodGet, "/v1/checkpoints/latest", auth.ActionRead, s.getLatestCheckpoint},
 		{http.MethodGet, "/v1/checkpoints/{height}", auth.ActionRead, s.getCheckpoint},
+		{http.MethodGet, "/v1/subscriptions", auth.ActionRead, s.listSubscriptions},
+		{http.MethodPost, "/v1/subscriptions", auth.ActionRead, s.subscribe},
+		{http.MethodDelete, "/v1/subscriptions/{id}", auth.ActionRead, s.unsubscribe},
+		{http.MethodGet, "/v1/feed", auth.ActionRead, s.feed},
+		{http.MethodGet, "/v1/notifications", auth.ActionRead, s.listNotifications},
+		{http.MethodPost, "/v1/notifications/{id}/read", auth.ActionRead, s.markRead},
+		{http.MethodPost, "/v1/profile", auth.ActionAdmin, s.updateProfile},
 	}
 }
 

@@ -18,8 +18,11 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/keys"
+	"github.com/phalanx-ledger/phalanx/internal/notify"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/relevance"
+	relsqlite "github.com/phalanx-ledger/phalanx/internal/relevance/sqlite"
 	"github.com/phalanx-ledger/phalanx/internal/seal"
 	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
@@ -81,6 +84,7 @@ func refReads(u refUser, v refVersion) bool {
 // Backend is the apitest fake, unused here).
 type projBackend struct {
 	*apitest.Backend
+	relevanceService
 	proj *projection.Store
 }
 
@@ -138,10 +142,19 @@ func accessProperty(t *testing.T, seed uint64) {
 	}
 	recs, ref := randomRecords(t, rng, members, groups, ids)
 	node := members[rng.IntN(nm)]
-	cli, users, proj := serveNode(ctx, t, rng, root, node, recs, ref)
+	cli, users, proj, notifier := serveNode(ctx, t, rng, root, node, recs, ref)
+	for _, u := range users {
+		if _, err := cli[u.name].Subscribe(ctx, api.SubscriptionRequest{Name: "everything", Notify: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := notifier.Process(ctx); err != nil {
+		t.Fatal(err)
+	}
 	for _, u := range users {
 		checkReadPaths(ctx, t, cli[u.name], u, node, ref)
 		checkProjectionFilter(ctx, t, proj, u, node, ref)
+		checkRelevancePaths(ctx, t, cli[u.name], u, node, ref)
 	}
 }
 
@@ -211,7 +224,7 @@ func randomRecords(t *testing.T, rng *rand.Rand, members []string, groups map[st
 // serveNode opens the records as node's follower would, projects them and
 // serves the REST API with real user accounts; it returns a client per
 // random user.
-func serveNode(ctx context.Context, t *testing.T, rng *rand.Rand, root, node string, recs []record.Record, ref []refVersion) (map[string]*client.Client, []refUser, *projection.Store) {
+func serveNode(ctx context.Context, t *testing.T, rng *rand.Rand, root, node string, recs []record.Record, ref []refVersion) (map[string]*client.Client, []refUser, *projection.Store, *notify.Notifier) {
 	dir := filepath.Join(root, node)
 	opened, probs := newOpener(dir, node, func(string, string) (bool, error) { return false, nil }).open(recs)
 	if len(probs) != 0 {
@@ -230,7 +243,19 @@ func serveNode(ctx context.Context, t *testing.T, rng *rand.Rand, root, node str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	srv, err := api.New(api.Config{Backend: projBackend{apitest.NewBackend(), proj}, Tokens: store, Authorize: auth.Authorize})
+	rel, err := relsqlite.Open(ctx, filepath.Join(dir, relevanceFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rel.Close() })
+	noProfiles := func() map[string]relevance.Profile { return nil }
+	notifier, err := notify.New(notify.Config{Store: rel, Records: proj, Viewer: ownerViewer(store),
+		Profiles: func(context.Context) (map[string]relevance.Profile, error) { return nil, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := projBackend{apitest.NewBackend(), relevanceService{proj: proj, store: rel, profiles: noProfiles, member: node}, proj}
+	srv, err := api.New(api.Config{Backend: backend, Tokens: store, Authorize: auth.Authorize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +290,7 @@ func serveNode(ctx context.Context, t *testing.T, rng *rand.Rand, root, node str
 		}
 		users = append(users, u)
 	}
-	return clients, users, proj
+	return clients, users, proj, notifier
 }
 
 // checkProjectionFilter checks the projection's own SQL filter, without
@@ -393,4 +418,57 @@ func refIndexes(vs []refVersion) []uint64 {
 		out[i] = v.index
 	}
 	return out
+}
+
+// checkRelevancePaths: the user's feed holds exactly the latest version of
+// each object it may read, and its notifications (from a subscription to
+// everything) exactly the versions it may read.
+func checkRelevancePaths(ctx context.Context, t *testing.T, c *client.Client, u refUser, node string, ref []refVersion) {
+	t.Helper()
+	latest := map[string]uint64{}
+	var wantAll, wantLatest []uint64
+	for _, v := range ref {
+		if refHolds(node, v) && refReads(u, v) {
+			latest[v.id] = v.index
+			wantAll = append(wantAll, v.index)
+		}
+	}
+	for _, idx := range latest {
+		wantLatest = append(wantLatest, idx)
+	}
+	var feed []uint64
+	for cursor, pages := "", 0; ; pages++ {
+		p, err := c.Feed(ctx, cursor, 4)
+		if err != nil || pages > 50 {
+			t.Fatalf("user %+v: feed: %v", u, err)
+		}
+		for _, e := range p.Items {
+			feed = append(feed, e.Record.Index)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	var notes []uint64
+	for cursor, pages := "", 0; ; pages++ {
+		p, err := c.Notifications(ctx, false, cursor, 4)
+		if err != nil || pages > 50 {
+			t.Fatalf("user %+v: notifications: %v", u, err)
+		}
+		for _, n := range p.Items {
+			notes = append(notes, n.Index)
+		}
+		if cursor = p.NextCursor; cursor == "" {
+			break
+		}
+	}
+	for _, s := range [][]uint64{feed, notes, wantAll, wantLatest} {
+		slices.Sort(s)
+	}
+	if !slices.Equal(feed, wantLatest) {
+		t.Fatalf("user %+v: feed = %v; want %v", u, feed, wantLatest)
+	}
+	if !slices.Equal(notes, wantAll) {
+		t.Fatalf("user %+v: notifications = %v; want %v", u, notes, wantAll)
+	}
 }

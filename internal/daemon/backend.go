@@ -75,7 +75,7 @@ func (b backend) Members(ctx context.Context) ([]api.Member, error) {
 	for i, m := range ms {
 		out[i] = api.Member{ID: m.ID, Name: m.Name, SignKey: enc(m.SignKey), SealKey: enc(m.SealKey),
 			ValidatorKey: enc(m.ValidatorKey), Power: m.Power, Sectors: m.Sectors, Regions: m.Regions,
-			Status: m.Status, JoinHeight: m.JoinHeight}
+			Technologies: nonNil(m.Technologies), Status: m.Status, JoinHeight: m.JoinHeight}
 	}
 	return out, nil
 }

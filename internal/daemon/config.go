@@ -113,6 +113,9 @@ type InitOptions struct {
 	ChainID   string         // default "phalanx-" + random hex
 	APIListen string         // default DefaultAPIListen
 	Params    *ledger.Params // community parameters in genesis; nil: defaults
+
+	// Technologies the member runs (e.g. exchange): its relevance profile.
+	Technologies []string
 }
 
 // Initialized reports whether dir holds an initialised node.
@@ -153,6 +156,9 @@ func newMember(dir string, o InitOptions) (ledger.Member, string, error) {
 	if !ledger.ValidMemberID(o.Member) {
 		return ledger.Member{}, "", fmt.Errorf("member id %q: want 1-63 of a-z, 0-9, '-'", o.Member)
 	}
+	if err := ledger.ValidateProfileList("technologies", o.Technologies); err != nil {
+		return ledger.Member{}, "", err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return ledger.Member{}, "", fmt.Errorf("create data directory: %w", err)
 	}
@@ -168,7 +174,7 @@ func newMember(dir string, o InitOptions) (ledger.Member, string, error) {
 		return ledger.Member{}, "", err
 	}
 	return ledger.Member{ID: o.Member, Name: o.Name, SignKey: id.SignPublic(), SealKey: id.SealPublic(),
-		ValidatorKey: valKey, Power: 10, Sectors: o.Sectors, Regions: o.Regions}, nodeID, nil
+		ValidatorKey: valKey, Power: 10, Sectors: o.Sectors, Regions: o.Regions, Technologies: o.Technologies}, nodeID, nil
 }
 
 func (o InitOptions) withDefaults() InitOptions {

@@ -69,6 +69,7 @@ type Daemon struct {
 	ln     net.Listener
 	url    string
 	guard  *guard
+	rel    relevanceParts // subscriptions, notifications and their notifier
 
 	closeOnce sync.Once
 }
@@ -100,6 +101,9 @@ func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
 		return nil, err
 	}
 	if err := d.startLedger(ctx, o.CometLog); err != nil {
+		return nil, err
+	}
+	if err := d.startRelevance(ctx); err != nil {
 		return nil, err
 	}
 	if err := d.startAPI(ctx); err != nil {
@@ -164,6 +168,7 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 	d.match.startReporting(ctx, d.intake)
 	d.follow.notify = func(c ledger.Committed) {
 		d.intake.Committed(c)
+		d.wakeNotifier()
 		if err := d.adoptRotatedKeys(); err != nil {
 			d.log.Error("key rotation", "err", err)
 		}
@@ -266,6 +271,7 @@ func (d *Daemon) Close() error {
 		if d.follow != nil {
 			d.follow.stop()
 		}
+		errs = append(errs, d.stopRelevance())
 		if d.webDB != nil {
 			errs = append(errs, d.webDB.Close())
 		}

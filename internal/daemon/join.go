@@ -39,6 +39,9 @@ func InitJoin(dir string, o InitOptions, contact string) (Application, error) {
 	if !ledger.ValidMemberID(o.Member) {
 		return Application{}, fmt.Errorf("member id %q: want 1-63 of a-z, 0-9, '-'", o.Member)
 	}
+	if err := ledger.ValidateProfileList("technologies", o.Technologies); err != nil {
+		return Application{}, err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Application{}, fmt.Errorf("create data directory: %w", err)
 	}
@@ -58,7 +61,7 @@ func InitJoin(dir string, o InitOptions, contact string) (Application, error) {
 		return Application{}, err
 	}
 	app := Application{Member: ledger.Member{ID: o.Member, Name: o.Name, SignKey: id.SignPublic(),
-		SealKey: id.SealPublic(), ValidatorKey: valKey, Sectors: o.Sectors, Regions: o.Regions},
+		SealKey: id.SealPublic(), ValidatorKey: valKey, Sectors: o.Sectors, Regions: o.Regions, Technologies: o.Technologies},
 		Contact: contact, NodeID: nodeID, P2PAddress: p2p}
 	b, err := json.MarshalIndent(app, "", "  ")
 	if err != nil {

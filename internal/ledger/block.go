@@ -79,6 +79,8 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 		b.deliverGroup(author, d.group)
 	case d.withdraw != nil:
 		b.deliverWithdraw(author, d.withdraw)
+	case d.profile != nil:
+		b.deliverProfile(author, d.profile)
 	default:
 		data = b.deliverPublish(hash[:], author, d.objs)
 	}
@@ -287,6 +289,7 @@ type delivery struct {
 	sealed   []sealedRec
 	group    *GroupOp
 	withdraw *Withdraw
+	profile  *ProfileUpdate
 }
 
 // validate runs every check a transaction must pass at height, cheapest
@@ -308,6 +311,8 @@ func (a *App) validate(raw []byte, v view, height int64) (delivery, *rejection) 
 		d.group, rej = a.checkGroup(t, v)
 	case tx.TypeWithdraw:
 		d.withdraw, rej = a.checkWithdraw(t, v)
+	case tx.TypeProfile:
+		d.profile, rej = a.checkProfile(t)
 	default:
 		var objs []*stix.Object
 		if objs, rej = a.parsePublish(raw, t, v.params()); rej == nil {
@@ -331,7 +336,7 @@ func (a *App) validateEnvelope(raw []byte, v view) (*tx.Tx, *rejection) {
 		return nil, rej
 	}
 	switch t.Body.Type {
-	case tx.TypePublish, tx.TypePropose, tx.TypeVote, tx.TypeSealed, tx.TypeGroup, tx.TypeWithdraw:
+	case tx.TypePublish, tx.TypePropose, tx.TypeVote, tx.TypeSealed, tx.TypeGroup, tx.TypeWithdraw, tx.TypeProfile:
 	default:
 		return nil, reject(CodeUnknownType, "unknown transaction type %d", t.Body.Type)
 	}

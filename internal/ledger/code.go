@@ -50,6 +50,7 @@ var codeNames = [...]string{
 	CodeBadGroup:        "bad_group",
 	CodeMustSeal:        "must_seal",
 	CodeNotWithdrawable: "not_withdrawable",
+	CodeBadProfile:      "bad_profile",
 }
 
 // CodeName returns the stable name of a result code ("ok", "bad_nonce", …).

@@ -20,6 +20,10 @@ type Member struct {
 	Regions      []string `cbor:"8,keyasint" json:"regions"`
 	Status       string   `cbor:"9,keyasint" json:"status"` // "active" or "removed"
 	JoinHeight   int64    `cbor:"10,keyasint" json:"join_height"`
+	// Technologies the member runs (e.g. "exchange", "citrix-adc"): part of
+	// its profile for relevance. Omitted when empty, so records of members
+	// without any keep their encoding (and state hashes).
+	Technologies []string `cbor:"11,keyasint,omitempty" json:"technologies,omitempty"`
 }
 
 // Member statuses.
@@ -136,6 +140,9 @@ func (m Member) validate() error {
 		return fmt.Errorf("member %s: validator_key is %d bytes, want 32", m.ID, len(m.ValidatorKey))
 	case m.Power < 0:
 		return fmt.Errorf("member %s: negative power", m.ID)
+	}
+	if err := ValidateProfileList("technologies", m.Technologies); err != nil {
+		return fmt.Errorf("member %s: %w", m.ID, err)
 	}
 	return nil
 }

@@ -40,6 +40,9 @@ const (
 	TypeGroup Type = 5
 	// TypeWithdraw withdraws a sealed record (payload: ledger.Withdraw).
 	TypeWithdraw Type = 6
+	// TypeProfile replaces the author's member profile (payload:
+	// ledger.ProfileUpdate).
+	TypeProfile Type = 7
 )
 
 // String names the type.
@@ -57,6 +60,8 @@ func (t Type) String() string {
 		return "group"
 	case TypeWithdraw:
 		return "withdraw"
+	case TypeProfile:
+		return "profile"
 	default:
 		return fmt.Sprintf("type(%d)", uint8(t))
 	}
