@@ -46,9 +46,18 @@ var errFound = errors.New("difference found")
 // same index: the index sequence must have no gaps and end at the
 // projection's next index, and every field must be equal. ledgerSize is
 // the number of records the ledger holds. It returns the first difference
-// (nil if none) and how many records it compared.
+// (nil if none) and how many records it compared. The ledger's records
+// are read ahead on a second goroutine (ledger must be safe for use
+// alongside the projection's scan), so reading and decoding them overlaps
+// the projection's scan.
 func Projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize uint64) (*Diff, uint64, error) {
-	c := &comparer{ledger: ledger}
+	return projection(ctx, proj, ledger, ledgerSize, batch)
+}
+
+func projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize uint64, size int) (*Diff, uint64, error) {
+	ahead := readAhead(ledger, ledgerSize, size)
+	defer ahead.stop()
+	c := &comparer{ledger: ledger, ahead: ahead, size: size}
 	next, err := proj.Scan(ctx, c.row)
 	if errors.Is(err, errFound) {
 		return c.diff, c.i, nil
@@ -72,21 +81,77 @@ func Projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize ui
 	return nil, c.i, nil
 }
 
+// fetched is one batch of ledger records read ahead.
+type fetched struct {
+	from uint64
+	recs []record.Record
+	err  error
+}
+
+// reader reads the ledger's records in batches, in index order, ahead of
+// the comparison.
+type reader struct {
+	batches chan fetched
+	done    chan struct{}
+	exited  chan struct{}
+}
+
+func readAhead(ledger Records, ledgerSize uint64, size int) *reader {
+	r := &reader{batches: make(chan fetched, 2), done: make(chan struct{}), exited: make(chan struct{})}
+	go func() {
+		defer close(r.exited)
+		defer close(r.batches)
+		for from := uint64(0); from < ledgerSize; from += uint64(size) {
+			recs, err := ledger(from, from+uint64(size), size)
+			select {
+			case r.batches <- fetched{from: from, recs: recs, err: err}:
+			case <-r.done:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return r
+}
+
+// stop ends the read-ahead and waits for its goroutine.
+func (r *reader) stop() {
+	close(r.done)
+	<-r.exited
+}
+
 type comparer struct {
 	ledger Records
-	buf    []record.Record
+	ahead  *reader
+	size   int             // records per batch
+	buf    []record.Record // a batch of ledger records, by index from bufFrom
+	from   uint64
 	i      uint64 // next index expected
 	diff   *Diff
 	err    error
 }
 
+// want returns the ledger's record idx (nil if the ledger has none): from
+// the batch at hand, the next batch read ahead, or (out of order) read now.
 func (c *comparer) want(idx uint64) (*record.Record, error) {
-	if len(c.buf) == 0 || c.buf[0].Index > idx || c.buf[len(c.buf)-1].Index < idx {
-		recs, err := c.ledger(idx, idx+batch, batch)
+	if !c.holds(idx) && c.ahead != nil {
+		if f, ok := <-c.ahead.batches; ok {
+			if f.err != nil {
+				return nil, fmt.Errorf("read ledger records from %d: %w", f.from, f.err)
+			}
+			c.buf, c.from = f.recs, f.from
+		} else {
+			c.ahead = nil // all read: whatever comes now is read directly
+		}
+	}
+	if !c.holds(idx) {
+		recs, err := c.ledger(idx, idx+uint64(c.size), c.size)
 		if err != nil {
 			return nil, fmt.Errorf("read ledger records from %d: %w", idx, err)
 		}
-		c.buf = recs
+		c.buf, c.from = recs, idx
 	}
 	for k := range c.buf {
 		if c.buf[k].Index == idx {
@@ -94,6 +159,11 @@ func (c *comparer) want(idx uint64) (*record.Record, error) {
 		}
 	}
 	return nil, nil
+}
+
+// holds reports whether the batch at hand covers index idx.
+func (c *comparer) holds(idx uint64) bool {
+	return c.buf != nil && idx >= c.from && idx < c.from+uint64(c.size)
 }
 
 func (c *comparer) row(got record.Record) error {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -65,18 +66,22 @@ func TestProjection(t *testing.T) {
 		"ahead of ledger": {rows{clone(), 12}, 10, "claims 12"},
 		"row beyond":      {rows{append(clone(), record.Record{Index: 10}), 11}, 10, "does not"},
 	} {
-		diff, _, err := Projection(context.Background(), tc.proj, source(l), 10)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if tc.problem == "" {
-			if diff != nil {
-				t.Errorf("%s: unexpected %v", name, diff)
+		// one batch, several batches read ahead (3 does not divide 10), one
+		// record a batch
+		for _, size := range []int{batch, 3, 1} {
+			diff, _, err := projection(context.Background(), tc.proj, source(l), 10, size)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
 			}
-			continue
-		}
-		if diff == nil || diff.Index != tc.index || !strings.Contains(diff.Problem, tc.problem) {
-			t.Errorf("%s: %v, want index %d and %q", name, diff, tc.index, tc.problem)
+			if tc.problem == "" {
+				if diff != nil {
+					t.Errorf("%s, batches of %d: unexpected %v", name, size, diff)
+				}
+				continue
+			}
+			if diff == nil || diff.Index != tc.index || !strings.Contains(diff.Problem, tc.problem) {
+				t.Errorf("%s, batches of %d: %v, want index %d and %q", name, size, diff, tc.index, tc.problem)
+			}
 		}
 	}
 }
@@ -107,5 +112,21 @@ func TestProjectionSkipsUnopenedSealed(t *testing.T) {
 	}
 	if diff, _, _ := Projection(context.Background(), rows{without()[:3], 6}, source(l), 6); diff == nil || diff.Index != 4 || !strings.Contains(diff.Problem, "no row") {
 		t.Fatalf("projection missing a plaintext record after a skipped one: %v", diff)
+	}
+}
+
+// TestProjectionReadError: a ledger read that fails ahead of the
+// comparison is reported as an error, not as a difference.
+func TestProjectionReadError(t *testing.T) {
+	l := ledgerOf(10)
+	failing := func(from, to uint64, max int) ([]record.Record, error) {
+		if from >= 6 {
+			return nil, errors.New("disk on fire")
+		}
+		return source(l)(from, to, max)
+	}
+	diff, n, err := projection(context.Background(), rows{l, 10}, failing, 10, 3)
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") || diff != nil || n != 6 {
+		t.Fatalf("diff %v after %d records, error %v", diff, n, err)
 	}
 }

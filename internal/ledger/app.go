@@ -65,6 +65,7 @@ type App struct {
 	checkPending map[string]map[uint64]bool // nonces admitted to the mempool since the last commit
 	pending      *block                     // staged by FinalizeBlock, written by Commit
 	parsed       *parseCache                // payload validation results by transaction hash
+	nodes        *nodeCache                 // upper tree node hashes read by proofs
 }
 
 var _ abci.Application = (*App)(nil)
@@ -73,7 +74,7 @@ var _ abci.Application = (*App)(nil)
 // after every durable commit (inside Commit: it must not block for long).
 func New(kv KV, onCommit func(Committed)) (*App, error) {
 	a := &App{kv: kv, onCommit: onCommit, members: map[string]*Member{}, nonces: map[string]uint64{},
-		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(50000)}
+		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(50000), nodes: newNodeCache()}
 	if err := a.load(); err != nil {
 		return nil, fmt.Errorf("load ledger state: %w", err)
 	}

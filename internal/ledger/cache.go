@@ -1,9 +1,11 @@
 package ledger
 
 import (
+	"context"
 	"sync"
 
 	"github.com/phalanx-ledger/phalanx/internal/stix"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
 // parseCache remembers the validated objects of recent transactions, so a
@@ -62,4 +64,26 @@ func (c *parseCache) put(k [32]byte, l parseLimits, objs []*stix.Object) {
 	c.m[k] = parsedTx{objs: objs, limits: l}
 	c.order = append(c.order, k)
 	c.size += len(objs)
+}
+
+// Preparse parses and validates the STIX payloads of publish transactions
+// ahead of FinalizeBlock and keeps the results in the parse cache, so a
+// replay (audit, reindex) can parse a block's transactions on another core
+// while FinalizeBlock runs. It walks raws from the last to the first (the
+// caller's FinalizeBlock walks them from the first, so the two meet in the
+// middle) and stops when ctx is done. It changes nothing but the cache: the
+// cached value is a pure function of the bytes and the limits, so whether
+// and how far Preparse got cannot change FinalizeBlock's outcome.
+// Transactions that do not decode, are not publishes or are invalid are
+// skipped (FinalizeBlock rejects them itself). Safe for concurrent use,
+// including with FinalizeBlock.
+func (a *App) Preparse(ctx context.Context, raws [][]byte) {
+	prm := a.Params()
+	for i := len(raws) - 1; i >= 0 && ctx.Err() == nil; i-- {
+		t, err := tx.Decode(raws[i])
+		if err != nil || t.Body.Type != tx.TypePublish {
+			continue
+		}
+		a.parsePublish(raws[i], t, prm)
+	}
 }

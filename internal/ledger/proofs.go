@@ -160,6 +160,10 @@ func (a *App) rehash(n proof.Nodes) ([][]byte, error) {
 func (a *App) nodeHashes(ids []compact.NodeID) ([][]byte, error) {
 	out := make([][]byte, len(ids))
 	for i, id := range ids {
+		if h, ok := a.nodes.get(id); ok {
+			out[i] = h
+			continue
+		}
 		h, err := a.kv.Get(nodeKey(id))
 		if err != nil {
 			return nil, fmt.Errorf("read tree node %d/%d: %w", id.Level, id.Index, err)
@@ -167,6 +171,7 @@ func (a *App) nodeHashes(ids []compact.NodeID) ([][]byte, error) {
 		if len(h) != sha256Size {
 			return nil, fmt.Errorf("tree node %d/%d is missing or damaged", id.Level, id.Index)
 		}
+		a.nodes.put(id, h)
 		out[i] = h
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"testing"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 )
@@ -171,4 +172,76 @@ func TestTxPosition(t *testing.T) {
 			t.Errorf("record %d: position %d %v %v, want %d", i, pos, ok, err, want)
 		}
 	}
+}
+
+// TestNodeCache: proofs and roots served from the node cache equal those
+// of a fresh App over the same store (which has read nothing yet), both
+// before and after the log grows; changing a served proof does not change
+// the cache.
+func TestNodeCache(t *testing.T) {
+	alice := newMember("alice")
+	kv := NewMemKV()
+	a, err := New(kv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.InitChain(t.Context(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: genesis(t, alice)}); err != nil {
+		t.Fatal(err)
+	}
+	var nonce uint64
+	grow := func(height int64, from, to int) {
+		objs := make([]string, 0, to-from)
+		for i := from; i < to; i++ {
+			objs = append(objs, indicator(i, "2026-01-01T00:00:00.000Z"))
+		}
+		nonce++
+		if res := finalize(t, a, height, publishTx(t, alice, testChain, nonce, objs...)); res.TxResults[0].Code != CodeOK {
+			t.Fatal(res.TxResults[0].Log)
+		}
+	}
+	check := func(size uint64) {
+		t.Helper()
+		fresh, err := New(kv, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, idx := range []uint64{0, 1, size / 3, size / 2, size - 1} {
+			for round := range 2 { // the second round reads the cache
+				got, err := a.InclusionProof(idx, size)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := fresh.InclusionProof(idx, size)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Fatalf("inclusion of %d in %d: %d hashes, fresh %d", idx, size, len(got), len(want))
+				}
+				for i := range got {
+					if !bytes.Equal(got[i], want[i]) {
+						t.Fatalf("round %d, inclusion of %d in %d: hash %d is %x, fresh %x", round, idx, size, i, got[i], want[i])
+					}
+					got[i][0] ^= 0xff // the caller's copy only
+				}
+			}
+		}
+		for _, s := range []uint64{size / 2, size} {
+			got, err := a.RootAt(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fresh.RootAt(s)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("root at %d: %x, fresh %x (%v)", s, got, want, err)
+			}
+		}
+	}
+	grow(1, 0, 700)
+	check(700)
+	if len(a.nodes.m) == 0 {
+		t.Fatal("no node was cached")
+	}
+	grow(2, 700, 1500)
+	check(1500)
 }

@@ -67,15 +67,47 @@ func replayBlock(ctx context.Context, app abci.Application, b *types.Block) ([]b
 	for i, t := range b.Txs {
 		txs[i] = t
 	}
-	res, err := app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: txs, Height: b.Height, Time: b.Time,
+	res, err := ApplyBlock(ctx, app, &abci.FinalizeBlockRequest{Txs: txs, Height: b.Height, Time: b.Time,
 		Hash: b.Hash(), ProposerAddress: b.ProposerAddress, NextValidatorsHash: b.NextValidatorsHash})
 	if err != nil {
-		return nil, fmt.Errorf("finalize block %d: %w", b.Height, err)
-	}
-	if _, err := app.Commit(ctx, &abci.CommitRequest{}); err != nil {
-		return nil, fmt.Errorf("commit block %d: %w", b.Height, err)
+		return nil, err
 	}
 	return res.AppHash, nil
+}
+
+// Preparser is an application that can parse a block's transactions
+// ahead of FinalizeBlock (ledger.App.Preparse).
+type Preparser interface {
+	Preparse(ctx context.Context, txs [][]byte)
+}
+
+// ApplyBlock runs FinalizeBlock and Commit of one block, as a replay does.
+// If app is a Preparser, a second goroutine pre-parses the block's
+// transactions (from the last) while FinalizeBlock runs (from the first),
+// so STIX parsing uses another core; it is stopped and waited for before
+// ApplyBlock returns. The state machine itself stays single-threaded: the
+// pre-parse only fills a cache whose entries are a pure function of the
+// transaction bytes.
+func ApplyBlock(ctx context.Context, app abci.Application, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	halt := func() {}
+	if p, ok := app.(Preparser); ok && len(req.Txs) > 1 {
+		pctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.Preparse(pctx, req.Txs)
+		}()
+		halt = func() { stop(); <-done }
+	}
+	res, err := app.FinalizeBlock(ctx, req)
+	halt()
+	if err != nil {
+		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
+	}
+	if _, err := app.Commit(ctx, &abci.CommitRequest{}); err != nil {
+		return nil, fmt.Errorf("commit block %d: %w", req.Height, err)
+	}
+	return res, nil
 }
 
 // checkBlock checks a stored block is intact: its contents hash to what

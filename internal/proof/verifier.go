@@ -10,13 +10,24 @@ import (
 // Verifier checks many bundles against one member set. It remembers the
 // checkpoints and transactions it has checked (bounded), so verifying the
 // records of one export, which share a few checkpoints and transactions,
-// checks each signature once. Safe for concurrent use.
+// checks each signature once. A remembered result is reused only for
+// byte-for-byte the same checkpoint or transaction. Safe for concurrent
+// use.
 type Verifier struct {
 	members []Member
 
 	mu          sync.Mutex
 	checkpoints map[[32]byte]*checkpointResult // by hash of note, header and commit
+	lastCP      *seenCheckpoint                // the checkpoint checked last (most batches share one)
 	txs         map[string]*cachedTx           // by the transaction hash records name
+	txOrder     []string                       // keys of txs, oldest first
+	txBytes     int                            // bytes of the transactions in txs
+}
+
+// seenCheckpoint is a checked signed checkpoint and its result.
+type seenCheckpoint struct {
+	sc SignedCheckpoint
+	cr *checkpointResult
 }
 
 // cachedTx is a checked transaction and its bytes: a bundle whose
@@ -27,8 +38,14 @@ type cachedTx struct {
 	st  *signedTx
 }
 
-// cacheEntries bounds each cache; a full cache is emptied.
-const cacheEntries = 256
+// Bounds of the caches: the checkpoint cache is emptied when full; the
+// transaction cache (copies of the checked transactions, up to
+// txCacheBytes) drops its oldest entries.
+const (
+	cacheEntries   = 256
+	txCacheEntries = 4096
+	txCacheBytes   = 256 << 20
+)
 
 // checkpointResult is the outcome of the checks of one signed checkpoint.
 type checkpointResult struct {
@@ -82,17 +99,38 @@ func (v *Verifier) tx(raw, claimed []byte) *signedTx {
 	}
 	st := checkTx(raw, v.members)
 	v.mu.Lock()
-	if len(v.txs) >= cacheEntries {
-		clear(v.txs)
-	}
-	v.txs[string(st.hash[:])] = &cachedTx{raw: raw, st: st}
+	v.remember(st.hash, raw, st)
 	v.mu.Unlock()
 	return st
+}
+
+// remember caches a checked transaction (v.mu held), dropping the oldest
+// entries to stay within the bounds.
+func (v *Verifier) remember(hash [32]byte, raw []byte, st *signedTx) {
+	k := string(hash[:])
+	if _, ok := v.txs[k]; ok || len(raw) > txCacheBytes {
+		return
+	}
+	for len(v.txOrder) > 0 && (len(v.txOrder) >= txCacheEntries || v.txBytes+len(raw) > txCacheBytes) {
+		old := v.txOrder[0]
+		v.txOrder = v.txOrder[1:]
+		v.txBytes -= len(v.txs[old].raw)
+		delete(v.txs, old)
+	}
+	v.txs[k] = &cachedTx{raw: bytes.Clone(raw), st: st} // a copy: the caller may reuse its buffer
+	v.txOrder = append(v.txOrder, k)
+	v.txBytes += len(raw)
 }
 
 func (v *Verifier) checkpoint(sc SignedCheckpoint) *checkpointResult {
 	if v.checkpoints == nil {
 		return checkCheckpoint(sc, v.members)
+	}
+	v.mu.Lock()
+	last := v.lastCP
+	v.mu.Unlock()
+	if last != nil && sameCheckpoint(last.sc, sc) {
+		return last.cr
 	}
 	h := sha256.New()
 	for _, part := range [][]byte{[]byte(sc.Note), sc.Header, sc.Commit} {
@@ -103,17 +141,27 @@ func (v *Verifier) checkpoint(sc SignedCheckpoint) *checkpointResult {
 	v.mu.Lock()
 	cr, ok := v.checkpoints[key]
 	v.mu.Unlock()
-	if ok {
-		return cr
+	if !ok {
+		cr = checkCheckpoint(sc, v.members)
 	}
-	cr = checkCheckpoint(sc, v.members)
 	v.mu.Lock()
-	if len(v.checkpoints) >= cacheEntries {
-		clear(v.checkpoints)
+	if !ok {
+		if len(v.checkpoints) >= cacheEntries {
+			clear(v.checkpoints)
+		}
+		v.checkpoints[key] = cr
 	}
-	v.checkpoints[key] = cr
+	v.lastCP = &seenCheckpoint{sc: SignedCheckpoint{Format: sc.Format, Note: sc.Note,
+		Header: bytes.Clone(sc.Header), Commit: bytes.Clone(sc.Commit)}, cr: cr}
 	v.mu.Unlock()
 	return cr
+}
+
+// sameCheckpoint reports whether two signed checkpoints are byte for byte
+// the same (cheap when they share their bytes, as the bundles of one
+// prover's burst do).
+func sameCheckpoint(a, b SignedCheckpoint) bool {
+	return a.Format == b.Format && a.Note == b.Note && bytes.Equal(a.Header, b.Header) && bytes.Equal(a.Commit, b.Commit)
 }
 
 func writeLen(h interface{ Write([]byte) (int, error) }, b []byte) {

@@ -47,6 +47,7 @@ type Prover struct {
 
 	mu   sync.Mutex
 	last *cachedCheckpoint // the checkpoint most bundles are built against
+	txs  *txCache          // raw transactions of recently served records
 }
 
 // cachedCheckpoint is a signed checkpoint kept for reuse: its parts never
@@ -61,7 +62,7 @@ type cachedCheckpoint struct {
 // New returns a prover that signs checkpoint notes with the signer
 // signer returns (asked each time: member keys rotate).
 func New(l Ledger, c Chain, signer func() *proof.Signer) *Prover {
-	return &Prover{ledger: l, chain: c, signer: signer}
+	return &Prover{ledger: l, chain: c, signer: signer, txs: newTxCache(txCacheBytes)}
 }
 
 // MaxCheckpoints bounds one page of the checkpoint stream.
@@ -188,7 +189,7 @@ func (p *Prover) Bundle(ctx context.Context, id, version string) (*proof.Bundle,
 	if err != nil {
 		return nil, fmt.Errorf("inclusion proof of leaf %d: %w", rec.Index, err)
 	}
-	raw, err := p.chain.RawTx(ctx, rec.TxHash)
+	raw, err := p.rawTx(ctx, rec.TxHash)
 	if err != nil {
 		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
 	}
@@ -209,6 +210,20 @@ func (p *Prover) Bundle(ctx context.Context, id, version string) (*proof.Bundle,
 		b.Inclusion = append(b.Inclusion, h)
 	}
 	return b, nil
+}
+
+// rawTx returns a committed transaction from the cache or the block store.
+// The bytes are shared by every bundle that carries them: read-only.
+func (p *Prover) rawTx(ctx context.Context, hash []byte) ([]byte, error) {
+	if raw, ok := p.txs.get(hash); ok {
+		return raw, nil
+	}
+	raw, err := p.chain.RawTx(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	p.txs.put(hash, raw)
+	return raw, nil
 }
 
 func objectPosition(raw, object []byte) (int, error) {
