@@ -78,7 +78,7 @@ func (n *testNode) close() {
 
 func (n *testNode) publish(body string) client.PublishResult {
 	n.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second) // generous: a loaded machine
 	defer cancel()
 	res, err := n.cli.Publish(ctx, []byte(body), true)
 	if err != nil {
