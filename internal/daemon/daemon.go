@@ -191,7 +191,7 @@ func (d *Daemon) startAPI(ctx context.Context) error {
 		return fmt.Errorf("open web session store: %w", err)
 	}
 	if d.web, err = web.New(web.Config{Backend: backend{d}, Tokens: d.tokens, Sessions: d.webDB, Chain: chain{d},
-		Proofs: prover, Secure: d.cfg.TLSCert != "", Logger: d.log}); err != nil {
+		Proofs: prover, Alerts: webAlerts{d}, Markings: webMarkings{}, Secure: d.cfg.TLSCert != "", Logger: d.log}); err != nil {
 		return err
 	}
 	if d.ln, err = net.Listen("tcp", d.cfg.APIListen); err != nil {

@@ -126,8 +126,9 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	now   func() time.Time
-	pages pages
+	now     func() time.Time
+	pages   pages
+	imports imports // imports started from the publish page
 }
 
 // New validates cfg, applies its defaults and parses the templates.
