@@ -124,8 +124,8 @@ type Config struct {
 
 // Server serves the web UI. Create it with New.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
+	cfg     Config
+	log     *slog.Logger
 	now     func() time.Time
 	pages   pages
 	imports imports // imports started from the publish page
