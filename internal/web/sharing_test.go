@@ -413,3 +413,23 @@ func (b *browser) postMultipart(path, contentType string, body io.Reader) *http.
 	b.t.Cleanup(func() { res.Body.Close() })
 	return res
 }
+
+func TestDashboardChartCountsSightings(t *testing.T) {
+	u := newTestUI(t, func(c *Config) {
+		c.Now = func() time.Time { return time.Date(2025, 1, 2, 12, 0, 0, 0, time.UTC) } // the fake ledger's block times are 2025-01-01
+	})
+	sighting := `{"type":"sighting","spec_version":"2.1","id":"sighting--0a0b0c0d-0000-4000-8000-000000000051","created":"2026-01-01T00:00:00.000Z",` +
+		`"modified":"2026-01-01T00:00:00.000Z","sighting_of_ref":"indicator--00000001-3333-4333-8333-333333333333","count":3}`
+	for _, o := range []string{indicatorJSON(1, `"x"`), indicatorJSON(2, `"x"`), sighting} {
+		if _, err := u.backend.Publish(t.Context(), []byte(o)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := u.browser()
+	b.login(readerSecret)
+	_, page := b.get("/")
+	if !strings.Contains(page, `<title id="chart-title">3 records and 1 sightings over the last 14 days</title>`) ||
+		!strings.Contains(page, "<tr><td>01-01</td><td>3</td><td>1</td></tr>") {
+		t.Fatalf("chart: %s", page[strings.Index(page, `id="chart-h"`):])
+	}
+}
