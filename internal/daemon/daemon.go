@@ -256,6 +256,9 @@ func (d *Daemon) Close() error {
 		if d.ln != nil {
 			d.ln.Close()
 		}
+		if d.web != nil {
+			errs = append(errs, d.web.Close()) // imports started from the UI
+		}
 		d.stopGuard()
 		if d.match != nil {
 			d.match.stop()

@@ -58,10 +58,21 @@ func (j *importJob) finish(sum importer.Summary, err error) {
 	}
 }
 
-// imports holds the server's import jobs.
+// imports holds the server's import jobs and stops them on Close.
 type imports struct {
-	mu   sync.Mutex
-	jobs map[string]*importJob
+	mu      sync.Mutex
+	jobs    map[string]*importJob
+	ctx     context.Context // cancelled by Server.Close
+	cancel  context.CancelFunc
+	running sync.WaitGroup
+}
+
+// Close stops the imports still running (each ends with what it has
+// committed so far) and waits for them.
+func (s *Server) Close() error {
+	s.imports.cancel()
+	s.imports.running.Wait()
+	return nil
 }
 
 // add remembers j, forgetting the oldest finished job beyond maxImports;
@@ -138,8 +149,10 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request, v *Viewer) 
 		os.RemoveAll(filepath.Dir(path))
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), importTimeout)
+	ctx, cancel := context.WithTimeout(s.imports.ctx, importTimeout)
+	s.imports.running.Add(1)
 	go func() {
+		defer s.imports.running.Done()
 		defer cancel()
 		defer os.RemoveAll(filepath.Dir(path))
 		defer src.Close()

@@ -3,11 +3,13 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/api/apitest"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
+	"github.com/phalanx-ledger/phalanx/internal/testutil"
 	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
@@ -431,5 +434,46 @@ func TestDashboardChartCountsSightings(t *testing.T) {
 	if !strings.Contains(page, `<title id="chart-title">3 records and 1 sightings over the last 14 days</title>`) ||
 		!strings.Contains(page, "<tr><td>01-01</td><td>3</td><td>1</td></tr>") {
 		t.Fatalf("chart: %s", page[strings.Index(page, `id="chart-h"`):])
+	}
+}
+
+// TestImportMISPEvent: a real MISP feed event, its format decided from
+// the file, becomes indicators and a report on the ledger.
+func TestImportMISPEvent(t *testing.T) {
+	event, err := os.ReadFile(filepath.Join(testutil.SharedTestdata(t), "misp-feed", "dad88707-beb8-4a14-94e2-5ffecf5a5f85.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := newTestUI(t, nil)
+	b := u.browser()
+	b.login(adminSecret)
+	res := b.upload("event.json", string(event), nil)
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("import: %d %s", res.StatusCode, readBody(t, res))
+	}
+	var page string
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(page, `id="import-summary"`); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the import did not finish: %s", page)
+		}
+		_, page = b.get(loc)
+	}
+	if !strings.Contains(page, "Format: decided from the file") || strings.Contains(page, `id="import-error"`) {
+		t.Fatalf("import page: %s", page)
+	}
+	var types []string
+	for _, o := range u.published() {
+		var x struct{ Type string }
+		if err := json.Unmarshal(o, &x); err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, x.Type)
+	}
+	if !slices.Contains(types, "report") || !slices.Contains(types, "indicator") {
+		t.Fatalf("published types %v", types)
+	}
+	if !strings.Contains(page, fmt.Sprintf(`<td id="sum-accepted">%d</td>`, len(types))) {
+		t.Fatalf("summary does not count the %d published objects: %s", len(types), page)
 	}
 }

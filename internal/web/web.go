@@ -150,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.PublishWait = 20 * time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s.imports.ctx, s.imports.cancel = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
