@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,27 @@ func TestWebUISealsThroughTheNode(t *testing.T) {
 	}
 	if a := dashboard(webSession(t, base, secret)); strings.Contains(a, "203.0.113.88") || !strings.Contains(a, "203.0.113.89") {
 		t.Fatalf("GREEN reader's alerts (must not show the AMBER indicator's): %s", a)
+	}
+	// GET /v1/alerts applies the same rule.
+	for _, tc := range []struct {
+		token string
+		want  []string
+	}{{n.token, []string{"203.0.113.88", "203.0.113.89"}}, {secret, []string{"203.0.113.89"}}} {
+		c, err := client.New(base, tc.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := c.Alerts(ctx, time.Time{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, a := range list {
+			got = append(got, a.Value)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("GET /v1/alerts: %v, want %v", got, tc.want)
+		}
 	}
 }
