@@ -528,6 +528,9 @@ func TestBrowser(t *testing.T) {
 			"/ledger?to=" + height:               {"Blocks", "/ledger/blocks/" + height, "Latest checkpoint", "/ledger/checkpoints/" + height},
 			"/intel/" + id + "/proof":            {"The node says: all 7 checks pass.", "the node's claim", "Verify this record"},
 			"/ledger/blocks/" + height:           {id, "publish"},
+			"/community#groups":                  {"Sharing groups", "<td>web-analysts</td>", "member1, member2"},
+			"/settings#users":                    {"<td>web-analyst</td><td>analyst</td><td>TLP:AMBER</td>"},
+			importURL:                            {`<progress id="import-progress" max="100" value="100">`, `id="sum-rejected">1<`, "no-such-thing!!"},
 		})
 	})
 }
