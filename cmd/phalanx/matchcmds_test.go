@@ -207,7 +207,17 @@ func TestAlertsCmd(t *testing.T) {
 		{IndicatorID: "indicator--00000000-2222-4111-8111-111111111111", Value: "10.0.0.0/8", Type: "ipv4-addr", Author: "cert-c",
 			Hits: 1, FirstSeen: t0, LastSeen: t0, LastWhere: "fw.log:1:0", LastObserved: "10.1.2.3"},
 	}
-	s, err := api.New(api.Config{Backend: alertBackend{apitest.NewBackend(), list},
+	// The API lists alerts on indicators the token may read: the fake
+	// ledger holds both (GREEN).
+	ledger := apitest.NewBackend()
+	for _, a := range list {
+		ind := `{"type":"indicator","spec_version":"2.1","id":"` + a.IndicatorID + `","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z",` +
+			`"pattern":"[domain-name:value = 'x.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`
+		if _, err := ledger.Publish(context.Background(), []byte(ind)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := api.New(api.Config{Backend: alertBackend{ledger, list},
 		Tokens: apitest.NewTokens(map[string]auth.Role{cliReader: auth.RoleReader}), Authorize: auth.Authorize})
 	if err != nil {
 		t.Fatal(err)

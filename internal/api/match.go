@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -74,8 +75,35 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if list, err = s.readableAlerts(r.Context(), list); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, AlertsResponse{Alerts: list})
 	return nil
+}
+
+// readableAlerts keeps the alerts on indicators the request's token may
+// read: an alert names its indicator's value, so it is as confidential as
+// the indicator.
+func (s *Server) readableAlerts(ctx context.Context, list []alerts.Alert) ([]alerts.Alert, error) {
+	v, err := s.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := list[:0:0]
+	for _, a := range list {
+		vs, err := s.backend.Get(ctx, a.IndicatorID, false)
+		if errs.CodeOf(err) == errs.NotFound {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("alert on %s: %w", a.IndicatorID, err)
+		}
+		if len(readable(v, vs)) > 0 {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // MatchLine is one line of the POST /v1/match response (JSON lines): a hit,

@@ -196,7 +196,7 @@ func (d *Daemon) startAPI(ctx context.Context) error {
 		return fmt.Errorf("open web session store: %w", err)
 	}
 	if d.web, err = web.New(web.Config{Backend: backend{d}, Tokens: d.tokens, Sessions: d.webDB, Chain: chain{d},
-		Proofs: prover, Secure: d.cfg.TLSCert != "", Logger: d.log}); err != nil {
+		Proofs: prover, Alerts: webAlerts{d}, Markings: webMarkings{}, Secure: d.cfg.TLSCert != "", Logger: d.log}); err != nil {
 		return err
 	}
 	if d.ln, err = net.Listen("tcp", d.cfg.APIListen); err != nil {
@@ -260,6 +260,9 @@ func (d *Daemon) Close() error {
 	d.closeOnce.Do(func() {
 		if d.ln != nil {
 			d.ln.Close()
+		}
+		if d.web != nil {
+			errs = append(errs, d.web.Close()) // imports started from the UI
 		}
 		d.stopGuard()
 		if d.match != nil {

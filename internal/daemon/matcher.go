@@ -18,6 +18,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/sighting"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 	"github.com/phalanx-ledger/phalanx/internal/warninglist"
+	"github.com/phalanx-ledger/phalanx/internal/web"
 )
 
 // matcher keeps the detection index in step with the ledger: the follower
@@ -226,4 +227,43 @@ func (b backend) PublishWarnings(body []byte) []string {
 		return nil
 	}
 	return detect.Warnings(objs, b.d.match.warn)
+}
+
+// webAlerts serves the dashboard's recent local alerts from the node's
+// alert store (the same store as GET /v1/alerts).
+type webAlerts struct{ d *Daemon }
+
+var _ web.Alerts = webAlerts{}
+
+// RecentAlerts implements web.Alerts: the n alerts seen last.
+func (a webAlerts) RecentAlerts(ctx context.Context, n int) ([]web.Alert, error) {
+	list, err := a.d.match.alerts.List(ctx, time.Time{}, n)
+	if err != nil {
+		return nil, fmt.Errorf("recent alerts: %w", err)
+	}
+	out := make([]web.Alert, len(list))
+	for i, x := range list {
+		s := fmt.Sprintf("%s %s: %d hit", x.Type, x.Value, x.Hits)
+		if x.Hits != 1 {
+			s += "s"
+		}
+		if x.LastWhere != "" {
+			s += ", last at " + x.LastWhere
+		}
+		if x.Benign {
+			s += " (on a warninglist)"
+		}
+		out[i] = web.Alert{Time: x.LastSeen, Object: x.IndicatorID, Summary: s}
+	}
+	return out, nil
+}
+
+// webMarkings tells the UI this node seals, so it offers every TLP level.
+type webMarkings struct{}
+
+var _ web.Markings = webMarkings{}
+
+// PublishableLevels implements web.Markings.
+func (webMarkings) PublishableLevels() []string {
+	return []string{"clear", "green", "amber", "amber+strict", "red"}
 }

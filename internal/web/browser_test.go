@@ -449,11 +449,14 @@ func TestBrowser(t *testing.T) {
 	run(t, ctx, "settings", chromedp.Navigate(base+"/settings"), chromedp.WaitVisible(chromedp.ID("tok-h")))
 	screenshot(t, ctx, "settings")
 
+	var importURL string
+	newPagesInBrowser(t, ctx, m1, m2, value, &importURL)
+
 	t.Run("phone width", func(t *testing.T) {
 		run(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 		defer run(t, ctx, "laptop viewport", chromedp.EmulateViewport(1280, 900))
 		for _, p := range []string{"/", "/intel?q=" + url.QueryEscape(value), "/intel/" + id, grayLoader, "/publish", "/community", "/ledger",
-			"/ledger/blocks/" + height, "/settings", "/intel/" + id + "/proof", "/ledger/checkpoints/latest"} {
+			"/ledger/blocks/" + height, "/settings", "/intel/" + id + "/proof", "/ledger/checkpoints/latest", importURL} {
 			run(t, ctx, "phone "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main")))
 			overflow := get(t, ctx, "overflow", chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
 			if overflow > 0 {
@@ -522,9 +525,12 @@ func TestBrowser(t *testing.T) {
 			"/intel?q=" + url.QueryEscape(value): {value, "TLP:GREEN", "member1"},
 			"/intel/" + id:                       {"[domain-name:value = &#39;" + value + "&#39;]", "TLP:GREEN", "browser-test"},
 			"/community":                         {"Member 1", "Member 2", "Longer voting period"},
-			"/ledger":                            {"Blocks", "/ledger/blocks/" + height, "Latest checkpoint", "/ledger/checkpoints/" + height},
+			"/ledger?to=" + height:               {"Blocks", "/ledger/blocks/" + height, "Latest checkpoint", "/ledger/checkpoints/" + height},
 			"/intel/" + id + "/proof":            {"The node says: all 7 checks pass.", "the node's claim", "Verify this record"},
 			"/ledger/blocks/" + height:           {id, "publish"},
+			"/community#groups":                  {"Sharing groups", "<td>web-analysts</td>", "member1, member2"},
+			"/settings#users":                    {"<td>web-analyst</td><td>analyst</td><td>TLP:AMBER</td>"},
+			importURL:                            {`<progress id="import-progress" max="100" value="100">`, `id="sum-rejected">1<`, "no-such-thing!!"},
 		})
 	})
 }

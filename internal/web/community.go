@@ -16,6 +16,9 @@ type communityPage struct {
 	Proposals []proposalRow
 	CanVote   bool
 	Flash     string
+	Error     string         // why a group change was refused
+	Groups    []ledger.Group // sharing groups; nil with HasGroups false when the node keeps none
+	HasGroups bool
 }
 
 // proposalRow is a proposal with its current votes counted.
@@ -29,12 +32,24 @@ type proposalRow struct {
 // community shows the member directory and the proposals with tallies and
 // vote buttons.
 func (s *Server) community(w http.ResponseWriter, r *http.Request, v *Viewer) error {
+	return s.showCommunity(w, r, v, http.StatusOK, "")
+}
+
+// showCommunity renders the Community page; msg is why a form was
+// refused.
+func (s *Server) showCommunity(w http.ResponseWriter, r *http.Request, v *Viewer, status int, msg string) error {
 	ctx := r.Context()
 	st, err := s.cfg.Backend.Status(ctx)
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
-	data := communityPage{Self: st.Member, CanVote: v.Role == "admin"}
+	data := communityPage{Self: st.Member, CanVote: v.Role == "admin", Error: msg}
+	if sh, ok := s.cfg.Backend.(api.Sharing); ok {
+		data.HasGroups = true
+		if data.Groups, err = sh.Groups(ctx); err != nil {
+			return fmt.Errorf("groups: %w", err)
+		}
+	}
 	if data.Members, err = s.cfg.Backend.Members(ctx); err != nil {
 		return fmt.Errorf("members: %w", err)
 	}
@@ -59,7 +74,11 @@ func (s *Server) community(w http.ResponseWriter, r *http.Request, v *Viewer) er
 	if n := r.URL.Query().Get("voted"); n != "" {
 		data.Flash = "Your vote on proposal " + n + " is on the ledger."
 	}
-	s.render(w, r, http.StatusOK, "community", v, data)
+	if g, op := r.URL.Query().Get("group"), r.URL.Query().Get("op"); g != "" && msg == "" {
+		data.Flash = map[string]string{"create": "Sharing group " + g + " created.", "add": "Members added to sharing group " + g + ".",
+			"remove": "Members removed from sharing group " + g + "."}[op]
+	}
+	s.render(w, r, status, "community", v, data)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/api"
+	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
 )
@@ -46,8 +47,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *Viewer) er
 		return err
 	}
 	if s.cfg.Alerts != nil {
-		if data.Alerts, err = s.cfg.Alerts.RecentAlerts(ctx, feedSize); err != nil {
-			return fmt.Errorf("alerts: %w", err)
+		if data.Alerts, err = s.recentAlerts(r, v); err != nil {
+			return err
 		}
 	}
 	if data.Chart, err = s.recordsChart(r, v); err != nil {
@@ -55,6 +56,33 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *Viewer) er
 	}
 	s.render(w, r, http.StatusOK, "dashboard", v, data)
 	return nil
+}
+
+// recentAlerts returns the newest alerts on indicators v may read: an
+// alert names its indicator's value, so it is as confidential as the
+// indicator.
+func (s *Server) recentAlerts(r *http.Request, v *Viewer) ([]Alert, error) {
+	list, err := s.cfg.Alerts.RecentAlerts(r.Context(), 3*feedSize)
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	var out []Alert
+	for _, a := range list {
+		vs, err := s.cfg.Backend.Get(r.Context(), a.Object, false)
+		if errs.CodeOf(err) == errs.NotFound {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("alert on %s: %w", a.Object, err)
+		}
+		if len(s.visible(v, vs)) > 0 {
+			out = append(out, a)
+		}
+		if len(out) == feedSize {
+			break
+		}
+	}
+	return out, nil
 }
 
 // awaiting lists the open proposals member has not voted on.

@@ -48,8 +48,11 @@ func (s *Server) Handler() http.Handler {
 		{"POST /publish/report", auth.ActionPublish, s.publishReport},
 		{"POST /publish/bundle", auth.ActionPublish, s.publishBundle},
 		{"GET /publish/status", auth.ActionRead, s.publishStatus},
+		{"POST /publish/import", auth.ActionPublish, s.startImport},
+		{"GET /publish/imports/{id}", auth.ActionPublish, s.importStatus},
 		{"GET /community", auth.ActionRead, s.community},
 		{"POST /community/proposals/{id}/vote", auth.ActionAdmin, s.vote},
+		{"POST /community/groups", auth.ActionAdmin, s.changeGroup},
 		{"GET /ledger", auth.ActionRead, s.ledger},
 		{"GET /ledger/blocks/{height}", auth.ActionRead, s.block},
 		{"GET /ledger/txs/{hash}", auth.ActionRead, s.tx},
@@ -57,6 +60,8 @@ func (s *Server) Handler() http.Handler {
 		{"GET /settings", auth.ActionAdmin, s.settings},
 		{"POST /settings/tokens", auth.ActionAdmin, s.createToken},
 		{"POST /settings/tokens/{id}/revoke", auth.ActionAdmin, s.revokeToken},
+		{"POST /settings/users", auth.ActionAdmin, s.addUser},
+		{"POST /settings/grants", auth.ActionAdmin, s.grant},
 	}
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, s.signedIn(rt.action, rt.fn))
@@ -126,7 +131,7 @@ func (s *Server) signedIn(action auth.Action, fn pageFunc) http.Handler {
 		}
 		if r.Method == http.MethodPost {
 			limit := int64(maxFormBytes)
-			if r.URL.Path == "/publish/bundle" {
+			if r.URL.Path == "/publish/bundle" || r.URL.Path == "/publish/import" {
 				limit = maxUploadBytes + maxFormBytes
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)

@@ -52,7 +52,7 @@ func newTestUI(t *testing.T, edit func(*Config)) *testUI {
 		t.Fatal(err)
 	}
 	u.srv = httptest.NewServer(s.Handler())
-	t.Cleanup(u.srv.Close)
+	t.Cleanup(func() { u.srv.Close(); s.Close() })
 	return u
 }
 

@@ -145,7 +145,8 @@ func (fakeChain) Block(_ context.Context, h int64) (Block, []Tx, error) {
 type fakeAlerts struct{}
 
 func (fakeAlerts) RecentAlerts(context.Context, int) ([]Alert, error) {
-	return []Alert{{Time: time.Unix(1, 0), Object: "indicator--x", Summary: "proxy log hit on 192.0.2.1"}}, nil
+	return []Alert{{Time: time.Unix(2, 0), Object: "indicator--x", Summary: "hit on an indicator not on the ledger"},
+		{Time: time.Unix(1, 0), Object: "indicator--00000001-3333-4333-8333-333333333333", Summary: "proxy log hit on 192.0.2.1"}}, nil
 }
 
 // TestCapabilities: the optional seams show their part of the pages when
@@ -173,8 +174,8 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("GET %s: %d, want %d", path, st, want)
 		}
 	}
-	if _, page = b.get("/"); !strings.Contains(page, "proxy log hit on 192.0.2.1") {
-		t.Fatal("dashboard lacks the alert")
+	if _, page = b.get("/"); !strings.Contains(page, "proxy log hit on 192.0.2.1") || strings.Contains(page, "not on the ledger") {
+		t.Fatal("dashboard lacks the alert, or shows one on an indicator the reader cannot read")
 	}
 	if _, page = b.get("/intel/indicator--00000001-3333-4333-8333-333333333333"); !strings.Contains(page,
 		`href="/intel/indicator--00000001-3333-4333-8333-333333333333/proof"`) {

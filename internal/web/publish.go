@@ -14,8 +14,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/phalanx-ledger/phalanx/internal/api"
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
 )
 
 // valueKind is one kind of indicator value the publish form offers.
@@ -99,11 +101,19 @@ func pattern(kind, value string) string {
 }
 
 type publishPage struct {
-	Kinds  []valueKind
-	Levels []string
-	Error  string
-	Form   map[string]string
+	Kinds   []valueKind
+	Levels  []string
+	Error   string
+	Form    map[string]string
+	Members []api.Member    // members a publish may be addressed to
+	Groups  []ledger.Group  // sharing groups
+	To      map[string]bool // recipients chosen on the form shown again
+	Formats []string        // import formats
+	Posted  string          // id prefix of the form refused ("ind", "rep", "up", "imp")
 }
+
+// postedForm names the publish form a POST to path came from.
+var postedForm = map[string]string{"/publish/indicator": "ind", "/publish/report": "rep", "/publish/bundle": "up", "/publish/import": "imp"}
 
 // publishable returns the TLP levels this node may publish.
 func (s *Server) publishable() []string {
@@ -114,8 +124,22 @@ func (s *Server) publishable() []string {
 }
 
 func (s *Server) publishForm(w http.ResponseWriter, r *http.Request, v *Viewer) error {
-	s.render(w, r, http.StatusOK, "publish", v, publishPage{Kinds: valueKinds, Levels: s.publishable(),
-		Form: map[string]string{"marking": "green", "kind": "ipv4"}})
+	return s.showPublish(w, r, v, http.StatusOK, "", map[string]string{"marking": "green", "kind": "ipv4"}, nil)
+}
+
+// showPublish renders the publish page with the member directory and
+// sharing groups the forms address to.
+func (s *Server) showPublish(w http.ResponseWriter, r *http.Request, v *Viewer, status int, msg string, form map[string]string, to []string) error {
+	data := publishPage{Kinds: valueKinds, Levels: s.publishable(), Error: msg, Form: form, To: map[string]bool{},
+		Formats: importFormats, Posted: postedForm[r.URL.Path]}
+	var err error
+	if data.Members, data.Groups, err = s.directory(r.Context()); err != nil {
+		return err
+	}
+	for _, id := range to {
+		data.To[id] = true
+	}
+	s.render(w, r, status, "publish", v, data)
 	return nil
 }
 
@@ -131,9 +155,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, v *Viewer, er
 			form[k] = r.PostFormValue(k)
 		}
 	}
-	s.render(w, r, http.StatusBadRequest, "publish", v, publishPage{Kinds: valueKinds, Levels: s.publishable(),
-		Error: err.Error(), Form: form})
-	return nil
+	return s.showPublish(w, r, v, api.StatusOf(errs.CodeOf(err)), err.Error(), form, r.PostForm["to"])
 }
 
 // common reads the fields every published object shares.
@@ -211,7 +233,11 @@ func (s *Server) publishObject(w http.ResponseWriter, r *http.Request, v *Viewer
 	if err != nil {
 		return fmt.Errorf("encode object: %w", err)
 	}
-	subs, err := s.cfg.Backend.Publish(r.Context(), body)
+	a, err := address(r)
+	if err != nil {
+		return s.formError(w, r, v, err)
+	}
+	subs, err := s.publishAddressed(r.Context(), body, a)
 	if err != nil {
 		return s.formError(w, r, v, err)
 	}
@@ -245,7 +271,11 @@ func (s *Server) publishBundle(w http.ResponseWriter, r *http.Request, v *Viewer
 	if int64(len(body)) > maxUploadBytes {
 		return s.formError(w, r, v, errs.Errorf(errs.TooLarge, "the bundle is larger than %d bytes", maxUploadBytes))
 	}
-	subs, err := s.cfg.Backend.Publish(r.Context(), body)
+	a, err := address(r)
+	if err != nil {
+		return s.formError(w, r, v, err)
+	}
+	subs, err := s.publishAddressed(r.Context(), body, a)
 	if err != nil {
 		return s.formError(w, r, v, err)
 	}

@@ -20,7 +20,7 @@ var assets embed.FS
 type pages map[string]*template.Template
 
 var pageNames = []string{"login", "error", "dashboard", "intel", "object", "publish", "status",
-	"community", "ledger", "block", "tx", "settings", "proof", "checkpoint"}
+	"community", "ledger", "block", "tx", "settings", "proof", "checkpoint", "import"}
 
 func parsePages() (pages, error) {
 	p := pages{}
@@ -58,9 +58,10 @@ var funcs = template.FuncMap{
 	"can": func(v *Viewer, action string) bool {
 		return v != nil && auth.Role(v.Role).Can(auth.Action(action))
 	},
-	"tlp":      tlpOf,
-	"proofURL": proofURL,
-	"b64":      base64.StdEncoding.EncodeToString,
+	"tlp":       tlpOf,
+	"proofURL":  proofURL,
+	"b64":       base64.StdEncoding.EncodeToString,
+	"addressOf": addressOf,
 }
 
 // render writes page name with status. It renders into a buffer first so

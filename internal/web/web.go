@@ -124,10 +124,11 @@ type Config struct {
 
 // Server serves the web UI. Create it with New.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	now   func() time.Time
-	pages pages
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	pages   pages
+	imports imports // imports started from the publish page
 }
 
 // New validates cfg, applies its defaults and parses the templates.
@@ -149,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.PublishWait = 20 * time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s.imports.ctx, s.imports.cancel = context.WithCancel(context.Background())
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
