@@ -86,6 +86,13 @@ func TestAdmitAndRemoveByVote(t *testing.T) {
 // first blocks of the voting period.
 func voteAll(t *testing.T, id int, ms ...*testnetMember) {
 	t.Helper()
+	// A member can vote once its own node has committed the proposal.
+	for _, m := range ms {
+		poll(t, 30*time.Second, m.id+" to see proposal "+strconv.Itoa(id), func() bool {
+			_, _, code := runCLI(t, "", "gov", "show", strconv.Itoa(id), "--dir", m.dir)
+			return code == 0
+		})
+	}
 	errc := make(chan string, len(ms))
 	for _, m := range ms {
 		go func() {
