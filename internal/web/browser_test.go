@@ -448,6 +448,8 @@ func TestBrowser(t *testing.T) {
 	}
 	run(t, ctx, "settings", chromedp.Navigate(base+"/settings"), chromedp.WaitVisible(chromedp.ID("tok-h")))
 	screenshot(t, ctx, "settings")
+	run(t, ctx, "feed", chromedp.Navigate(base+"/feed"), chromedp.WaitVisible(chromedp.ID("subs-h")))
+	screenshot(t, ctx, "feed")
 
 	var importURL string
 	newPagesInBrowser(t, ctx, m1, m2, value, &importURL)
@@ -456,7 +458,7 @@ func TestBrowser(t *testing.T) {
 		run(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 		defer run(t, ctx, "laptop viewport", chromedp.EmulateViewport(1280, 900))
 		for _, p := range []string{"/", "/intel?q=" + url.QueryEscape(value), "/intel/" + id, grayLoader, "/publish", "/community", "/ledger",
-			"/ledger/blocks/" + height, "/settings", "/intel/" + id + "/proof", "/ledger/checkpoints/latest", importURL} {
+			"/ledger/blocks/" + height, "/settings", "/intel/" + id + "/proof", "/ledger/checkpoints/latest", importURL, "/feed"} {
 			run(t, ctx, "phone "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main")))
 			overflow := get(t, ctx, "overflow", chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
 			if overflow > 0 {

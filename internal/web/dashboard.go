@@ -21,6 +21,8 @@ const (
 type dashboardPage struct {
 	Status   api.Status
 	Feed     []Item
+	Why      []string // per Feed entry: why it is there (ranked feed only)
+	Ranked   bool     // Feed is the user's ranked feed (subscriptions, profile)
 	Awaiting []api.ProposalView
 	Alerts   []Alert
 	HasAlert bool // the node has an alert source
@@ -36,12 +38,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *Viewer) er
 		return fmt.Errorf("status: %w", err)
 	}
 	data := dashboardPage{Status: st, HasAlert: s.cfg.Alerts != nil}
-	feed, err := s.search(ctx, v, projection.Query{Limit: feedSize})
-	if err != nil {
-		return fmt.Errorf("feed: %w", err)
-	}
-	for _, x := range s.visible(v, feed.Items) {
-		data.Feed = append(data.Feed, item(x))
+	if err := s.dashboardFeed(r, v, &data); err != nil {
+		return err
 	}
 	if data.Awaiting, err = s.awaiting(r, st.Member); err != nil {
 		return err
@@ -173,4 +171,29 @@ func (c *chart) layout() {
 		}
 		d.RY, d.SY = top+plot-d.RH, top+plot-d.SH
 	}
+}
+
+// dashboardFeed fills the dashboard's feed: the user's ranked feed (what
+// matches its subscriptions, then this member's profile, then the newest)
+// when the node keeps subscriptions, else the newest readable records.
+func (s *Server) dashboardFeed(r *http.Request, v *Viewer, data *dashboardPage) error {
+	if rl, ok := s.relevanceOf(); ok {
+		page, err := rl.Feed(r.Context(), v.Owner, v.Access, "", feedSize)
+		if err != nil {
+			return fmt.Errorf("feed: %w", err)
+		}
+		data.Ranked = true
+		for _, e := range s.visibleEntries(v, page.Items) {
+			data.Feed, data.Why = append(data.Feed, item(e.Record)), append(data.Why, why(e.Reasons))
+		}
+		return nil
+	}
+	feed, err := s.search(r.Context(), v, projection.Query{Limit: feedSize})
+	if err != nil {
+		return fmt.Errorf("feed: %w", err)
+	}
+	for _, x := range s.visible(v, feed.Items) {
+		data.Feed = append(data.Feed, item(x))
+	}
+	return nil
 }

@@ -57,6 +57,10 @@ func (s *Server) Handler() http.Handler {
 		{"GET /ledger/blocks/{height}", auth.ActionRead, s.block},
 		{"GET /ledger/txs/{hash}", auth.ActionRead, s.tx},
 		{"GET /ledger/checkpoints/{height}", auth.ActionRead, s.checkpoint},
+		{"GET /feed", auth.ActionRead, s.feed},
+		{"POST /feed/subscriptions", auth.ActionRead, s.subscribe},
+		{"POST /feed/subscriptions/{id}/delete", auth.ActionRead, s.unsubscribe},
+		{"POST /feed/notifications/{id}/read", auth.ActionRead, s.markRead},
 		{"GET /settings", auth.ActionAdmin, s.settings},
 		{"POST /settings/tokens", auth.ActionAdmin, s.createToken},
 		{"POST /settings/tokens/{id}/revoke", auth.ActionAdmin, s.revokeToken},
@@ -170,7 +174,7 @@ func (s *Server) viewer(r *http.Request) (*Viewer, error) {
 					return nil, fmt.Errorf("clearance of the session's user: %w", err)
 				}
 			}
-			return &Viewer{TokenID: t.ID, Name: t.Name, Role: string(t.Role), CSRF: sess.CSRF, Access: acc}, nil
+			return &Viewer{TokenID: t.ID, Name: t.Name, Role: string(t.Role), CSRF: sess.CSRF, Access: acc, Owner: api.OwnerOf(t)}, nil
 		}
 	}
 	_ = s.cfg.Sessions.Delete(r.Context(), c.Value)

@@ -20,7 +20,7 @@ var assets embed.FS
 type pages map[string]*template.Template
 
 var pageNames = []string{"login", "error", "dashboard", "intel", "object", "publish", "status",
-	"community", "ledger", "block", "tx", "settings", "proof", "checkpoint", "import"}
+	"community", "ledger", "block", "tx", "settings", "proof", "checkpoint", "import", "feed"}
 
 func parsePages() (pages, error) {
 	p := pages{}

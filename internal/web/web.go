@@ -98,6 +98,9 @@ type Viewer struct {
 	// Access is what the user may read (TLP clearance, client, grants):
 	// every record on every page passes access.MayRead with it.
 	Access access.Viewer
+	// Owner names the user as the owner of subscriptions and
+	// notifications (api.OwnerOf).
+	Owner string
 }
 
 // Config configures a Server. Backend, Tokens and Sessions are required;
