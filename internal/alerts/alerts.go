@@ -42,12 +42,8 @@ type Store struct{ db *sql.DB }
 
 // Open opens (creating) the alert database at path.
 func Open(ctx context.Context, path string) (*Store, error) {
-	db, err := sqlitedb.Open(ctx, path, dsnParams)
+	db, err := sqlitedb.OpenMigrated(ctx, path, dsnParams, migrations)
 	if err != nil {
-		return nil, fmt.Errorf("open alert store %s: %w", path, err)
-	}
-	if err := sqlitedb.Migrate(ctx, db, migrations); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open alert store %s: %w", path, err)
 	}
 	return &Store{db: db}, nil

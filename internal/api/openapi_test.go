@@ -185,6 +185,14 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Alert":              alerts.Alert{},
 		"Alerts":             AlertsResponse{},
 	}
+	checkSchemas(t, doc, types)
+}
+
+// checkSchemas checks that each named schema exists, that its properties
+// are the JSON fields of the Go type, and that it requires only its own
+// properties.
+func checkSchemas(t *testing.T, doc openAPIDocument, types map[string]any) {
+	t.Helper()
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]
 		if !ok {

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,19 +50,7 @@ func TestWebUIBesideTheAPI(t *testing.T) {
 	if res, _ := get("/"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?next=%2F" {
 		t.Fatalf("UI without a session: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
-	_, login := get("/login")
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(login)
-	if m == nil {
-		t.Fatalf("sign-in page: %s", login)
-	}
-	req, _ := http.NewRequest(http.MethodPost, n.d.URL()+"/login", strings.NewReader(url.Values{"csrf": {m[1]}, "token": {n.token}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", n.d.URL())
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	res := webSignIn(t, c, n.d.URL(), n.token)
 	var session *http.Cookie
 	for _, ck := range res.Cookies() {
 		if ck.Name == "__Host-phalanx_session" {
@@ -99,19 +85,7 @@ func TestWebUIProofPages(t *testing.T) {
 	if res, _ := get("/intel/" + id + "/proof.json"); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("proof download without a session: %d", res.StatusCode)
 	}
-	_, login := get("/login")
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(login)
-	if m == nil {
-		t.Fatalf("sign-in page: %s", login)
-	}
-	req, _ := http.NewRequest(http.MethodPost, n.d.URL()+"/login", strings.NewReader(url.Values{"csrf": {m[1]}, "token": {n.token}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", n.d.URL())
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	webSignIn(t, c, n.d.URL(), n.token)
 
 	n.publish(indicators(0, 1, "2026-01-01T00:00:00.000Z"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -123,8 +97,7 @@ func TestWebUIProofPages(t *testing.T) {
 	if res, body := get("/intel/" + id + "/proof"); res.StatusCode != http.StatusOK || !strings.Contains(body, "The node says: all 7 checks pass.") {
 		t.Fatalf("proof page: %d %s", res.StatusCode, body)
 	}
-	var body string
-	res, body = get("/intel/" + id + "/proof.json")
+	res, body := get("/intel/" + id + "/proof.json")
 	b, err := proof.ParseBundle([]byte(body))
 	if res.StatusCode != http.StatusOK || err != nil {
 		t.Fatalf("proof download: %d %v", res.StatusCode, err)

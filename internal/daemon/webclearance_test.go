@@ -77,6 +77,16 @@ func webSession(t *testing.T, base, token string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res := webSignIn(t, c, base, token); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", res.StatusCode)
+	}
+	return c
+}
+
+// webSignIn posts the UI's sign-in form (with its CSRF token) through c and
+// returns the answer, body closed.
+func webSignIn(t *testing.T, c *http.Client, base, token string) *http.Response {
+	t.Helper()
 	res, err := c.Get(base + "/login")
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +104,5 @@ func webSession(t *testing.T, base, token string) *http.Client {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign-in: %d", res.StatusCode)
-	}
-	return c
+	return res
 }

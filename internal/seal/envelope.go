@@ -39,6 +39,8 @@ import (
 	"sort"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
 // FormatVersion is the envelope format this package writes and reads.
@@ -110,15 +112,7 @@ func init() {
 	if encMode, err = cbor.CoreDetEncOptions().EncMode(); err != nil {
 		panic(err)
 	}
-	if decMode, err = (cbor.DecOptions{
-		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
-		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
-		IndefLength:       cbor.IndefLengthForbidden,
-		TagsMd:            cbor.TagsForbidden,
-		MaxArrayElements:  MaxRecipients + 1,
-		MaxMapPairs:       16,
-		MaxNestedLevels:   6,
-	}).DecMode(); err != nil {
+	if decMode, err = tx.StrictDecOptions(MaxRecipients+1, 16, 6).DecMode(); err != nil {
 		panic(err)
 	}
 }

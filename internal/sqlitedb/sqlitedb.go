@@ -40,6 +40,20 @@ func Open(ctx context.Context, path, params string) (*sql.DB, error) {
 	return db, nil
 }
 
+// OpenMigrated opens the database at path (Open) and applies the
+// migrations of fsys (Migrate), closing it again if they fail.
+func OpenMigrated(ctx context.Context, path, params string, fsys fs.FS) (*sql.DB, error) {
+	db, err := Open(ctx, path, params)
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, db, fsys); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // Migrate applies, in name order, each migrations/*.sql file of fsys not
 // yet recorded in the schema_migrations table, each in its own transaction.
 func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {

@@ -53,15 +53,11 @@ type statusStore struct{ db *sql.DB }
 const statusDSN = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 func openStatusStore(ctx context.Context, path string) (*statusStore, error) {
-	db, err := sqlitedb.Open(ctx, path, statusDSN)
+	db, err := sqlitedb.OpenMigrated(ctx, path, statusDSN, migrations)
 	if err != nil {
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	if err := sqlitedb.Migrate(ctx, db, migrations); err != nil {
-		db.Close()
-		return nil, err
-	}
 	return &statusStore{db: db}, nil
 }
 

@@ -121,16 +121,24 @@ func init() {
 	if encMode, err = cbor.CoreDetEncOptions().EncMode(); err != nil {
 		panic(err)
 	}
-	if decMode, err = (cbor.DecOptions{
+	if decMode, err = StrictDecOptions(1<<20, 1<<10, 8).DecMode(); err != nil {
+		panic(err)
+	}
+}
+
+// StrictDecOptions are the CBOR decoding rules of every signed or hashed
+// structure (transactions, sealed envelopes): duplicate map keys, unknown
+// fields, indefinite lengths and tags are refused, and sizes are bounded
+// by the given limits.
+func StrictDecOptions(maxArray, maxMapPairs, maxNesting int) cbor.DecOptions {
+	return cbor.DecOptions{
 		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
 		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
 		IndefLength:       cbor.IndefLengthForbidden,
 		TagsMd:            cbor.TagsForbidden,
-		MaxArrayElements:  1 << 20,
-		MaxMapPairs:       1 << 10,
-		MaxNestedLevels:   8,
-	}).DecMode(); err != nil {
-		panic(err)
+		MaxArrayElements:  maxArray,
+		MaxMapPairs:       maxMapPairs,
+		MaxNestedLevels:   maxNesting,
 	}
 }
 

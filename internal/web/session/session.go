@@ -53,12 +53,8 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	if now == nil {
 		now = time.Now
 	}
-	db, err := sqlitedb.Open(ctx, path, dsnParams)
+	db, err := sqlitedb.OpenMigrated(ctx, path, dsnParams, migrations)
 	if err != nil {
-		return nil, fmt.Errorf("open session store %s: %w", path, err)
-	}
-	if err := sqlitedb.Migrate(ctx, db, migrations); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("open session store %s: %w", path, err)
 	}
 	return &Store{db: db, now: now}, nil
