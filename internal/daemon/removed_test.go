@@ -19,7 +19,7 @@ import (
 // still follows the chain.
 func TestRemovedMemberReceivesNothing(t *testing.T) {
 	p := ledger.DefaultParams()
-	p.VotingPeriod = 2
+	p.VotingPeriod = 10 // blocks: room for three votes on a loaded machine
 	dirs, err := InitTestnet(t.TempDir(), 4, TestnetOptions{Params: &p})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +57,9 @@ func TestRemovedMemberReceivesNothing(t *testing.T) {
 	for removed := false; !removed; {
 		for _, m := range a.d.Ledger().Members() {
 			removed = removed || (m.ID == "member4" && m.Status == ledger.StatusRemoved)
+		}
+		if pr, _, _ := a.d.Ledger().Proposal(out.Proposal); pr.Status == ledger.ProposalRejected || pr.Status == ledger.ProposalFailed {
+			t.Fatalf("the removal did not pass: %+v", pr)
 		}
 		if ctx.Err() != nil {
 			t.Fatal("member4 was not removed")
