@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/phalanx-ledger/phalanx/internal/errs"
 	"github.com/phalanx-ledger/phalanx/internal/tlp"
@@ -120,6 +121,8 @@ func normValue(dim, v string) (string, error) {
 		return "", errs.Errorf(errs.Invalid, "filter %s: empty value", dim)
 	case len(v) > MaxValueLen:
 		return "", errs.Errorf(errs.Invalid, "filter %s: value longer than %d bytes", dim, MaxValueLen)
+	case !utf8.ValidString(v):
+		return "", errs.Errorf(errs.Invalid, "filter %s: value %q is not UTF-8", dim, v)
 	}
 	for _, r := range v {
 		if r < 0x20 || r == 0x7f || r == ',' || r == '=' || r == ' ' || r == '\t' {

@@ -190,7 +190,8 @@ func TestNotifying(t *testing.T) {
 }
 
 func FuzzParseFilter(f *testing.F) {
-	for _, s := range []string{"type=indicator label=ransomware", "tlp=amber+strict kind=ipv4,cidr", "sector=", "x=y", "=", "label=a,b,c"} {
+	for _, s := range []string{"type=indicator label=ransomware", "tlp=amber+strict kind=ipv4,cidr", "sector=", "x=y", "=", "label=a,b,c",
+		"tYpe=0000\xb90\x85" + strings.Repeat("\xab", 31)} { // invalid UTF-8 grew past the length limit on the round trip
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
