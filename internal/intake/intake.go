@@ -111,11 +111,7 @@ func (s *Service) Publish(ctx context.Context, body []byte) ([]Submission, error
 // such content goes through PublishTo, which seals it.
 func (s *Service) PublishObjects(ctx context.Context, objs []*stix.Object) ([]Submission, error) {
 	for _, o := range objs {
-		l, err := s.levelOf(o, Address{})
-		if err != nil {
-			return nil, err
-		}
-		if l.Sealed() {
+		if l := s.levelOf(o, Address{}); l.Sealed() {
 			return nil, errs.Errorf(errs.Invalid, "object %s is TLP:%v: say whom it is for (to or group); content above TLP:GREEN is sealed for its recipients only", o.ID, l)
 		}
 	}

@@ -39,18 +39,14 @@ type Directory interface {
 // Level is the TLP level o is published at without an address: its
 // most restrictive TLP marking, or the member's default. Objects above
 // GREEN need recipients (PublishTo).
-func (s *Service) Level(o *stix.Object) (tlp.Level, error) { return s.levelOf(o, Address{}) }
+func (s *Service) Level(o *stix.Object) (tlp.Level, error) { return s.levelOf(o, Address{}), nil }
 
-func (s *Service) levelOf(o *stix.Object, a Address) (tlp.Level, error) {
+func (s *Service) levelOf(o *stix.Object, a Address) tlp.Level {
 	def := s.cfg.DefaultTLP
 	if a.TLP != 0 {
 		def = a.TLP
 	}
-	l, err := tlp.Of(o.Raw, def)
-	if err != nil {
-		return 0, errs.Errorf(errs.Invalid, "object %s: %v", o.ID, err)
-	}
-	return max(l, a.TLP), nil
+	return max(tlp.OfRefs(o.Markings, def), a.TLP)
 }
 
 // PublishTo validates a STIX bundle or object and publishes it as
@@ -71,10 +67,7 @@ func (s *Service) PublishTo(ctx context.Context, body []byte, a Address) ([]Subm
 	var plain, sealed []*stix.Object
 	var levels []tlp.Level
 	for _, o := range objs {
-		l, err := s.levelOf(o, a)
-		if err != nil {
-			return nil, err
-		}
+		l := s.levelOf(o, a)
 		if !addressed && !l.Sealed() {
 			plain = append(plain, o)
 			continue

@@ -118,7 +118,8 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 		b.writes[string(objectKey(o.ID))] = mustEncode(ow)
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
-		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw}
+		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw,
+		Access: &record.Access{Level: uint8(tlp.OfRefs(o.Markings, tlp.Green))}}
 	return b.appendRecord(r)
 }
 
@@ -442,7 +443,7 @@ func (a *App) parseObject(i int, raw []byte, maxBytes int64, seen map[string]boo
 	if !bytes.Equal(o.Raw, raw) {
 		return nil, reject(CodeInvalidSTIX, "object %d (%s): not in compact JSON form", i, o.ID)
 	}
-	if lvl, err := tlp.Of(o.Raw, tlp.Clear); err != nil || lvl.Sealed() {
+	if lvl := tlp.OfRefs(o.Markings, tlp.Clear); lvl.Sealed() {
 		return nil, reject(CodeMustSeal, "object %d (%s) is marked TLP:%v: content above TLP:GREEN must be sealed for its recipients", i, o.ID, lvl)
 	}
 	key := o.ID + "\x00" + o.Version()

@@ -42,8 +42,11 @@ type Record struct {
 	// record published above TLP:GREEN or to named recipients; nil for a
 	// plaintext record.
 	Sealed []byte
-	// Access is set by the node on records it projects: the marking and
-	// recipients that decide who may read the record. Not part of the leaf.
+	// Access is the marking and recipients that decide who may read the
+	// record. Not part of the leaf nor of the stored state: the ledger sets
+	// it on the plaintext records of the blocks it commits (their TLP level,
+	// GREEN when unmarked) and the node's opener on the sealed records it
+	// opens; it is nil on records read back from the state.
 	Access *Access
 }
 

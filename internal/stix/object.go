@@ -30,10 +30,14 @@ type Object struct {
 	Revoked           bool
 	CreatedByRef      string
 	Labels            []string
-	Name              string
-	Description       string
-	Pattern           string
-	PatternType       string
+	// Markings are the marking-definition ids the object references: its
+	// object_marking_refs, then the marking_ref of each granular marking,
+	// as written.
+	Markings    []string
+	Name        string
+	Description string
+	Pattern     string
+	PatternType string
 	// ValidFrom and ValidUntil are the indicator's, normalised like Created.
 	ValidFrom, ValidUntil string
 	// Values are the object's observable values for a search index,
@@ -271,6 +275,7 @@ func build(m map[string]any, raw []byte, index int) (*Object, error) {
 		Name:        stringOf(m["name"]),
 		Description: stringOf(m["description"]),
 		Values:      searchValues(c),
+		Markings:    markingsOf(m),
 		Raw:         raw,
 	}
 	if c.class != classSCO {
@@ -287,6 +292,20 @@ func build(m map[string]any, raw []byte, index int) (*Object, error) {
 		o.ValidUntil = c.normTime("valid_until")
 	}
 	return o, nil
+}
+
+// markingsOf returns the marking-definition ids of a validated object:
+// object_marking_refs, then each granular marking's marking_ref.
+func markingsOf(m map[string]any) []string {
+	out := stringsOf(m["object_marking_refs"])
+	gs, _ := m["granular_markings"].([]any)
+	for _, g := range gs {
+		gm, _ := g.(map[string]any)
+		if ref := stringOf(gm["marking_ref"]); ref != "" {
+			out = append(out, ref)
+		}
+	}
+	return out
 }
 
 func stringOf(v any) string {

@@ -143,7 +143,9 @@ func TestVersionNormalisation(t *testing.T) {
 			ID: "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", Type: "indicator", SpecVersion: "2.1",
 			Created: "2016-04-06T20:03:48Z", Modified: "2016-04-06T20:03:48Z",
 			CreatedByRef: "identity--f431f809-377b-45e0-aa1c-6a4751cae5ff", Labels: []string{"malicious-activity"},
-			Name: "Poison Ivy Malware", Description: "This file is part of Poison Ivy",
+			// object_marking_refs, then the granular marking's marking_ref
+			Markings: []string{"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"},
+			Name:     "Poison Ivy Malware", Description: "This file is part of Poison Ivy",
 			Pattern:     "[file:hashes.'SHA-256' = 'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c']",
 			PatternType: "stix", ValidFrom: "2016-01-01T00:00:00Z", ValidUntil: "2017-01-01T00:00:00Z",
 			Values: []string{"ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c"},

@@ -123,21 +123,28 @@ func Of(object []byte, def Level) (Level, error) {
 	if err := json.Unmarshal(object, &m); err != nil {
 		return 0, fmt.Errorf("read markings: %w", err)
 	}
+	refs := m.ObjectMarkingRefs
+	for _, g := range m.GranularMarkings {
+		refs = append(refs, g.MarkingRef)
+	}
+	return OfRefs(refs, def), nil
+}
+
+// OfRefs returns the most restrictive TLP level among marking-definition
+// ids (an object's object_marking_refs and granular marking_refs, as
+// internal/stix collects them in Object.Markings), or def when none is a
+// TLP marking. It is Of without decoding the object again.
+func OfRefs(refs []string, def Level) Level {
 	var top Level
-	for _, ref := range m.ObjectMarkingRefs {
+	for _, ref := range refs {
 		if l, ok := byID[ref]; ok {
 			top = max(top, l)
 		}
 	}
-	for _, g := range m.GranularMarkings {
-		if l, ok := byID[g.MarkingRef]; ok {
-			top = max(top, l)
-		}
-	}
 	if top == 0 {
-		return def, nil
+		return def
 	}
-	return top, nil
+	return top
 }
 
 // Marked reports whether the object carries any TLP marking.
