@@ -18,13 +18,11 @@ var _ ledger.KV = (*StateKV)(nil)
 
 // OpenStateKV opens (or creates) the ledger state database dir/name.db.
 func OpenStateKV(dir, name string) (*StateKV, error) {
-	opts := pebbleOptions(64 << 20)
 	// Each block writes several keys per record; with pebble's 4 MiB default
 	// a busy ledger flushed a memtable every block or two, and compactions
 	// of those small L0 files took 9% of a node's CPU under ingest. With
 	// 32 MiB they took under half of that (docs/benchmarks.md).
-	opts.MemTableSize = 32 << 20
-	db, err := dbm.NewPebbleDBWithOpts(name, dir, opts)
+	db, err := openPebble(name, dir, 32<<20, 64<<20)
 	if err != nil {
 		return nil, fmt.Errorf("open ledger state in %s: %w", dir, err)
 	}
@@ -64,17 +62,30 @@ func (s *StateKV) Write(pairs []ledger.Pair) error {
 // Close closes the database.
 func (s *StateKV) Close() error { return s.db.Close() }
 
+// openPebble opens (or creates) the pebble database dir/name.db with
+// pebbleOptions.
+func openPebble(name, dir string, memTable, blockCache int64) (*dbm.PebbleDB, error) {
+	opts := pebbleOptions(memTable, blockCache)
+	defer opts.Cache.Unref() // the database holds its own reference
+	return dbm.NewPebbleDBWithOpts(name, dir, opts)
+}
+
 // pebbleOptions are pebble's defaults with a quiet logger, Bloom filters
 // (most ledger reads ask for ids that do not exist yet: a filter answers
 // those without reading a block), no compression (ledger state, blocks and
 // the tx index are written once and read little: snappy on every flush and
 // compaction cost more CPU than the disk it saved, docs/benchmarks.md) and
-// a block cache of cacheBytes.
-func pebbleOptions(cacheBytes int64) *pebble.Options {
-	opts := &pebble.Options{Logger: quietLogger{}}
-	if cacheBytes > 0 {
-		opts.Cache = pebble.NewCache(cacheBytes)
-	}
+// memtables of memTable bytes and a block cache of blockCache bytes.
+//
+// Pebble takes its memtables (the mutable one, those waiting to flush and
+// one kept for reuse) out of the block cache: a cache no larger than two
+// memtables, as pebble's default 8 MiB with 4 MiB memtables, caches
+// nothing, and every lookup then reads and checksums filter and index
+// blocks from the file (four times the CPU of a cached lookup, measured on
+// the ledger state). The cache is therefore blockCache plus two memtables.
+func pebbleOptions(memTable, blockCache int64) *pebble.Options {
+	opts := &pebble.Options{Logger: quietLogger{}, MemTableSize: uint64(memTable)}
+	opts.Cache = pebble.NewCache(blockCache + 2*memTable)
 	opts.EnsureDefaults()
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)

@@ -177,7 +177,7 @@ func (d *dbCloser) provider(ctx *cfg.DBContext) (dbm.DB, error) {
 	var db dbm.DB
 	var err error
 	if dbm.BackendType(ctx.Config.DBBackend) == dbm.PebbleDBBackend {
-		db, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), pebbleOptions(0))
+		db, err = openPebble(ctx.ID, ctx.Config.DBDir(), 4<<20, 8<<20)
 	} else {
 		db, err = cfg.DefaultDBProvider(ctx)
 	}

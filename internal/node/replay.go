@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/store"
 	"github.com/cometbft/cometbft/types"
@@ -23,7 +22,7 @@ func Replay(ctx context.Context, home string, app abci.Application) (int64, []by
 	if err != nil {
 		return 0, nil, fmt.Errorf("read genesis: %w", err)
 	}
-	db, err := dbm.NewPebbleDBWithOpts("blockstore", filepath.Join(home, "data"), pebbleOptions(0))
+	db, err := openPebble("blockstore", filepath.Join(home, "data"), 4<<20, 8<<20)
 	if err != nil {
 		return 0, nil, fmt.Errorf("open block store: %w", err)
 	}
