@@ -68,11 +68,14 @@ func (i IOC) ID() string {
 	return "indicator--" + uuid.NewSHA1(namespace, []byte(i.Type+":"+i.Value)).String()
 }
 
+// refanger undoes the bracketed forms of defanging. A Replacer is safe for
+// concurrent use and builds its tables once, on first use.
+var refanger = strings.NewReplacer("[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "[:]", ":", "[@]", "@", "[at]", "@", "[://]", "://")
+
 // Refang undoes the usual defanging of IOC values: hxxp, [.], (.), [:],
 // [@], [at] and [dot].
 func Refang(s string) string {
-	r := strings.NewReplacer("[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "[:]", ":", "[@]", "@", "[at]", "@", "[://]", "://")
-	s = r.Replace(strings.TrimSpace(s))
+	s = refanger.Replace(strings.TrimSpace(s))
 	lower := strings.ToLower(s)
 	switch {
 	case strings.HasPrefix(lower, "hxxp"):
