@@ -103,14 +103,7 @@ func generate(o options) (*data, error) {
 	for _, v := range values {
 		avoid[v] = true
 	}
-	for len(values) < o.indicators {
-		v := synthetic(rng)
-		if !avoid[v] {
-			avoid[v] = true
-			values = append(values, v)
-		}
-	}
-	values = values[:o.indicators]
+	values = loggen.TopUp(rng, values, avoid, o.indicators)
 	d := &data{values: filepath.Join(o.work, "indicators.txt"), cidrValues: filepath.Join(o.work, "indicators-cidr.txt"),
 		log: filepath.Join(o.work, "mixed.log")}
 	if err := os.WriteFile(d.values, []byte(strings.Join(values, "\n")+"\n"), 0o600); err != nil {
@@ -143,38 +136,6 @@ func generate(o options) (*data, error) {
 	fmt.Printf("== data (generated in %s): %s of mixed DNS/proxy/firewall/EDR lines, %s exact values, %s planted\n\n",
 		time.Since(start).Round(time.Second), report.MiB(uint64(d.logBytes)), report.Thousands(len(values)), report.Thousands(len(d.plants)))
 	return d, nil
-}
-
-// synthetic makes one indicator value: 40% IPv4, 35% domains, 15% SHA-256,
-// 5% MD5, 5% URLs.
-func synthetic(r *rand.Rand) string {
-	label := func(n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r.IntN(36)]
-		}
-		return string(b)
-	}
-	tlds := []string{"com", "net", "org", "info", "ru", "cn", "xyz", "top", "io"}
-	hex := func(n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = "0123456789abcdef"[r.IntN(16)]
-		}
-		return string(b)
-	}
-	switch p := r.IntN(100); {
-	case p < 40:
-		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
-	case p < 75:
-		return label(5+r.IntN(10)) + "." + tlds[r.IntN(len(tlds))]
-	case p < 90:
-		return hex(64)
-	case p < 95:
-		return hex(32)
-	default:
-		return "http://" + label(6+r.IntN(8)) + "." + tlds[r.IntN(len(tlds))] + "/" + label(4+r.IntN(8)) + ".php"
-	}
 }
 
 // result is one measured run.

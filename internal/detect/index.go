@@ -307,11 +307,16 @@ func (x *Index) hashKey(k key) uint64 {
 // miss never touch the entries.
 func tagOf(h uint64) uint64 { return h >> 32 << 32 }
 
-// find returns the head entry of key k, or -1.
+// find returns the head entry of key k (whose hash is h), or -1.
 func (x *Index) find(k key, h uint64) int {
 	if !x.mayHave(h) {
 		return -1
 	}
+	return x.probe(k, h)
+}
+
+// probe is find without the filter test.
+func (x *Index) probe(k key, h uint64) int {
 	mask := uint64(len(x.slots) - 1)
 	tag := tagOf(h)
 	for i := h & mask; ; i = (i + 1) & mask {

@@ -14,6 +14,8 @@
 package extract
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"unsafe"
 )
@@ -99,33 +101,94 @@ var class = func() (t [256]uint16) {
 
 // Scan reports every value in b to fn, in order of position; offsets are
 // base plus the position in b.
+//
+// Only a token holding '.', ':' or '@', or a run of at least 32 hex digits,
+// can yield a value, so Scan looks for those eight bytes at a time (SWAR)
+// and classifies only the tokens around them; the rest of the input is
+// skipped a word at a time. It reports exactly what a pass over every
+// token would (refScan in the tests is that pass).
 func Scan(b []byte, base int, fn func(Candidate)) {
 	n := len(b)
-	for i := 0; i < n; {
-		for i < n && class[b[i]]&cTok == 0 {
-			i++
-		}
-		start := i
-		var flags uint16
-		for i < n {
-			c := class[b[i]]
-			if c&cTok == 0 {
-				break
-			}
-			flags |= c
-			i++
-		}
-		if start == i {
-			return
-		}
-		if b[i-1] == ':' && i+1 < n && b[i] == '/' && b[i+1] == '/' {
-			if end := scanURL(b, start, i, base, fn); end > 0 {
-				i = end
+	lo := 0 // b[:lo] is done; lo is a token start or a non-token byte
+	i := 0
+	for i+8 <= n {
+		w := binary.LittleEndian.Uint64(b[i:])
+		m := triggers(w)
+		if m == 0 {
+			if !hexish(w) {
+				i += 8
 				continue
 			}
+			m = 1 // a hex run: classify the token holding b[i]
 		}
-		token(b[start:i], flags, base+start, fn)
+		p := i + bits.TrailingZeros64(m)/8
+		lo = scanToken(b, lo, p, base, fn)
+		i = lo
 	}
+	for ; i < n; i++ {
+		if class[b[i]]&(cDot|cColon|cAt) != 0 {
+			lo = scanToken(b, lo, i, base, fn)
+			i = lo - 1
+		}
+	}
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// triggers has the high bit of the lowest byte of w that is '.', ':' or
+// '@' set (higher bits may be false positives, so only the lowest set bit
+// counts); 0 when there is none.
+func triggers(w uint64) uint64 {
+	d := w ^ ('.' * lsb)
+	c := w ^ (':' * lsb)
+	a := w ^ ('@' * lsb)
+	return ((d - lsb) &^ d & msb) | ((c - lsb) &^ c & msb) | ((a - lsb) &^ a & msb)
+}
+
+// hexish reports whether every byte of w may be a hex digit: after
+// folding case, bit 4 xor bit 6 is set (0x30-0x3f, 0x60-0x6f) and bit 7 is
+// clear. It lets a few other bytes through (":;<=>?", "@`", g-o); that
+// costs only a look at their token.
+func hexish(w uint64) bool {
+	y := w | 0x2020202020202020
+	return (y^(y>>2))&^(w>>3)&0x1010101010101010 == 0x1010101010101010
+}
+
+// scanToken classifies the token holding b[p] (which starts at or after
+// lo) and returns where scanning resumes: the token's end, or a URL's.
+func scanToken(b []byte, lo, p, base int, fn func(Candidate)) int {
+	if class[b[p]]&cTok == 0 {
+		return p + 1
+	}
+	start := p
+	var flags uint16
+	for start > lo {
+		c := class[b[start-1]]
+		if c&cTok == 0 {
+			break
+		}
+		flags |= c
+		start--
+	}
+	i := p
+	for i < len(b) {
+		c := class[b[i]]
+		if c&cTok == 0 {
+			break
+		}
+		flags |= c
+		i++
+	}
+	if b[i-1] == ':' && i+1 < len(b) && b[i] == '/' && b[i+1] == '/' {
+		if end := scanURL(b, start, i, base, fn); end > 0 {
+			return end
+		}
+	}
+	token(b[start:i], flags, base+start, fn)
+	return i
 }
 
 // scanURL reports the URL whose scheme is b[start:colon+1] and its host; it
