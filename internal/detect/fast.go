@@ -112,11 +112,11 @@ func (s *lineScanner) collect(c extract.Candidate) {
 		}
 	case extract.URL:
 		start := len(s.keys)
-		u, ok := normURL(c.Value, s.keys)
-		if !ok {
-			return
+		a, rest, ok := normURLAuthority(c.Value, s.keys)
+		if !ok || !x.mayHave(x.hashKey(key{kind: kURLAuth, b: a[start:]})) {
+			return // no URL indicator has this scheme, host and port
 		}
-		s.keys = u
+		s.keys = normURLPath(a, rest)
 		s.addStored(p, kURL, start)
 	case extract.Email:
 		start := len(s.keys)

@@ -111,3 +111,26 @@ func TestBlockPathMatchesPerLine(t *testing.T) {
 	lines := strings.Split(log.String(), "\n")
 	samePaths(t, x, []byte(strings.Join(lines[len(lines)-50:], "\n")), Options{Now: t0})
 }
+
+// TestURLAuthorityFilterSurvivesGrowth checks that URL indicators added to
+// a small index that then grows are still found: the block path dismisses
+// a URL whose authority is not in the filter, and growing rebuilds it.
+func TestURLAuthorityFilterSurvivesGrowth(t *testing.T) {
+	x := New(1)
+	for i := range 5000 {
+		v := fmt.Sprintf("http://h%d.example:8080/p%d", i, i)
+		if err := x.AddValue(valueID(v), v, "local"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := "GET HTTP://H7.EXAMPLE:8080/p7#x and http://h7.example/p7 and http://h8.example:8080/p7\n"
+	var got []string
+	_, err := x.Scan(context.Background(), strings.NewReader(text), Config{Options: Options{Now: t0}, Format: "text"},
+		func(h Hit) error { got = append(got, fmt.Sprintf("%d:%s", h.Offset, h.Value)); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"4:http://h7.example:8080/p7"}; !slices.Equal(got, want) {
+		t.Errorf("hits %q, want %q", got, want)
+	}
+}
