@@ -23,14 +23,13 @@ import (
 // probe is one index key to look up for a candidate value.
 type probe struct {
 	hash uint64
-	addr netip.Addr // for walk
-	off  int32      // the candidate's value in the block
+	off  int32 // the candidate's value in the block
 	vlen int32
 	koff int32 // the key's bytes in lineScanner.keys
 	klen int32
 	kind kind
 	bits uint8
-	walk bool // a longest-prefix walk over the address's blocks
+	walk bool // a longest-prefix walk over the blocks of s.walks[koff]
 	keep bool
 }
 
@@ -79,16 +78,14 @@ func (s *lineScanner) collect(c extract.Candidate) {
 		if a.Is4() {
 			b := a.As4()
 			if !s.opts.Exact && x.covered(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])) {
-				p.walk, p.addr = true, a
-				s.add(p)
+				s.addWalk(p, a)
 				return
 			}
 			s.addKey(p, kIPv4, 32, b[:])
 			return
 		}
 		if !s.opts.Exact {
-			p.walk, p.addr = true, a
-			s.add(p)
+			s.addWalk(p, a)
 			return
 		}
 		b := a.As16()
@@ -152,6 +149,13 @@ func (s *lineScanner) addStored(p probe, k kind, start int) {
 
 func (s *lineScanner) add(p probe) { s.batch = append(s.batch, p) }
 
+// addWalk adds a probe for the longest prefix holding a.
+func (s *lineScanner) addWalk(p probe, a netip.Addr) {
+	p.walk, p.koff = true, int32(len(s.walks))
+	s.walks = append(s.walks, a)
+	s.add(p)
+}
+
 // flush looks the batch up and reports its hits in order.
 func (s *lineScanner) flush() {
 	x := s.x
@@ -171,7 +175,7 @@ func (s *lineScanner) flush() {
 			}
 			s.cur = p
 			if p.walk {
-				x.lookupAddr(p.addr, false, s.onHead)
+				x.lookupAddr(s.walks[p.koff], false, s.onHead)
 				continue
 			}
 			k := key{kind: p.kind, bits: p.bits, b: s.keys[p.koff : p.koff+p.klen]}
@@ -182,6 +186,7 @@ func (s *lineScanner) flush() {
 	}
 	s.batch = batch[:0]
 	s.keys = s.keys[:0]
+	s.walks = s.walks[:0]
 }
 
 // head reports the live indicators on the chain at entry head for the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"net/netip"
+	"slices"
 	"strconv"
 )
 
@@ -59,13 +60,20 @@ func (k key) String() string {
 
 // lower appends b in ASCII lower case to dst.
 func lower(b, dst []byte) []byte {
-	for _, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
+	n := len(dst)
+	dst = slices.Grow(dst, len(b))[:n+len(b)]
+	out := dst[n:]
+	for i, c := range b {
+		out[i] = c + ('a'-'A')*byte(b2u8('A' <= c && c <= 'Z'))
 	}
 	return dst
+}
+
+func b2u8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // normDomain lower-cases a domain name and drops surrounding spaces and

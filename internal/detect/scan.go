@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"runtime"
 	"strings"
 	"sync"
@@ -334,6 +335,7 @@ type lineScanner struct {
 	pendingLine int64 // the line of s.pending's hits
 	batch       []probe
 	keys        []byte
+	walks       []netip.Addr
 	cur         *probe
 	onCandidate func(extract.Candidate) // s.collect, bound once
 	onHead      func(int)               // s.head, bound once
