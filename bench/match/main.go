@@ -219,6 +219,7 @@ func compare(o options, d *data) error {
 		{name: "phalanx match, CIDR+subdomains (all cores)", cmd: phalanx("0", false), parse: phalanxHits, values: d.cidrValues},
 	}
 	rows := []report.Row{{"tool", "index build: wall (CPU)", "scan MB/s per CPU-second (wall MB/s, total wall)", "peak RSS"}}
+	perCPU := map[string]float64{} // scan MB/s per CPU-second by tool
 	hitRows := []report.Row{{"tool", "hit lines", "false hit lines", "planted lines missed"}}
 	for i, t := range tools {
 		if !selected(o.tools, t.name) {
@@ -244,6 +245,9 @@ func compare(o options, d *data) error {
 				return "n/a"
 			}
 			return fmt.Sprintf("%.0f", float64(logBytes)/1e6/d.Seconds())
+		}
+		if c := scan.cpu - build.cpu; c > 0 {
+			perCPU[t.name] = float64(d.logBytes) / 1e6 / c.Seconds()
 		}
 		rows = append(rows, report.Row{t.name,
 			fmt.Sprintf("%s (%s)", build.wall.Round(10*time.Millisecond), build.cpu.Round(10*time.Millisecond)),
@@ -275,6 +279,16 @@ func compare(o options, d *data) error {
 	report.WriteRows(os.Stdout, rows)
 	fmt.Println()
 	report.WriteRows(os.Stdout, hitRows)
+	fmt.Println()
+	for _, cores := range []string{"1 core", "all cores"} {
+		exact, sem := perCPU["phalanx match --exact ("+cores+")"], perCPU["phalanx match, CIDR+subdomains ("+cores+")"]
+		if exact > 0 && sem > 0 {
+			fmt.Printf("CIDR+subdomains cost (%s, per CPU-second): %.0f vs %.0f MB/s exact = %.2f× (target ≤ 2×)\n", cores, sem, exact, exact/sem)
+		}
+	}
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load:    %s (1/5/15 min, after the run)\n", strings.Join(strings.Fields(string(la))[:3], " "))
+	}
 	fmt.Println("\nindex build = the same command on an empty log; scan MB/s per CPU-second = log size / (CPU time - build CPU time),")
 	fmt.Println("which holds up when other work shares the cores; wall MB/s = log size / (wall - build wall).")
 	fmt.Println("grep and rg search one file on one thread; pinning them to one core changes nothing.")

@@ -157,3 +157,39 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 }
+
+var sink int
+
+// BenchmarkByteLoopFloor is the floor any extractor stands on: one table
+// look-up per byte of the benchmark's log and nothing else. On a shared
+// machine it shows how much of a core the benchmarks actually got.
+func BenchmarkByteLoopFloor(b *testing.B) {
+	_, log := benchMillion(b, false)
+	var t [256]uint8
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = 1
+	}
+	b.SetBytes(int64(len(log)))
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		n := 0
+		for _, c := range log {
+			n += int(t[c])
+		}
+		sink += n
+	}
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+}
+
+// BenchmarkExtractMillion is the extractor alone on the benchmark's log.
+func BenchmarkExtractMillion(b *testing.B) {
+	_, log := benchMillion(b, false)
+	b.SetBytes(int64(len(log)))
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		extract.Scan(log, 0, func(extract.Candidate) { sink++ })
+	}
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+}

@@ -310,7 +310,11 @@ func colon(t []byte, flags uint16, off int, fn func(Candidate)) {
 			return
 		}
 	}
-	// Not an address: classify the pieces between colons.
+	// Not an address: classify the pieces between colons. Without a dot
+	// only a hash can be among them, and a hash is 32 digits or more.
+	if flags&cDot == 0 && len(t) < 32 {
+		return
+	}
 	start := 0
 	for i := 0; i <= len(t); i++ {
 		if i == len(t) || t[i] == ':' {
@@ -394,28 +398,36 @@ func validDomain(t []byte) bool {
 
 // parseIPv4 parses dotted-decimal a.b.c.d without leading zeros.
 func parseIPv4(t []byte) (netip.Addr, bool) {
+	if len(t) < 7 || len(t) > 15 {
+		return netip.Addr{}, false
+	}
 	var ip [4]byte
-	part, digits, v := 0, 0, 0
-	for i := 0; i <= len(t); i++ {
-		if i == len(t) || t[i] == '.' {
-			if digits == 0 || part > 3 {
+	i := 0
+	for part := range 4 {
+		if part > 0 {
+			if i >= len(t) || t[i] != '.' {
 				return netip.Addr{}, false
 			}
-			ip[part] = byte(v)
-			part++
-			digits, v = 0, 0
-			continue
+			i++
 		}
-		if digits > 0 && v == 0 {
-			return netip.Addr{}, false // leading zero
+		if i >= len(t) || t[i]-'0' > 9 {
+			return netip.Addr{}, false
 		}
-		v = v*10 + int(t[i]-'0')
-		digits++
+		v := uint(t[i] - '0')
+		i++
+		for k := 0; k < 2 && i < len(t) && t[i]-'0' <= 9; k++ {
+			if v == 0 {
+				return netip.Addr{}, false // leading zero
+			}
+			v = v*10 + uint(t[i]-'0')
+			i++
+		}
 		if v > 255 {
 			return netip.Addr{}, false
 		}
+		ip[part] = byte(v)
 	}
-	if part != 4 {
+	if i != len(t) {
 		return netip.Addr{}, false
 	}
 	return netip.AddrFrom4(ip), true

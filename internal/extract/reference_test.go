@@ -295,6 +295,12 @@ func refParseIPv4(t []byte) (netip.Addr, bool) {
 		if digits > 0 && v == 0 {
 			return netip.Addr{}, false // leading zero
 		}
+		// Fixed here and in parseIPv4 when the fast path replaced this
+		// one: a URL host such as "1.2.3.4[" reached this loop, which took
+		// '[' for a digit and reported 1.2.3.83.
+		if t[i] < '0' || t[i] > '9' {
+			return netip.Addr{}, false
+		}
 		v = v*10 + int(t[i]-'0')
 		digits++
 		if v > 255 {

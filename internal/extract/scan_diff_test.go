@@ -69,3 +69,17 @@ func FuzzScanMatchesReference(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { sameAsReference(t, b) })
 }
+
+// FuzzParseIPv4 checks the address parser against the reference one.
+func FuzzParseIPv4(f *testing.F) {
+	for _, s := range []string{"1.2.3.4", "255.255.255.255", "256.1.1.1", "01.2.3.4", "0.0.0.0", "1.2.3.4.5", "1..2.3", "1.2.3.1000"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, ok := parseIPv4(b)
+		ra, rok := refParseIPv4(b)
+		if a != ra || ok != rok {
+			t.Fatalf("parseIPv4(%q) = %v, %v; reference %v, %v", b, a, ok, ra, rok)
+		}
+	})
+}
