@@ -106,13 +106,13 @@ type Index struct {
 	// addresses never touch the bigger map.
 	v4Cover   []uint64
 	v4Cover16 []uint64
-	v6Lens  [3]uint64 // bit b: some IPv6 key has prefix length b
-	metas   []meta
-	exprs   []*Compiled
-	scans   []scanRef
-	strs    []string
-	strIdx  map[string]uint32
-	live    int
+	v6Lens    [3]uint64 // bit b: some IPv6 key has prefix length b
+	metas     []meta
+	exprs     []*Compiled
+	scans     []scanRef
+	strs      []string
+	strIdx    map[string]uint32
+	live      int
 }
 
 // New returns an empty index with room for about n keys.

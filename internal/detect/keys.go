@@ -62,19 +62,22 @@ func (k key) String() string {
 func lower(b, dst []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, len(b))[:n+len(b)]
-	out := dst[n:]
+	out := dst[n : n+len(b)]
 	for i, c := range b {
-		out[i] = c + ('a'-'A')*byte(b2u8('A' <= c && c <= 'Z'))
+		out[i] = lowerTab[c]
 	}
 	return dst
 }
 
-func b2u8(b bool) uint8 {
-	if b {
-		return 1
+var lowerTab = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
 	}
-	return 0
-}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = byte(c) + 'a' - 'A'
+	}
+	return t
+}()
 
 // normDomain lower-cases a domain name and drops surrounding spaces and
 // trailing dots.
