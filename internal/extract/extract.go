@@ -14,6 +14,7 @@
 package extract
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
@@ -70,6 +71,7 @@ const (
 	cAt                         // @
 	cOther                      // _ + -
 	cURLStop                    // ends a URL
+	cNotTok                     // not part of a token (so that tokenFlags shows one)
 )
 
 var class = func() (t [256]uint16) {
@@ -89,6 +91,11 @@ var class = func() (t [256]uint16) {
 	t['@'] = cTok | cAt
 	for _, c := range "_+-" {
 		t[c] = cTok | cOther
+	}
+	for c := range t {
+		if t[c]&cTok == 0 {
+			t[c] |= cNotTok
+		}
 	}
 	for c := 0; c <= ' '; c++ {
 		t[c] |= cURLStop
@@ -363,10 +370,31 @@ func dotted(t []byte, flags uint16, off int, fn func(Candidate)) {
 		}
 		return
 	}
-	if flags&cColon == 0 && validDomain(t) {
+	if flags&cColon == 0 && domainOK(t, flags) {
 		fn(Candidate{Kind: Domain, Off: off, Value: t})
 	}
 }
+
+// domainOK is validDomain for a token whose bytes' classes are flags:
+// when they are letters, digits and dots only, it checks the rest (no
+// empty label, a letter in the last label) without a loop per byte.
+func domainOK(t []byte, flags uint16) bool {
+	if flags&^(cTok|cDigit|cHex|cAlpha|cUpper|cDot) != 0 {
+		return validDomain(t)
+	}
+	last := bytes.LastIndexByte(t, '.')
+	if len(t) > 253 || last <= 0 || last == len(t)-1 || t[0] == '.' || bytes.Contains(t, dotDot) {
+		return false
+	}
+	for _, c := range t[last+1:] {
+		if class[c]&(cHex|cAlpha) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+var dotDot = []byte("..")
 
 // validDomain accepts dot-separated non-empty labels of [A-Za-z0-9_-],
 // at most 253 bytes, whose last label holds a letter.
