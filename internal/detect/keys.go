@@ -136,6 +136,42 @@ func normURL(u, dst []byte) ([]byte, bool) {
 // u to dst and returns the rest of u (path, query, fragment). The
 // normalised URL is this prefix followed by a path that starts with '/'.
 func normURLAuthority(u, dst []byte) ([]byte, []byte, bool) {
+	// The usual case in one pass: a lower-case scheme and a bare host, no
+	// user, port or IPv6 literal.
+	i := 0
+	for i < len(u) && 'a' <= u[i] && u[i] <= 'z' {
+		i++
+	}
+	if i == 0 || i+3 > len(u) || u[i] != ':' || u[i+1] != '/' || u[i+2] != '/' {
+		return normURLAuthoritySlow(u, dst)
+	}
+	k := i + 3
+	for ; k < len(u); k++ {
+		c := u[k]
+		if c == '/' || c == '?' || c == '#' {
+			break
+		}
+		if c == '@' || c == ':' || c == '[' {
+			return normURLAuthoritySlow(u, dst)
+		}
+	}
+	start := len(dst)
+	dst = lower(u[:k], dst)
+	host := len(dst)
+	for host > start+i+3 && dst[host-1] == '.' {
+		host--
+	}
+	if host == start+i+3 {
+		return nil, nil, false
+	}
+	if k == len(u) {
+		return dst[:host], nil, true
+	}
+	return dst[:host], u[k:], true
+}
+
+// normURLAuthoritySlow is normURLAuthority for every URL.
+func normURLAuthoritySlow(u, dst []byte) ([]byte, []byte, bool) {
 	i := 0
 	for i < len(u) && isSchemeChar(u[i], i) {
 		i++

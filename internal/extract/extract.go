@@ -424,38 +424,47 @@ func validDomain(t []byte) bool {
 	return dots > 0 && letter
 }
 
-// parseIPv4 parses dotted-decimal a.b.c.d without leading zeros.
+// parseIPv4 parses dotted-decimal a.b.c.d without leading zeros. It reads
+// from a copy in a 16-byte array whose byte after the address is 0, so the
+// parse needs no bounds checks.
 func parseIPv4(t []byte) (netip.Addr, bool) {
-	if len(t) < 7 || len(t) > 15 {
+	n := len(t)
+	if n < 7 || n > 15 {
 		return netip.Addr{}, false
 	}
+	var a [16]byte
+	copy(a[:], t)
 	var ip [4]byte
-	i := 0
+	i := uint(0)
 	for part := range 4 {
 		if part > 0 {
-			if i >= len(t) || t[i] != '.' {
+			if a[i&15] != '.' {
 				return netip.Addr{}, false
 			}
 			i++
 		}
-		if i >= len(t) || t[i]-'0' > 9 {
+		v := uint(a[i&15] - '0')
+		if v > 9 {
 			return netip.Addr{}, false
 		}
-		v := uint(t[i] - '0')
 		i++
-		for k := 0; k < 2 && i < len(t) && t[i]-'0' <= 9; k++ {
+		if d := uint(a[i&15] - '0'); d <= 9 {
 			if v == 0 {
 				return netip.Addr{}, false // leading zero
 			}
-			v = v*10 + uint(t[i]-'0')
+			v = v*10 + d
 			i++
-		}
-		if v > 255 {
-			return netip.Addr{}, false
+			if d := uint(a[i&15] - '0'); d <= 9 {
+				v = v*10 + d
+				i++
+				if v > 255 {
+					return netip.Addr{}, false
+				}
+			}
 		}
 		ip[part] = byte(v)
 	}
-	if i != len(t) {
+	if i != uint(n) {
 		return netip.Addr{}, false
 	}
 	return netip.AddrFrom4(ip), true
