@@ -33,8 +33,8 @@ type probe struct {
 	keep bool
 }
 
-// batchSize is the number of probes a batch is flushed at (about 16 KiB
-// of probes: they stay in L1).
+// batchSize is the number of probes a batch is flushed at (8 KiB of
+// probes: they stay in L1).
 const batchSize = 256
 
 // useBlockPath reports whether blocks take the block path (under the
