@@ -103,14 +103,7 @@ func generate(o options) (*data, error) {
 	for _, v := range values {
 		avoid[v] = true
 	}
-	for len(values) < o.indicators {
-		v := synthetic(rng)
-		if !avoid[v] {
-			avoid[v] = true
-			values = append(values, v)
-		}
-	}
-	values = values[:o.indicators]
+	values = loggen.TopUp(rng, values, avoid, o.indicators)
 	d := &data{values: filepath.Join(o.work, "indicators.txt"), cidrValues: filepath.Join(o.work, "indicators-cidr.txt"),
 		log: filepath.Join(o.work, "mixed.log")}
 	if err := os.WriteFile(d.values, []byte(strings.Join(values, "\n")+"\n"), 0o600); err != nil {
@@ -143,38 +136,6 @@ func generate(o options) (*data, error) {
 	fmt.Printf("== data (generated in %s): %s of mixed DNS/proxy/firewall/EDR lines, %s exact values, %s planted\n\n",
 		time.Since(start).Round(time.Second), report.MiB(uint64(d.logBytes)), report.Thousands(len(values)), report.Thousands(len(d.plants)))
 	return d, nil
-}
-
-// synthetic makes one indicator value: 40% IPv4, 35% domains, 15% SHA-256,
-// 5% MD5, 5% URLs.
-func synthetic(r *rand.Rand) string {
-	label := func(n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r.IntN(36)]
-		}
-		return string(b)
-	}
-	tlds := []string{"com", "net", "org", "info", "ru", "cn", "xyz", "top", "io"}
-	hex := func(n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = "0123456789abcdef"[r.IntN(16)]
-		}
-		return string(b)
-	}
-	switch p := r.IntN(100); {
-	case p < 40:
-		return fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
-	case p < 75:
-		return label(5+r.IntN(10)) + "." + tlds[r.IntN(len(tlds))]
-	case p < 90:
-		return hex(64)
-	case p < 95:
-		return hex(32)
-	default:
-		return "http://" + label(6+r.IntN(8)) + "." + tlds[r.IntN(len(tlds))] + "/" + label(4+r.IntN(8)) + ".php"
-	}
 }
 
 // result is one measured run.
@@ -258,6 +219,7 @@ func compare(o options, d *data) error {
 		{name: "phalanx match, CIDR+subdomains (all cores)", cmd: phalanx("0", false), parse: phalanxHits, values: d.cidrValues},
 	}
 	rows := []report.Row{{"tool", "index build: wall (CPU)", "scan MB/s per CPU-second (wall MB/s, total wall)", "peak RSS"}}
+	perCPU := map[string]float64{} // scan MB/s per CPU-second by tool
 	hitRows := []report.Row{{"tool", "hit lines", "false hit lines", "planted lines missed"}}
 	for i, t := range tools {
 		if !selected(o.tools, t.name) {
@@ -283,6 +245,9 @@ func compare(o options, d *data) error {
 				return "n/a"
 			}
 			return fmt.Sprintf("%.0f", float64(logBytes)/1e6/d.Seconds())
+		}
+		if c := scan.cpu - build.cpu; c > 0 {
+			perCPU[t.name] = float64(d.logBytes) / 1e6 / c.Seconds()
 		}
 		rows = append(rows, report.Row{t.name,
 			fmt.Sprintf("%s (%s)", build.wall.Round(10*time.Millisecond), build.cpu.Round(10*time.Millisecond)),
@@ -314,6 +279,16 @@ func compare(o options, d *data) error {
 	report.WriteRows(os.Stdout, rows)
 	fmt.Println()
 	report.WriteRows(os.Stdout, hitRows)
+	fmt.Println()
+	for _, cores := range []string{"1 core", "all cores"} {
+		exact, sem := perCPU["phalanx match --exact ("+cores+")"], perCPU["phalanx match, CIDR+subdomains ("+cores+")"]
+		if exact > 0 && sem > 0 {
+			fmt.Printf("CIDR+subdomains cost (%s, per CPU-second): %.0f vs %.0f MB/s exact = %.2f× (target ≤ 2×)\n", cores, sem, exact, exact/sem)
+		}
+	}
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load:    %s (1/5/15 min, after the run)\n", strings.Join(strings.Fields(string(la))[:3], " "))
+	}
 	fmt.Println("\nindex build = the same command on an empty log; scan MB/s per CPU-second = log size / (CPU time - build CPU time),")
 	fmt.Println("which holds up when other work shares the cores; wall MB/s = log size / (wall - build wall).")
 	fmt.Println("grep and rg search one file on one thread; pinning them to one core changes nothing.")

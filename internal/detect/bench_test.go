@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/detect/loggen"
 	"github.com/phalanx-ledger/phalanx/internal/extract"
@@ -67,6 +69,79 @@ func BenchmarkExtract(b *testing.B) {
 	}
 }
 
+// benchMillion builds the benchmark's index (bench/match.sh): the shared
+// lists topped up to 1,000,000 values, plus 10,000 CIDR blocks when cidr
+// is set, added as bare values, and 32 MB of log lines with about one
+// planted value in 2,000 lines.
+func benchMillion(b *testing.B, cidr bool) (*Index, []byte) {
+	values, err := loggen.SharedIOCs(testutil.SharedTestdata(b) + "/iocs")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	avoid := make(map[string]bool, 1_000_000)
+	for _, v := range values {
+		avoid[v] = true
+	}
+	values = loggen.TopUp(rng, values, avoid, 1_000_000)
+	x := New(len(values))
+	for _, v := range values {
+		if err := x.AddValue(valueID(v), v, "local"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if cidr {
+		for range 10_000 {
+			bits := 16 + rng.IntN(13)
+			a := rng.Uint32() &^ (1<<(32-bits) - 1)
+			v := fmt.Sprintf("%d.%d.%d.%d/%d", 1+byte(a>>24)%223, byte(a>>16), byte(a>>8), byte(a), bits)
+			if err := x.AddValue(valueID(v), v, "local"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	g := &loggen.Generator{Rand: rng, Indicators: values, Avoid: avoid, PlantEvery: 2000}
+	var buf bytes.Buffer
+	if _, err := g.Text(&buf, 32<<20); err != nil {
+		b.Fatal(err)
+	}
+	return x, buf.Bytes()
+}
+
+func benchScanMillion(b *testing.B, exact bool) {
+	x, log := benchMillion(b, !exact)
+	b.SetBytes(int64(len(log)))
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		_, err := x.Scan(context.Background(), bytes.NewReader(log), Config{Options: Options{Exact: exact}, Workers: 1, Format: "text"},
+			func(Hit) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Wall time on a shared machine mostly measures the other work: the
+	// process's CPU time is the fairer figure.
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkScanMillionExact is one core matching the benchmark's lines
+// against 1,000,000 exact values (the figure of bench/match.sh).
+func BenchmarkScanMillionExact(b *testing.B) { benchScanMillion(b, true) }
+
+// BenchmarkScanMillionSemantics is the same with 10,000 CIDR blocks more
+// and CIDR and subdomain matching on.
+func BenchmarkScanMillionSemantics(b *testing.B) { benchScanMillion(b, false) }
+
 // BenchmarkBuild measures indexing 100,000 single-value indicators.
 func BenchmarkBuild(b *testing.B) {
 	const n = 100_000
@@ -81,4 +156,40 @@ func BenchmarkBuild(b *testing.B) {
 			_ = x.Add(Indicator{ID: fmt.Sprintf("indicator--%d", i), Version: t0, Pattern: c})
 		}
 	}
+}
+
+var sink int
+
+// BenchmarkByteLoopFloor is the floor any extractor stands on: one table
+// look-up per byte of the benchmark's log and nothing else. On a shared
+// machine it shows how much of a core the benchmarks actually got.
+func BenchmarkByteLoopFloor(b *testing.B) {
+	_, log := benchMillion(b, false)
+	var t [256]uint8
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = 1
+	}
+	b.SetBytes(int64(len(log)))
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		n := 0
+		for _, c := range log {
+			n += int(t[c])
+		}
+		sink += n
+	}
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+}
+
+// BenchmarkExtractMillion is the extractor alone on the benchmark's log.
+func BenchmarkExtractMillion(b *testing.B) {
+	_, log := benchMillion(b, false)
+	b.SetBytes(int64(len(log)))
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		extract.Scan(log, 0, func(extract.Candidate) { sink++ })
+	}
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
 }

@@ -44,3 +44,18 @@ func FuzzNormURL(f *testing.F) {
 		}
 	})
 }
+
+// FuzzURLAuthority checks normURLAuthority's one-pass case against the
+// general one.
+func FuzzURLAuthority(f *testing.F) {
+	for _, s := range []string{"http://a.b/c", "http://A.B.:80/", "https://u@h/x", "ftp://[::1]:21/", "http://x..", "http://...", "http://", "hxxp://h?q#f", "http://h#f"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, u []byte) {
+		a, rest, ok := normURLAuthority(u, []byte("pre"))
+		b, rest2, ok2 := normURLAuthoritySlow(u, []byte("pre"))
+		if ok != ok2 || string(a) != string(b) || string(rest) != string(rest2) || (rest == nil) != (rest2 == nil) {
+			t.Fatalf("normURLAuthority(%q) = %q, %q, %v; general %q, %q, %v", u, a, rest, ok, b, rest2, ok2)
+		}
+	})
+}

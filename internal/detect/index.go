@@ -101,15 +101,18 @@ type Index struct {
 	v4Lens uint64 // bit b: some IPv4 key has prefix length b
 	// v4Cover has a bit per /24 that some IPv4 block shorter than /32
 	// overlaps (2 MiB, made with the first such block): an address outside
-	// every block costs one lookup, not one per prefix length.
-	v4Cover []uint64
-	v6Lens  [3]uint64 // bit b: some IPv6 key has prefix length b
-	metas   []meta
-	exprs   []*Compiled
-	scans   []scanRef
-	strs    []string
-	strIdx  map[string]uint32
-	live    int
+	// every block costs one lookup, not one per prefix length. v4Cover16
+	// has a bit per /16 that holds a marked /24 (8 KiB, in L1), so most
+	// addresses never touch the bigger map.
+	v4Cover   []uint64
+	v4Cover16 []uint64
+	v6Lens    [3]uint64 // bit b: some IPv6 key has prefix length b
+	metas     []meta
+	exprs     []*Compiled
+	scans     []scanRef
+	strs      []string
+	strIdx    map[string]uint32
+	live      int
 }
 
 // New returns an empty index with room for about n keys.
@@ -307,11 +310,16 @@ func (x *Index) hashKey(k key) uint64 {
 // miss never touch the entries.
 func tagOf(h uint64) uint64 { return h >> 32 << 32 }
 
-// find returns the head entry of key k, or -1.
+// find returns the head entry of key k (whose hash is h), or -1.
 func (x *Index) find(k key, h uint64) int {
 	if !x.mayHave(h) {
 		return -1
 	}
+	return x.probe(k, h)
+}
+
+// probe is find without the filter test.
+func (x *Index) probe(k key, h uint64) int {
 	mask := uint64(len(x.slots) - 1)
 	tag := tagOf(h)
 	for i := h & mask; ; i = (i + 1) & mask {
@@ -353,6 +361,7 @@ func (x *Index) insert(k key, ind uint32, term uint8) {
 	}
 	x.place(h, uint32(len(x.entries)))
 	x.addFilter(h)
+	x.addAuthority(k)
 	x.used++
 	switch k.kind {
 	case kIPv4:
@@ -388,10 +397,18 @@ func (x *Index) grow() {
 	x.resetFilter()
 	for _, s := range old {
 		if s != 0 {
-			h := x.entries[uint32(s)-1].hash
-			x.place(h, uint32(s))
-			x.addFilter(h)
+			e := &x.entries[uint32(s)-1]
+			x.place(e.hash, uint32(s))
+			x.addFilter(e.hash)
+			x.addAuthority(x.keyOf(e))
 		}
+	}
+}
+
+// addAuthority puts a URL key's authority into the filter.
+func (x *Index) addAuthority(k key) {
+	if k.kind == kURL {
+		x.addFilter(x.hashKey(key{kind: kURLAuth, b: urlAuthority(k.b)}))
 	}
 }
 
@@ -402,6 +419,7 @@ func (x *Index) cover(k key) {
 	}
 	if x.v4Cover == nil {
 		x.v4Cover = make([]uint64, 1<<24/64)
+		x.v4Cover16 = make([]uint64, 1<<16/64)
 	}
 	first := uint32(k.b[0])<<16 | uint32(k.b[1])<<8 | uint32(k.b[2])
 	n := uint32(1)
@@ -410,13 +428,14 @@ func (x *Index) cover(k key) {
 	}
 	for i := first; i < first+n; i++ {
 		x.v4Cover[i>>6] |= 1 << (i & 63)
+		x.v4Cover16[i>>14] |= 1 << ((i >> 8) & 63)
 	}
 }
 
 // covered reports whether some IPv4 block shorter than /32 may hold the
 // address v.
 func (x *Index) covered(v uint32) bool {
-	return x.v4Cover != nil && x.v4Cover[v>>14]&(1<<((v>>8)&63)) != 0
+	return x.v4Cover != nil && x.v4Cover16[v>>22]&(1<<((v>>16)&63)) != 0 && x.v4Cover[v>>14]&(1<<((v>>8)&63)) != 0
 }
 
 // live reports whether indicator slot i may match at time now.

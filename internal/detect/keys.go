@@ -1,8 +1,10 @@
 package detect
 
 import (
+	"bytes"
 	"encoding/hex"
 	"net/netip"
+	"slices"
 	"strconv"
 )
 
@@ -21,9 +23,13 @@ const (
 	kSHA512
 	kID // an indicator id (the id table)
 	kIP // a pattern path holding either address family (never stored)
+	// kURLAuth is the authority prefix of a URL key (see urlAuthority): in
+	// the Bloom filter only, so that a URL whose scheme, host and port no
+	// URL indicator has is dismissed before its path is normalised.
+	kURLAuth
 )
 
-var kindNames = [...]string{"", "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "md5", "sha1", "sha256", "sha512", "id", "ip"}
+var kindNames = [...]string{"", "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "md5", "sha1", "sha256", "sha512", "id", "ip", "url-authority"}
 
 func (k kind) String() string { return kindNames[k] }
 
@@ -54,14 +60,24 @@ func (k key) String() string {
 
 // lower appends b in ASCII lower case to dst.
 func lower(b, dst []byte) []byte {
-	for _, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
+	n := len(dst)
+	dst = slices.Grow(dst, len(b))[:n+len(b)]
+	out := dst[n : n+len(b)]
+	for i, c := range b {
+		out[i] = lowerTab[c]
 	}
 	return dst
 }
+
+var lowerTab = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = byte(c) + 'a' - 'A'
+	}
+	return t
+}()
 
 // normDomain lower-cases a domain name and drops surrounding spaces and
 // trailing dots.
@@ -109,12 +125,59 @@ func unhex(c byte) (byte, bool) {
 // upper-cased, fragment dropped, dot segments of the path resolved, and an
 // empty path written as "/". It reports false when u is not scheme://host.
 func normURL(u, dst []byte) ([]byte, bool) {
+	dst, rest, ok := normURLAuthority(u, dst)
+	if !ok {
+		return nil, false
+	}
+	return normURLPath(dst, rest), true
+}
+
+// normURLAuthority appends the normalised "scheme://userinfo@host:port" of
+// u to dst and returns the rest of u (path, query, fragment). The
+// normalised URL is this prefix followed by a path that starts with '/'.
+func normURLAuthority(u, dst []byte) ([]byte, []byte, bool) {
+	// The usual case in one pass: a lower-case scheme and a bare host, no
+	// user, port or IPv6 literal.
+	i := 0
+	for i < len(u) && 'a' <= u[i] && u[i] <= 'z' {
+		i++
+	}
+	if i == 0 || i+3 > len(u) || u[i] != ':' || u[i+1] != '/' || u[i+2] != '/' {
+		return normURLAuthoritySlow(u, dst)
+	}
+	k := i + 3
+	for ; k < len(u); k++ {
+		c := u[k]
+		if c == '/' || c == '?' || c == '#' {
+			break
+		}
+		if c == '@' || c == ':' || c == '[' {
+			return normURLAuthoritySlow(u, dst)
+		}
+	}
+	start := len(dst)
+	dst = lower(u[:k], dst)
+	host := len(dst)
+	for host > start+i+3 && dst[host-1] == '.' {
+		host--
+	}
+	if host == start+i+3 {
+		return nil, nil, false
+	}
+	if k == len(u) {
+		return dst[:host], nil, true
+	}
+	return dst[:host], u[k:], true
+}
+
+// normURLAuthoritySlow is normURLAuthority for every URL.
+func normURLAuthoritySlow(u, dst []byte) ([]byte, []byte, bool) {
 	i := 0
 	for i < len(u) && isSchemeChar(u[i], i) {
 		i++
 	}
 	if i == 0 || i+3 > len(u) || u[i] != ':' || u[i+1] != '/' || u[i+2] != '/' {
-		return nil, false
+		return nil, nil, false
 	}
 	scheme := u[:i]
 	rest := u[i+3:]
@@ -133,7 +196,7 @@ func normURL(u, dst []byte) ([]byte, bool) {
 		}
 	}
 	if len(auth) == 0 {
-		return nil, false
+		return nil, nil, false
 	}
 	hostStart := 0
 	for j := len(auth) - 1; j >= 0; j-- {
@@ -155,14 +218,19 @@ func normURL(u, dst []byte) ([]byte, bool) {
 		}
 	}
 	if len(trimDots(host)) == 0 || (host[0] != '[' && bytesHasColon(host)) {
-		return nil, false
+		return nil, nil, false
 	}
 	dst = lower(trimDots(host), dst)
 	if len(port) > 0 && !defaultPort(dst[start:start+ls], port) {
 		dst = append(dst, ':')
 		dst = append(dst, port...)
 	}
-	// Path and query; the fragment is dropped.
+	return dst, rest, true
+}
+
+// normURLPath appends the normalised path and query of rest (which is
+// empty or starts with '/', '?' or '#') to dst; the fragment is dropped.
+func normURLPath(dst, rest []byte) []byte {
 	for j, c := range rest {
 		if c == '#' {
 			rest = rest[:j]
@@ -181,7 +249,20 @@ func normURL(u, dst []byte) ([]byte, bool) {
 	} else {
 		dst = appendPath(dst, path)
 	}
-	return appendPercent(dst, query), true
+	return appendPercent(dst, query)
+}
+
+// urlAuthority is the "scheme://userinfo@host:port" prefix of a
+// normalised URL.
+func urlAuthority(u []byte) []byte {
+	i := bytes.Index(u, []byte("://"))
+	if i < 0 {
+		return u
+	}
+	if j := bytes.IndexByte(u[i+3:], '/'); j >= 0 {
+		return u[:i+3+j]
+	}
+	return u
 }
 
 func bytesHasColon(b []byte) bool {

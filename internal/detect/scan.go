@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"runtime"
 	"strings"
 	"sync"
@@ -67,6 +68,9 @@ type Config struct {
 	// AfterBlock, when set, is called after the hits of each block of
 	// input were emitted (on emit's goroutine), e.g. to flush a stream.
 	AfterBlock func() error
+	// perLine makes plain text take the per-line path (the reference the
+	// block path is tested against).
+	perLine bool
 }
 
 // Stats summarises a scan.
@@ -150,7 +154,9 @@ func (p *pipeline) run(ctx context.Context, rd *blockReader, first []byte, rerr 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := &lineScanner{x: p.x, opts: p.cfg.Options, now: p.cfg.Now.UnixNano(), split: splitter}
+			sc := &lineScanner{x: p.x, opts: p.cfg.Options, now: p.cfg.Now.UnixNano(), split: splitter,
+				isText: p.cfg.Format == extract.FormatText, reference: p.cfg.perLine}
+			sc.onCandidate, sc.onHead = sc.collect, sc.head
 			if workers > 1 {
 				sc.split, _ = extract.NewSplitter(p.cfg.Format, p.cfg.Fields)
 			}
@@ -318,6 +324,21 @@ type lineScanner struct {
 	pending []pending
 	text    []byte
 	onField extract.FieldFunc // s.field0, bound once (a method value passed per line would allocate)
+
+	// The block path (fast.go).
+	isText      bool // plain text input
+	reference   bool // per-line path only
+	data        []byte
+	lineNo      int64 // the current line in the block, 1-based
+	lineStart   int   // its offset in the block
+	lineEnd     int   // the offset of its newline, or the block's length
+	pendingLine int64 // the line of s.pending's hits
+	batch       []probe
+	keys        []byte
+	walks       []netip.Addr
+	cur         *probe
+	onCandidate func(extract.Candidate) // s.collect, bound once
+	onHead      func(int)               // s.head, bound once
 }
 
 // pending is a term hit of a pattern that needs the whole line (AND) or
@@ -332,6 +353,10 @@ func (s *lineScanner) scanBlock(j *job) {
 	s.j = j
 	s.x.mu.RLock()
 	defer s.x.mu.RUnlock()
+	if s.useBlockPath() {
+		s.scanText(j)
+		return
+	}
 	data := j.data
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
@@ -373,7 +398,7 @@ func (s *lineScanner) candidate(c extract.Candidate) {
 		for e := head; e >= 0; {
 			en := &x.entries[e]
 			if x.alive(en.ind, s.now) {
-				s.found(en.ind, en.term, x.keyOf(en).String(), en.kind, &c)
+				s.found(en.ind, en.term, x.keyOf(en).String(), en.kind, c.Value, c.Off)
 			}
 			e = int(en.next) - 1
 		}
@@ -383,18 +408,27 @@ func (s *lineScanner) candidate(c extract.Candidate) {
 	}
 }
 
-// found records that term of indicator slot ind matched candidate c.
-func (s *lineScanner) found(ind uint32, term uint8, value string, k kind, c *extract.Candidate) {
+// found records that term of indicator slot ind matched the value
+// observed at offset off of the current line.
+func (s *lineScanner) found(ind uint32, term uint8, value string, k kind, observed []byte, off int) {
 	x := s.x
 	m := &x.metas[ind]
-	h := Hit{IndicatorID: x.idOf(m), Value: value, Type: k.String(), Observed: string(c.Value),
-		Line: s.j.lines, Offset: c.Off, Field: s.field, Marking: x.strs[m.marking], Author: x.strs[m.author]}
+	line := s.j.lines
+	if s.data != nil {
+		line = s.lineNo
+	}
+	if len(s.pending) > 0 && line != s.pendingLine {
+		s.resolve() // the block path learns that a line ended from its next hit
+	}
+	h := Hit{IndicatorID: x.idOf(m), Value: value, Type: k.String(), Observed: string(observed),
+		Line: line, Offset: off, Field: s.field, Marking: x.strs[m.marking], Author: x.strs[m.author]}
 	if m.confidence >= 0 {
 		v := int(m.confidence)
 		h.Confidence = &v
 	}
 	if m.expr != 0 {
 		s.pending = append(s.pending, pending{ind: ind, term: term, hit: h})
+		s.pendingLine = line
 		return
 	}
 	s.mark(&h)
@@ -428,7 +462,7 @@ func (s *lineScanner) scanRefs(c *extract.Candidate) {
 		}
 		t := s.x.exprs[s.x.metas[r.ind].expr-1].terms[r.term]
 		if t.match.Match(text) {
-			s.found(r.ind, r.term, t.match.String(), ks[0], c)
+			s.found(r.ind, r.term, t.match.String(), ks[0], c.Value, c.Off)
 		}
 	}
 }

@@ -14,6 +14,9 @@
 package extract
 
 import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"unsafe"
 )
@@ -68,6 +71,7 @@ const (
 	cAt                         // @
 	cOther                      // _ + -
 	cURLStop                    // ends a URL
+	cNotTok                     // not part of a token (so that tokenFlags shows one)
 )
 
 var class = func() (t [256]uint16) {
@@ -88,6 +92,11 @@ var class = func() (t [256]uint16) {
 	for _, c := range "_+-" {
 		t[c] = cTok | cOther
 	}
+	for c := range t {
+		if t[c]&cTok == 0 {
+			t[c] |= cNotTok
+		}
+	}
 	for c := 0; c <= ' '; c++ {
 		t[c] |= cURLStop
 	}
@@ -99,33 +108,94 @@ var class = func() (t [256]uint16) {
 
 // Scan reports every value in b to fn, in order of position; offsets are
 // base plus the position in b.
+//
+// Only a token holding '.', ':' or '@', or a run of at least 32 hex digits,
+// can yield a value, so Scan looks for those eight bytes at a time (SWAR)
+// and classifies only the tokens around them; the rest of the input is
+// skipped a word at a time. It reports exactly what a pass over every
+// token would (refScan in the tests is that pass).
 func Scan(b []byte, base int, fn func(Candidate)) {
 	n := len(b)
-	for i := 0; i < n; {
-		for i < n && class[b[i]]&cTok == 0 {
-			i++
-		}
-		start := i
-		var flags uint16
-		for i < n {
-			c := class[b[i]]
-			if c&cTok == 0 {
-				break
-			}
-			flags |= c
-			i++
-		}
-		if start == i {
-			return
-		}
-		if b[i-1] == ':' && i+1 < n && b[i] == '/' && b[i+1] == '/' {
-			if end := scanURL(b, start, i, base, fn); end > 0 {
-				i = end
+	lo := 0 // b[:lo] is done; lo is a token start or a non-token byte
+	i := 0
+	for i+8 <= n {
+		w := binary.LittleEndian.Uint64(b[i:])
+		m := triggers(w)
+		if m == 0 {
+			if !hexish(w) {
+				i += 8
 				continue
 			}
+			m = 1 // a hex run: classify the token holding b[i]
 		}
-		token(b[start:i], flags, base+start, fn)
+		p := i + bits.TrailingZeros64(m)/8
+		lo = scanToken(b, lo, p, base, fn)
+		i = lo
 	}
+	for ; i < n; i++ {
+		if class[b[i]]&(cDot|cColon|cAt) != 0 {
+			lo = scanToken(b, lo, i, base, fn)
+			i = lo - 1
+		}
+	}
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// triggers has the high bit of the lowest byte of w that is '.', ':' or
+// '@' set (higher bits may be false positives, so only the lowest set bit
+// counts); 0 when there is none.
+func triggers(w uint64) uint64 {
+	d := w ^ ('.' * lsb)
+	c := w ^ (':' * lsb)
+	a := w ^ ('@' * lsb)
+	return ((d - lsb) &^ d & msb) | ((c - lsb) &^ c & msb) | ((a - lsb) &^ a & msb)
+}
+
+// hexish reports whether every byte of w may be a hex digit: after
+// folding case, bit 4 xor bit 6 is set (0x30-0x3f, 0x60-0x6f) and bit 7 is
+// clear. It lets a few other bytes through (":;<=>?", "@`", g-o); that
+// costs only a look at their token.
+func hexish(w uint64) bool {
+	y := w | 0x2020202020202020
+	return (y^(y>>2))&^(w>>3)&0x1010101010101010 == 0x1010101010101010
+}
+
+// scanToken classifies the token holding b[p] (which starts at or after
+// lo) and returns where scanning resumes: the token's end, or a URL's.
+func scanToken(b []byte, lo, p, base int, fn func(Candidate)) int {
+	if class[b[p]]&cTok == 0 {
+		return p + 1
+	}
+	start := p
+	var flags uint16
+	for start > lo {
+		c := class[b[start-1]]
+		if c&cTok == 0 {
+			break
+		}
+		flags |= c
+		start--
+	}
+	i := p
+	for i < len(b) {
+		c := class[b[i]]
+		if c&cTok == 0 {
+			break
+		}
+		flags |= c
+		i++
+	}
+	if b[i-1] == ':' && i+1 < len(b) && b[i] == '/' && b[i+1] == '/' {
+		if end := scanURL(b, start, i, base, fn); end > 0 {
+			return end
+		}
+	}
+	token(b[start:i], flags, base+start, fn)
+	return i
 }
 
 // scanURL reports the URL whose scheme is b[start:colon+1] and its host; it
@@ -247,7 +317,11 @@ func colon(t []byte, flags uint16, off int, fn func(Candidate)) {
 			return
 		}
 	}
-	// Not an address: classify the pieces between colons.
+	// Not an address: classify the pieces between colons. Without a dot
+	// only a hash can be among them, and a hash is 32 digits or more.
+	if flags&cDot == 0 && len(t) < 32 {
+		return
+	}
 	start := 0
 	for i := 0; i <= len(t); i++ {
 		if i == len(t) || t[i] == ':' {
@@ -296,10 +370,31 @@ func dotted(t []byte, flags uint16, off int, fn func(Candidate)) {
 		}
 		return
 	}
-	if flags&cColon == 0 && validDomain(t) {
+	if flags&cColon == 0 && domainOK(t, flags) {
 		fn(Candidate{Kind: Domain, Off: off, Value: t})
 	}
 }
+
+// domainOK is validDomain for a token whose bytes' classes are flags:
+// when they are letters, digits and dots only, it checks the rest (no
+// empty label, a letter in the last label) without a loop per byte.
+func domainOK(t []byte, flags uint16) bool {
+	if flags&^(cTok|cDigit|cHex|cAlpha|cUpper|cDot) != 0 {
+		return validDomain(t)
+	}
+	last := bytes.LastIndexByte(t, '.')
+	if len(t) > 253 || last <= 0 || last == len(t)-1 || t[0] == '.' || bytes.Contains(t, dotDot) {
+		return false
+	}
+	for _, c := range t[last+1:] {
+		if class[c]&(cHex|cAlpha) != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+var dotDot = []byte("..")
 
 // validDomain accepts dot-separated non-empty labels of [A-Za-z0-9_-],
 // at most 253 bytes, whose last label holds a letter.
@@ -329,30 +424,47 @@ func validDomain(t []byte) bool {
 	return dots > 0 && letter
 }
 
-// parseIPv4 parses dotted-decimal a.b.c.d without leading zeros.
+// parseIPv4 parses dotted-decimal a.b.c.d without leading zeros. It reads
+// from a copy in a 16-byte array whose byte after the address is 0, so the
+// parse needs no bounds checks.
 func parseIPv4(t []byte) (netip.Addr, bool) {
+	n := len(t)
+	if n < 7 || n > 15 {
+		return netip.Addr{}, false
+	}
+	var a [16]byte
+	copy(a[:], t)
 	var ip [4]byte
-	part, digits, v := 0, 0, 0
-	for i := 0; i <= len(t); i++ {
-		if i == len(t) || t[i] == '.' {
-			if digits == 0 || part > 3 {
+	i := uint(0)
+	for part := range 4 {
+		if part > 0 {
+			if a[i&15] != '.' {
 				return netip.Addr{}, false
 			}
-			ip[part] = byte(v)
-			part++
-			digits, v = 0, 0
-			continue
+			i++
 		}
-		if digits > 0 && v == 0 {
-			return netip.Addr{}, false // leading zero
-		}
-		v = v*10 + int(t[i]-'0')
-		digits++
-		if v > 255 {
+		v := uint(a[i&15] - '0')
+		if v > 9 {
 			return netip.Addr{}, false
 		}
+		i++
+		if d := uint(a[i&15] - '0'); d <= 9 {
+			if v == 0 {
+				return netip.Addr{}, false // leading zero
+			}
+			v = v*10 + d
+			i++
+			if d := uint(a[i&15] - '0'); d <= 9 {
+				v = v*10 + d
+				i++
+				if v > 255 {
+					return netip.Addr{}, false
+				}
+			}
+		}
+		ip[part] = byte(v)
 	}
-	if part != 4 {
+	if i != uint(n) {
 		return netip.Addr{}, false
 	}
 	return netip.AddrFrom4(ip), true

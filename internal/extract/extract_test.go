@@ -38,6 +38,7 @@ func TestScanText(t *testing.T) {
 			"domain@0:notevil.example", "domain@17:www.evil.example", "domain@35:setup.exe"}},
 		{"version 1.2.3.4a and host.10", []string{"domain@8:1.2.3.4a"}},
 		{"query:evil.example", []string{"domain@6:evil.example"}},
+		{"GET http://1.2.3.4[ x", []string{"url@4:http://1.2.3.4["}}, // once reported 1.2.3.83: '[' read as a digit
 	}
 	for _, c := range cases {
 		if got := found(c.line); !slices.Equal(got, c.want) {

@@ -1,0 +1,222 @@
+package detect
+
+import (
+	"bytes"
+	"net/netip"
+
+	"github.com/phalanx-ledger/phalanx/internal/extract"
+)
+
+// The block path matches plain text a block at a time instead of a line at
+// a time: the extractor runs over the whole block (a newline ends every
+// value, so the values are the same), line numbers are counted only where
+// a hit is, and index lookups are made in batches. A batch first computes
+// every key and its hash, then tests all of them against the Bloom filter
+// in one tight loop, then probes the table for the few that pass: the
+// filter and table reads of different values do not depend on each other,
+// so the processor overlaps their cache misses instead of waiting for each
+// in turn. Hits come out in the order the per-line path reports them.
+//
+// Structured formats, and indexes with LIKE or MATCHES terms (tested
+// against every value), take the per-line path.
+
+// probe is one index key to look up for a candidate value.
+type probe struct {
+	hash uint64
+	off  int32 // the candidate's value in the block
+	vlen int32
+	koff int32 // the key's bytes in lineScanner.keys
+	klen int32
+	kind kind
+	bits uint8
+	walk bool // a longest-prefix walk over the blocks of s.walks[koff]
+	keep bool
+}
+
+// batchSize is the number of probes a batch is flushed at (8 KiB of
+// probes: they stay in L1).
+const batchSize = 256
+
+// useBlockPath reports whether blocks take the block path (under the
+// read lock: LIKE and MATCHES terms may arrive between blocks).
+func (s *lineScanner) useBlockPath() bool {
+	return s.isText && len(s.x.scans) == 0 && !s.reference
+}
+
+// scanText matches a block of plain text lines (under the read lock).
+func (s *lineScanner) scanText(j *job) {
+	data := j.data
+	s.data = data
+	s.lineNo, s.lineStart = 1, 0
+	s.lineEnd = bytes.IndexByte(data, '\n')
+	if s.lineEnd < 0 {
+		s.lineEnd = len(data)
+	}
+	s.field = ""
+	extract.Scan(data, 0, s.onCandidate)
+	s.flush()
+	if len(s.pending) > 0 {
+		s.resolve()
+	}
+	j.lines = int64(bytes.Count(data, []byte{'\n'}))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		j.lines++
+	}
+	s.data = nil
+}
+
+// collect adds the probes of candidate c to the batch.
+func (s *lineScanner) collect(c extract.Candidate) {
+	if len(s.batch) >= batchSize {
+		s.flush() // between candidates: a candidate's probes share its keys
+	}
+	x := s.x
+	p := probe{off: int32(c.Off), vlen: int32(len(c.Value))}
+	switch c.Kind {
+	case extract.IPv4, extract.IPv6:
+		a := c.Addr.Unmap()
+		if a.Is4() {
+			b := a.As4()
+			if !s.opts.Exact && x.covered(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])) {
+				s.addWalk(p, a)
+				return
+			}
+			s.addKey(p, kIPv4, 32, b[:])
+			return
+		}
+		if !s.opts.Exact {
+			s.addWalk(p, a)
+			return
+		}
+		b := a.As16()
+		s.addKey(p, kIPv6, 128, b[:])
+	case extract.Domain:
+		start := len(s.keys)
+		s.keys = normDomain(c.Value, s.keys)
+		d := s.keys[start:]
+		for i := 0; i < len(d); {
+			p.koff, p.klen = int32(start+i), int32(len(d)-i)
+			p.kind, p.bits = kDomain, 0
+			p.hash = x.hashKey(key{kind: kDomain, b: d[i:]})
+			s.add(p)
+			if s.opts.Exact {
+				return
+			}
+			for i < len(d) && d[i] != '.' {
+				i++
+			}
+			i++
+		}
+	case extract.URL:
+		start := len(s.keys)
+		a, rest, ok := normURLAuthority(c.Value, s.keys)
+		if !ok || !x.mayHave(x.hashKey(key{kind: kURLAuth, b: a[start:]})) {
+			return // no URL indicator has this scheme, host and port
+		}
+		s.keys = normURLPath(a, rest)
+		s.addStored(p, kURL, start)
+	case extract.Email:
+		start := len(s.keys)
+		s.keys = lower(c.Value, s.keys)
+		s.addStored(p, kEmail, start)
+	case extract.MD5, extract.SHA1, extract.SHA256, extract.SHA512:
+		k := hashKindOf[c.Kind]
+		start := len(s.keys)
+		b, ok := decodeHex(c.Value, hashLen[k], s.keys)
+		if !ok {
+			return
+		}
+		s.keys = b
+		s.addStored(p, k, start)
+	}
+}
+
+// addKey adds a probe for key bytes b (copied to the batch's keys).
+func (s *lineScanner) addKey(p probe, k kind, bits uint8, b []byte) {
+	start := len(s.keys)
+	s.keys = append(s.keys, b...)
+	p.bits = bits
+	s.addStored(p, k, start)
+}
+
+// addStored adds a probe for the key s.keys[start:].
+func (s *lineScanner) addStored(p probe, k kind, start int) {
+	b := s.keys[start:]
+	p.kind, p.koff, p.klen = k, int32(start), int32(len(b))
+	p.hash = s.x.hashKey(key{kind: k, b: b, bits: p.bits})
+	s.add(p)
+}
+
+func (s *lineScanner) add(p probe) { s.batch = append(s.batch, p) }
+
+// addWalk adds a probe for the longest prefix holding a.
+func (s *lineScanner) addWalk(p probe, a netip.Addr) {
+	p.walk, p.koff = true, int32(len(s.walks))
+	s.walks = append(s.walks, a)
+	s.add(p)
+}
+
+// flush looks the batch up and reports its hits in order.
+func (s *lineScanner) flush() {
+	x := s.x
+	batch := s.batch
+	// One pass over the filter: independent loads, overlapped misses.
+	any := false
+	for i := range batch {
+		p := &batch[i]
+		p.keep = p.walk || x.mayHave(p.hash)
+		any = any || p.keep
+	}
+	if any {
+		for i := range batch {
+			p := &batch[i]
+			if !p.keep {
+				continue
+			}
+			s.cur = p
+			if p.walk {
+				x.lookupAddr(s.walks[p.koff], false, s.onHead)
+				continue
+			}
+			k := key{kind: p.kind, bits: p.bits, b: s.keys[p.koff : p.koff+p.klen]}
+			if e := x.probe(k, p.hash); e >= 0 {
+				s.onHead(e)
+			}
+		}
+	}
+	s.batch = batch[:0]
+	s.keys = s.keys[:0]
+	s.walks = s.walks[:0]
+}
+
+// head reports the live indicators on the chain at entry head for the
+// current probe.
+func (s *lineScanner) head(head int) {
+	x := s.x
+	p := s.cur
+	for e := head; e >= 0; {
+		en := &x.entries[e]
+		if x.alive(en.ind, s.now) {
+			off := int(p.off)
+			s.locate(off)
+			s.found(en.ind, en.term, x.keyOf(en).String(), en.kind, s.data[off:off+int(p.vlen)], off-s.lineStart)
+		}
+		e = int(en.next) - 1
+	}
+}
+
+// locate moves the current line to the one holding block offset off
+// (which is at or after the current line's start).
+func (s *lineScanner) locate(off int) {
+	if off < s.lineEnd {
+		return
+	}
+	d := s.data
+	s.lineNo += 1 + int64(bytes.Count(d[s.lineEnd+1:off], []byte{'\n'}))
+	s.lineStart = bytes.LastIndexByte(d[:off], '\n') + 1
+	if e := bytes.IndexByte(d[off:], '\n'); e >= 0 {
+		s.lineEnd = off + e
+	} else {
+		s.lineEnd = len(d)
+	}
+}

@@ -1,0 +1,85 @@
+package extract
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// candidates renders what scan reports for b, offsets shifted by base.
+func candidates(scan func([]byte, int, func(Candidate)), b []byte, base int) []string {
+	var out []string
+	scan(b, base, func(c Candidate) {
+		out = append(out, fmt.Sprintf("%s@%d:%q:%v", c.Kind, c.Off, c.Value, c.Addr))
+	})
+	return out
+}
+
+func sameAsReference(t *testing.T, b []byte) {
+	t.Helper()
+	got, want := candidates(Scan, b, 7), candidates(refScan, b, 7)
+	if !slices.Equal(got, want) {
+		t.Fatalf("Scan(%q)\n got  %q\n want %q", b, got, want)
+	}
+}
+
+// pieces are the fragments random inputs are made of: values, near
+// values, separators and bytes that the word-at-a-time test lets through.
+var pieces = []string{
+	"1.2.3.4", "11.2.3.45", "256.1.1.1", "01.2.3.4", "evil.example", "notevil.example.", ".x", "..",
+	"http://", "hxxps://", "://", "user@", "@", "a@b.c", "[", "]", "::", ":", "2001:db8::1", "::ffff:1.2.3.4",
+	"fe80::1%eth0", "d41d8cd98f00b204e9800998ecf8427e", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709",
+	strings.Repeat("ab", 32), strings.Repeat("0f", 64), "0123456789", "abcdef", "ghijklmno", ";<=>?`",
+	" ", "\t", "\n", "\r\n", "\"", "'", ",", ";", "/", "?", "#", "%41", "_", "-", "+", "é", "\xff", "\x00",
+	"1764115200.123", "12:34:56", "SRC=", "query[A]", "/a/../b", ":8080", "x",
+}
+
+// TestScanMatchesReference compares Scan with the straightforward
+// extractor on generated log lines and on random concatenations of the
+// pieces above, at every alignment.
+func TestScanMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var sb strings.Builder
+		for range 1 + r.IntN(30) {
+			sb.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		b := []byte(sb.String())
+		for cut := 0; cut < 9 && cut < len(b); cut++ {
+			sameAsReference(t, b[cut:])
+		}
+	}
+	for _, s := range []string{
+		"", "a", "1.2.3.4", strings.Repeat("a", 31), strings.Repeat("a", 32), strings.Repeat("a", 32) + ".",
+		strings.Repeat("9", 40) + " " + strings.Repeat("F", 64), "http://x.y/" + strings.Repeat("a", 64) + ". next",
+		"http://a.com/x.,foo.com", "a http://b.example/c; d", "x@" + strings.Repeat("e", 64),
+	} {
+		sameAsReference(t, []byte(s))
+	}
+}
+
+// FuzzScanMatchesReference checks Scan against the reference extractor.
+func FuzzScanMatchesReference(f *testing.F) {
+	for _, s := range []string{"1.2.3.4 evil.example", "http://a.b/c?d#e", "x@y.z", "::1 fe80::1%eth0 [2001:db8::1]:80",
+		"d41d8cd98f00b204e9800998ecf8427e", "a:b:c.d:e", "hxxp://[::1/", "..--.@", "http://@:/",
+		"Nov 26 01:02:03 resolver dnsmasq[12]: query[A] www.google.com from 11.2.3.45"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { sameAsReference(t, b) })
+}
+
+// FuzzParseIPv4 checks the address parser against the reference one.
+func FuzzParseIPv4(f *testing.F) {
+	for _, s := range []string{"1.2.3.4", "255.255.255.255", "256.1.1.1", "01.2.3.4", "0.0.0.0", "1.2.3.4.5", "1..2.3", "1.2.3.1000"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, ok := parseIPv4(b)
+		ra, rok := refParseIPv4(b)
+		if a != ra || ok != rok {
+			t.Fatalf("parseIPv4(%q) = %v, %v; reference %v, %v", b, a, ok, ra, rok)
+		}
+	})
+}
