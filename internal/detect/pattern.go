@@ -160,9 +160,13 @@ var pathKinds = map[string]kind{
 // hashKinds maps hash algorithm names (upper-case, without '-' or '_') to kinds.
 var hashKinds = map[string]kind{"MD5": kMD5, "SHA1": kSHA1, "SHA256": kSHA256, "SHA512": kSHA512}
 
+// hashAlgName drops the separators of a hash algorithm's name ("SHA-256",
+// "SHA_256" → "SHA256"). Built once: a Replacer's tables cost 6 KB.
+var hashAlgName = strings.NewReplacer("-", "", "_", "")
+
 func pathKind(n *stix.PatternNode) (kind, error) {
 	if n.ObjectType == "file" && len(n.Path) == 2 && n.Path[0] == "hashes" {
-		alg := strings.NewReplacer("-", "", "_", "").Replace(strings.ToUpper(n.Path[1]))
+		alg := hashAlgName.Replace(strings.ToUpper(n.Path[1]))
 		if k, ok := hashKinds[alg]; ok {
 			return k, nil
 		}
