@@ -9,6 +9,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
 // prefixCheckpoint keys the per-height checkpoint bookkeeping: what the
@@ -202,4 +203,55 @@ func (a *App) RecordByVersion(id, version string) (record.Record, bool, error) {
 		return record.Record{}, false, fmt.Errorf("version index of %s %s: %d bytes", id, version, len(v))
 	}
 	return a.RecordAt(binary.BigEndian.Uint64(v))
+}
+
+// prefixTxItems keys, by transaction hash, what proofs of a version 2
+// transaction's records carry instead of the transaction: its signed
+// header, the signature and the hash of every complete subtree of its
+// item tree (meta: derived from the block, not hashed).
+var prefixTxItems = []byte("meta/txitems/")
+
+func txItemsKey(txHash []byte) []byte {
+	return append(append([]byte(nil), prefixTxItems...), txHash...)
+}
+
+// storedTxItems is the value under meta/txitems/.
+type storedTxItems struct {
+	Header    []byte `cbor:"1,keyasint"`
+	Signature []byte `cbor:"2,keyasint"`
+	Count     uint64 `cbor:"3,keyasint"`
+	Nodes     []byte `cbor:"4,keyasint"`
+}
+
+// txItemsPair is the meta write of an accepted version 2 transaction.
+func txItemsPair(txHash []byte, t *tx.Tx) Pair {
+	tr := t.ItemTree() // computed when the signature was verified
+	return Pair{txItemsKey(txHash), mustEncode(storedTxItems{Header: t.BodyBytes, Signature: t.Signature,
+		Count: tr.Count(), Nodes: tr.Nodes()})}
+}
+
+// TxItems is what proves a record of a version 2 transaction signed: the
+// header its author signed, the signature and the tree of its items.
+type TxItems struct {
+	Header    []byte
+	Signature []byte
+	Tree      *tx.ItemTree
+}
+
+// TxItems returns the signed header and item tree of a committed version 2
+// transaction; ok is false for a version 1 transaction.
+func (a *App) TxItems(txHash []byte) (TxItems, bool, error) {
+	v, err := a.kv.Get(txItemsKey(txHash))
+	if err != nil || v == nil {
+		return TxItems{}, false, err
+	}
+	var s storedTxItems
+	if err := cborDec.Unmarshal(v, &s); err != nil {
+		return TxItems{}, false, fmt.Errorf("decode items of transaction %x: %w", txHash, err)
+	}
+	tr, err := tx.ItemTreeOf(s.Count, s.Nodes)
+	if err != nil {
+		return TxItems{}, false, fmt.Errorf("items of transaction %x: %w", txHash, err)
+	}
+	return TxItems{Header: s.Header, Signature: s.Signature, Tree: tr}, true, nil
 }
