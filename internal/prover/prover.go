@@ -37,6 +37,7 @@ type Ledger interface {
 	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
 	RecordByVersion(id, version string) (record.Record, bool, error)
 	TxPosition(r record.Record) (int, bool, error)
+	TxItems(txHash []byte) (ledger.TxItems, bool, error)
 }
 
 // Prover builds checkpoints and proofs. Safe for concurrent use.
@@ -189,27 +190,60 @@ func (p *Prover) Bundle(ctx context.Context, id, version string) (*proof.Bundle,
 	if err != nil {
 		return nil, fmt.Errorf("inclusion proof of leaf %d: %w", rec.Index, err)
 	}
-	raw, err := p.rawTx(ctx, rec.TxHash)
-	if err != nil {
+	b := &proof.Bundle{Record: proof.RecordOf(rec), Checkpoint: sc}
+	if err := p.attachTx(ctx, b, rec); err != nil {
 		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
 	}
-	pos, ok, err := p.ledger.TxPosition(rec)
-	if err == nil && !ok {
-		content := rec.Object
-		if rec.Sealed != nil {
-			content = rec.Sealed
-		}
-		pos, err = objectPosition(raw, content)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
-	}
-	b := &proof.Bundle{Format: proof.BundleFormat, Record: proof.RecordOf(rec), Tx: raw, TxObject: pos, Checkpoint: sc}
 	b.LeafHash = proof.LeafHash(b.Record)
 	for _, h := range path {
 		b.Inclusion = append(b.Inclusion, h)
 	}
 	return b, nil
+}
+
+// attachTx adds what proves the author signed the record: for a version 2
+// transaction its signed header and the record's audit path among its
+// items (from the ledger's meta/txitems, no transaction read); for a
+// version 1 transaction the whole transaction.
+func (p *Prover) attachTx(ctx context.Context, b *proof.Bundle, rec record.Record) error {
+	items, v2, err := p.ledger.TxItems(rec.TxHash)
+	if err != nil {
+		return err
+	}
+	pos, known, err := p.ledger.TxPosition(rec)
+	if err != nil {
+		return err
+	}
+	var raw []byte
+	if !v2 || !known {
+		if raw, err = p.rawTx(ctx, rec.TxHash); err != nil {
+			return err
+		}
+	}
+	if !known {
+		content := rec.Object
+		if rec.Sealed != nil {
+			content = rec.Sealed
+		}
+		if pos, err = objectPosition(raw, content); err != nil {
+			return err
+		}
+	}
+	b.TxObject = pos
+	if !v2 {
+		b.Format, b.Tx = proof.BundleFormat, raw
+		return nil
+	}
+	path, err := items.Tree.Path(uint64(pos))
+	if err != nil {
+		return err
+	}
+	b.Format, b.TxHeader, b.TxSignature = proof.BundleFormatV2, items.Header, items.Signature
+	b.ItemPath = make([]proof.HexBytes, len(path))
+	for i, h := range path {
+		b.ItemPath[i] = h
+	}
+	return nil
 }
 
 // rawTx returns a committed transaction from the cache or the block store.
