@@ -207,39 +207,55 @@ func (a *App) RecordByVersion(id, version string) (record.Record, bool, error) {
 
 // prefixTxItems keys, by transaction hash, what proofs of a version 2
 // transaction's records carry instead of the transaction: its signed
-// header, the signature and the hash of every complete subtree of its
-// item tree (meta: derived from the block, not hashed).
+// header, the signature and the upper part of its item tree; under the
+// hash and a chunk number, the lower levels of the tree in chunks of 32
+// items (tx.ItemTree.Upper and Chunk), so a proof reads ~2 KB twice or
+// three times whatever the transaction's size (meta: derived from the
+// block, not hashed).
 var prefixTxItems = []byte("meta/txitems/")
 
 func txItemsKey(txHash []byte) []byte {
 	return append(append([]byte(nil), prefixTxItems...), txHash...)
 }
 
-// storedTxItems is the value under meta/txitems/.
+func txChunkKey(txHash []byte, k uint64) []byte {
+	return binary.BigEndian.AppendUint32(txItemsKey(txHash), uint32(k))
+}
+
+// storedTxItems is the value under meta/txitems/<hash>.
 type storedTxItems struct {
 	Header    []byte `cbor:"1,keyasint"`
 	Signature []byte `cbor:"2,keyasint"`
 	Count     uint64 `cbor:"3,keyasint"`
-	Nodes     []byte `cbor:"4,keyasint"`
+	Upper     []byte `cbor:"4,keyasint"`
 }
 
-// txItemsPair is the meta write of an accepted version 2 transaction.
-func txItemsPair(txHash []byte, t *tx.Tx) Pair {
+// txItemsPairs are the meta writes of an accepted version 2 transaction.
+func txItemsPairs(txHash []byte, t *tx.Tx) []Pair {
 	tr := t.ItemTree() // computed when the signature was verified
-	return Pair{txItemsKey(txHash), mustEncode(storedTxItems{Header: t.BodyBytes, Signature: t.Signature,
-		Count: tr.Count(), Nodes: tr.Nodes()})}
+	out := []Pair{{txItemsKey(txHash), mustEncode(storedTxItems{Header: t.BodyBytes, Signature: t.Signature,
+		Count: tr.Count(), Upper: tr.Upper()})}}
+	for k := range tr.Chunks() {
+		out = append(out, Pair{txChunkKey(txHash, k), tr.Chunk(k)})
+	}
+	return out
 }
 
 // TxItems is what proves a record of a version 2 transaction signed: the
-// header its author signed, the signature and the tree of its items.
+// header its author signed, the signature, and (Path) the audit path of
+// an item to the header's items root.
 type TxItems struct {
 	Header    []byte
 	Signature []byte
-	Tree      *tx.ItemTree
+	Count     uint64
+
+	a      *App
+	txHash []byte
+	upper  []byte
 }
 
-// TxItems returns the signed header and item tree of a committed version 2
-// transaction; ok is false for a version 1 transaction.
+// TxItems returns the signed header of a committed version 2 transaction;
+// ok is false for a version 1 transaction.
 func (a *App) TxItems(txHash []byte) (TxItems, bool, error) {
 	v, err := a.kv.Get(txItemsKey(txHash))
 	if err != nil || v == nil {
@@ -249,9 +265,16 @@ func (a *App) TxItems(txHash []byte) (TxItems, bool, error) {
 	if err := cborDec.Unmarshal(v, &s); err != nil {
 		return TxItems{}, false, fmt.Errorf("decode items of transaction %x: %w", txHash, err)
 	}
-	tr, err := tx.ItemTreeOf(s.Count, s.Nodes)
-	if err != nil {
-		return TxItems{}, false, fmt.Errorf("items of transaction %x: %w", txHash, err)
-	}
-	return TxItems{Header: s.Header, Signature: s.Signature, Tree: tr}, true, nil
+	return TxItems{Header: s.Header, Signature: s.Signature, Count: s.Count, a: a, txHash: txHash, upper: s.Upper}, true, nil
+}
+
+// Path returns the audit path of item i to the signed items root.
+func (t TxItems) Path(i uint64) ([][]byte, error) {
+	return tx.ItemPathFrom(i, t.Count, t.upper, func(k uint64) ([]byte, error) {
+		c, err := t.a.kv.Get(txChunkKey(t.txHash, k))
+		if err != nil {
+			return nil, fmt.Errorf("read item chunk %d of transaction %x: %w", k, t.txHash, err)
+		}
+		return c, nil
+	})
 }

@@ -55,12 +55,17 @@ func TestV2Transactions(t *testing.T) {
 	for i := range 3 {
 		c.expect(res, i, CodeOK, "")
 	}
+	many := make([]int, 70) // three chunks of the stored item tree, the last ragged
+	for i := range many {
+		many[i] = 100 + i
+	}
+	c.expect(c.block(c.signV2("alice", tx.TypePublish, objs(many...)...)), 0, CodeOK, "")
 	a := c.apps[0]
-	recs, err := a.Records(0, 10, 0)
-	if err != nil || len(recs) != 5 {
+	recs, err := a.Records(0, 100, 0)
+	if err != nil || len(recs) != 75 {
 		t.Fatalf("records %d, %v", len(recs), err)
 	}
-	for _, r := range recs[:4] {
+	for _, r := range append(recs[:4:4], recs[5:]...) {
 		items, ok, err := a.TxItems(r.TxHash)
 		if err != nil || !ok {
 			t.Fatalf("record %d: TxItems ok=%v err=%v", r.Index, ok, err)
@@ -73,7 +78,7 @@ func TestV2Transactions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path, err := items.Tree.Path(uint64(pos))
+		path, err := items.Path(uint64(pos))
 		if err != nil {
 			t.Fatal(err)
 		}

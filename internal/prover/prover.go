@@ -234,7 +234,7 @@ func (p *Prover) attachTx(ctx context.Context, b *proof.Bundle, rec record.Recor
 		b.Format, b.Tx = proof.BundleFormat, raw
 		return nil
 	}
-	path, err := items.Tree.Path(uint64(pos))
+	path, err := items.Path(uint64(pos))
 	if err != nil {
 		return err
 	}

@@ -45,22 +45,17 @@ func ItemTreeOf(count uint64, nodes []byte) (*ItemTree, error) {
 }
 
 // nodesSize is the bytes of every complete subtree hash of n leaves.
-func nodesSize(n uint64) uint64 {
-	var s uint64
-	for ; n > 0; n >>= 1 {
-		s += n
-	}
-	return s * hashSize
-}
+func nodesSize(n uint64) uint64 { return levelsSize(n, 0, 64) }
 
 // node is the stored hash of the complete subtree id.
 func (t *ItemTree) node(id compact.NodeID) []byte {
-	off := uint64(0)
-	for l := uint(0); l < id.Level; l++ {
-		off += t.count >> l
-	}
-	off = (off + id.Index) * hashSize
+	off := t.offset(id)
 	return t.nodes[off : off+hashSize]
+}
+
+// offset is where the hash of the complete subtree id starts in nodes.
+func (t *ItemTree) offset(id compact.NodeID) uint64 {
+	return levelsSize(t.count, 0, id.Level) + id.Index*hashSize
 }
 
 // Count is the number of items.
@@ -100,6 +95,85 @@ func (t *ItemTree) Path(i uint64) ([][]byte, error) {
 	hashes := make([][]byte, len(n.IDs))
 	for k, id := range n.IDs {
 		hashes[k] = t.node(id)
+	}
+	return n.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+}
+
+// ItemChunkLevel splits an item tree for storage: the nodes below this
+// level are kept in chunks of 1<<ItemChunkLevel items (Chunk), those at or
+// above it together (Upper), so an audit path reads the upper part and at
+// most two chunks (the item's, and the last for a ragged right edge).
+const ItemChunkLevel = 5
+
+const chunkItems = 1 << ItemChunkLevel
+
+// Chunks is the number of chunks of the tree's items.
+func (t *ItemTree) Chunks() uint64 { return (t.count + chunkItems - 1) / chunkItems }
+
+// Upper is the hash of every complete subtree at level ItemChunkLevel or
+// above, level by level.
+func (t *ItemTree) Upper() []byte {
+	return t.nodes[levelsSize(t.count, 0, ItemChunkLevel):]
+}
+
+// Chunk is the hash of every complete subtree below level ItemChunkLevel
+// within chunk k (items [32k, 32k+32)), level by level.
+func (t *ItemTree) Chunk(k uint64) []byte {
+	m := chunkLen(t.count, k)
+	out := make([]byte, 0, levelsSize(m, 0, ItemChunkLevel))
+	for l := uint(0); l < ItemChunkLevel; l++ {
+		off := t.offset(compact.NewNodeID(l, k<<(ItemChunkLevel-l)))
+		out = append(out, t.nodes[off:off+(m>>l)*hashSize]...)
+	}
+	return out
+}
+
+// chunkLen is the number of items in chunk k of count.
+func chunkLen(count, k uint64) uint64 { return min(chunkItems, count-k*chunkItems) }
+
+// levelsSize is the bytes of the complete subtree hashes at levels
+// [from, to) of m leaves.
+func levelsSize(m uint64, from, to uint) uint64 {
+	var s uint64
+	for l := from; l < to; l++ {
+		s += m >> l
+	}
+	return s * hashSize
+}
+
+// ItemPathFrom is the audit path of item i among count items, from a
+// tree stored as Upper and Chunks: chunk returns the stored Chunk(k).
+func ItemPathFrom(i, count uint64, upper []byte, chunk func(k uint64) ([]byte, error)) ([][]byte, error) {
+	if want := levelsSize(count, ItemChunkLevel, 64); uint64(len(upper)) != want {
+		return nil, fmt.Errorf("item tree of %d items: upper part is %d bytes, want %d", count, len(upper), want)
+	}
+	n, err := proof.Inclusion(i, count)
+	if err != nil {
+		return nil, fmt.Errorf("audit path of item %d of %d: %w", i, count, err)
+	}
+	chunks := map[uint64][]byte{}
+	hashes := make([][]byte, len(n.IDs))
+	for j, id := range n.IDs {
+		if id.Level >= ItemChunkLevel {
+			off := (levelsSize(count, ItemChunkLevel, id.Level) + id.Index*hashSize)
+			hashes[j] = upper[off : off+hashSize]
+			continue
+		}
+		k := id.Index >> (ItemChunkLevel - id.Level)
+		c, ok := chunks[k]
+		if !ok {
+			if c, err = chunk(k); err != nil {
+				return nil, err
+			}
+			m := chunkLen(count, k)
+			if want := levelsSize(m, 0, ItemChunkLevel); uint64(len(c)) != want {
+				return nil, fmt.Errorf("item tree chunk %d of %d items: %d bytes, want %d", k, count, len(c), want)
+			}
+			chunks[k] = c
+		}
+		m := chunkLen(count, k)
+		off := levelsSize(m, 0, id.Level) + (id.Index-k<<(ItemChunkLevel-id.Level))*hashSize
+		hashes[j] = c[off : off+hashSize]
 	}
 	return n.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
 }

@@ -230,3 +230,41 @@ func FuzzDecodeV2(f *testing.F) {
 		_, _ = tx.Contents()
 	})
 }
+
+// TestItemPathFromChunks: the audit path from the stored split (upper part
+// and chunks) is the path of the whole tree, for every item of trees up
+// to 200 items, reading at most two chunks.
+func TestItemPathFromChunks(t *testing.T) {
+	for n := 1; n <= 200; n++ {
+		tr := NewItemTree(items(n))
+		for i := range uint64(n) {
+			want, err := tr.Path(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reads := 0
+			got, err := ItemPathFrom(i, uint64(n), tr.Upper(), func(k uint64) ([]byte, error) {
+				reads++
+				if k >= tr.Chunks() {
+					t.Fatalf("n=%d i=%d: chunk %d of %d asked", n, i, k, tr.Chunks())
+				}
+				return tr.Chunk(k), nil
+			})
+			if err != nil || reads > 2 || len(got) != len(want) {
+				t.Fatalf("n=%d i=%d: %d hashes (want %d), %d chunk reads, %v", n, i, len(got), len(want), reads, err)
+			}
+			for j := range want {
+				if !bytes.Equal(got[j], want[j]) {
+					t.Fatalf("n=%d i=%d: hash %d differs", n, i, j)
+				}
+			}
+		}
+	}
+	tr := NewItemTree(items(40))
+	if _, err := ItemPathFrom(3, 40, tr.Upper()[1:], func(k uint64) ([]byte, error) { return tr.Chunk(k), nil }); err == nil {
+		t.Fatal("a short upper part was used")
+	}
+	if _, err := ItemPathFrom(3, 40, tr.Upper(), func(k uint64) ([]byte, error) { return tr.Chunk(k)[1:], nil }); err == nil {
+		t.Fatal("a short chunk was used")
+	}
+}
