@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -150,6 +151,9 @@ func TestBundleCache(t *testing.T) {
 			}
 			if r := proof.Verify(got, ms); !r.OK() {
 				t.Fatalf("round %d, %s: cached bundle fails %v", round, id, r.Failed())
+			}
+			if isV1 := slices.Index(ids, id) < 4; isV1 != (got.Format == proof.BundleFormat && got.Tx != nil) {
+				t.Fatalf("%s: bundle format %s (tx %d bytes); a v1 record is proven with its whole transaction as before", id, got.Format, len(got.Tx))
 			}
 		}
 	}
