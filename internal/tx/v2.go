@@ -28,9 +28,6 @@ import (
 // any other use of the key.
 const signPrefixV2 = "phalanx/tx/v2\x00"
 
-// SignPrefixV2 is what a v2 signature covers before the header bytes.
-const SignPrefixV2 = signPrefixV2
-
 // Header is the signed part of a v2 transaction.
 type Header struct {
 	ChainID   string `cbor:"1,keyasint"`
