@@ -140,14 +140,14 @@ func TestParseBundleV2Rejects(t *testing.T) {
 	}
 	s, s1 := string(good), string(v1)
 	for name, doc := range map[string]string{
-		"v2 with a tx":          strings.Replace(s, `"format"`, `"tx": "AAAA", "format"`, 1),
-		"v2 without header":     strings.Replace(s, `"tx_header"`, `"tx_header_x"`, 1),
-		"v1 with an item path":  strings.Replace(s1, `"format"`, `"item_path": [], "format"`, 1),
-		"v1 marked as v2":       strings.Replace(s1, BundleFormat, BundleFormatV2, 1),
-		"v2 marked as v1":       strings.Replace(s, BundleFormatV2, BundleFormat, 1),
-		"item path not hex":     strings.Replace(s, `"item_path": [`+"\n"+`    "`, `"item_path": [`+"\n"+`    "zz`, 1),
-		"signature not hex":     strings.Replace(s, `"tx_signature": "`, `"tx_signature": "zz`, 1),
-		"long item path":        strings.Replace(s, `"item_path": [`, `"item_path": [`+strings.Repeat(`"00",`, 65), 1),
+		"v2 with a tx":         strings.Replace(s, `"format"`, `"tx": "AAAA", "format"`, 1),
+		"v2 without header":    strings.Replace(s, `"tx_header"`, `"tx_header_x"`, 1),
+		"v1 with an item path": strings.Replace(s1, `"format"`, `"item_path": [], "format"`, 1),
+		"v1 marked as v2":      strings.Replace(s1, BundleFormat, BundleFormatV2, 1),
+		"v2 marked as v1":      strings.Replace(s, BundleFormatV2, BundleFormat, 1),
+		"item path not hex":    strings.Replace(s, `"item_path": [`+"\n"+`    "`, `"item_path": [`+"\n"+`    "zz`, 1),
+		"signature not hex":    strings.Replace(s, `"tx_signature": "`, `"tx_signature": "zz`, 1),
+		"long item path":       strings.Replace(s, `"item_path": [`, `"item_path": [`+strings.Repeat(`"00",`, 65), 1),
 	} {
 		if _, err := ParseBundle([]byte(doc)); err == nil {
 			t.Errorf("%s: accepted", name)
