@@ -87,7 +87,7 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 		data = b.deliverPublish(hash[:], author, d.objs)
 	}
 	if d.t.Version == 2 {
-		b.txItems = append(b.txItems, txItemsPairs(hash[:], d.t)...)
+		b.txItems = append(b.txItems, txItemsPairs(hash[:], d.t, b.tree.End()-d.t.Header.ItemCount)...)
 	}
 	b.txs = append(b.txs, TxResult{Hash: hash[:], Code: CodeOK, Data: data})
 	return &abci.ExecTxResult{Code: CodeOK, Data: data, Events: []abci.Event{{

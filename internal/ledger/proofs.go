@@ -228,13 +228,15 @@ type storedTxItems struct {
 	Signature []byte `cbor:"2,keyasint"`
 	Count     uint64 `cbor:"3,keyasint"`
 	Upper     []byte `cbor:"4,keyasint"`
+	First     uint64 `cbor:"5,keyasint"` // leaf index of the record of item 0
 }
 
-// txItemsPairs are the meta writes of an accepted version 2 transaction.
-func txItemsPairs(txHash []byte, t *tx.Tx) []Pair {
+// txItemsPairs are the meta writes of an accepted version 2 transaction
+// whose items became the records from leaf index first on.
+func txItemsPairs(txHash []byte, t *tx.Tx, first uint64) []Pair {
 	tr := t.ItemTree() // computed when the signature was verified
 	out := []Pair{{txItemsKey(txHash), mustEncode(storedTxItems{Header: t.BodyBytes, Signature: t.Signature,
-		Count: tr.Count(), Upper: tr.Upper()})}}
+		Count: tr.Count(), Upper: tr.Upper(), First: first})}}
 	for k := range tr.Chunks() {
 		out = append(out, Pair{txChunkKey(txHash, k), tr.Chunk(k)})
 	}
@@ -248,6 +250,7 @@ type TxItems struct {
 	Header    []byte
 	Signature []byte
 	Count     uint64
+	First     uint64 // leaf index of the record of item 0: item i is record First+i
 
 	a      *App
 	txHash []byte
@@ -265,7 +268,7 @@ func (a *App) TxItems(txHash []byte) (TxItems, bool, error) {
 	if err := cborDec.Unmarshal(v, &s); err != nil {
 		return TxItems{}, false, fmt.Errorf("decode items of transaction %x: %w", txHash, err)
 	}
-	return TxItems{Header: s.Header, Signature: s.Signature, Count: s.Count, a: a, txHash: txHash, upper: s.Upper}, true, nil
+	return TxItems{Header: s.Header, Signature: s.Signature, Count: s.Count, First: s.First, a: a, txHash: txHash, upper: s.Upper}, true, nil
 }
 
 // Path returns the audit path of item i to the signed items root.

@@ -75,8 +75,8 @@ func TestV2Transactions(t *testing.T) {
 			t.Fatalf("record %d: stored header %+v does not verify (%v)", r.Index, h, err)
 		}
 		pos, _, err := a.TxPosition(r)
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || uint64(pos) != r.Index-items.First {
+			t.Fatalf("record %d: position %d in its transaction, stored first record %d (%v)", r.Index, pos, items.First, err)
 		}
 		path, err := items.Path(uint64(pos))
 		if err != nil {

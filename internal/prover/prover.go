@@ -31,7 +31,7 @@ type Chain interface {
 
 // Ledger is what the prover needs from the state machine.
 type Ledger interface {
-	State() ledger.State
+	Height() int64 // the last committed height
 	Checkpoint(height int64) (ledger.Checkpoint, error)
 	InclusionProof(index, size uint64) ([][]byte, error)
 	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
@@ -72,7 +72,7 @@ const MaxCheckpoints = 1000
 // Latest is the newest height with a signed checkpoint: the header of the
 // next block and a commit for it must be stored.
 func (p *Prover) Latest() int64 {
-	return min(p.chain.BlockHeight()-1, p.ledger.State().Height)
+	return min(p.chain.BlockHeight()-1, p.ledger.Height())
 }
 
 // Checkpoint returns the signed checkpoint at height.
@@ -210,39 +210,44 @@ func (p *Prover) attachTx(ctx context.Context, b *proof.Bundle, rec record.Recor
 	if err != nil {
 		return err
 	}
-	pos, known, err := p.ledger.TxPosition(rec)
-	if err != nil {
-		return err
-	}
-	var raw []byte
-	if !v2 || !known {
-		if raw, err = p.rawTx(ctx, rec.TxHash); err != nil {
-			return err
-		}
-	}
-	if !known {
-		content := rec.Object
-		if rec.Sealed != nil {
-			content = rec.Sealed
-		}
-		if pos, err = objectPosition(raw, content); err != nil {
-			return err
-		}
-	}
-	b.TxObject = pos
 	if !v2 {
-		b.Format, b.Tx = proof.BundleFormat, raw
-		return nil
+		return p.attachRawTx(ctx, b, rec)
 	}
-	path, err := items.Path(uint64(pos))
+	if rec.Index < items.First || rec.Index-items.First >= items.Count {
+		return fmt.Errorf("record %d is not among the %d of its transaction from record %d", rec.Index, items.Count, items.First)
+	}
+	pos := rec.Index - items.First
+	path, err := items.Path(pos)
 	if err != nil {
 		return err
 	}
-	b.Format, b.TxHeader, b.TxSignature = proof.BundleFormatV2, items.Header, items.Signature
+	b.Format, b.TxHeader, b.TxSignature, b.TxObject = proof.BundleFormatV2, items.Header, items.Signature, int(pos)
 	b.ItemPath = make([]proof.HexBytes, len(path))
 	for i, h := range path {
 		b.ItemPath[i] = h
 	}
+	return nil
+}
+
+// attachRawTx adds the whole version 1 transaction and the record's
+// position in it.
+func (p *Prover) attachRawTx(ctx context.Context, b *proof.Bundle, rec record.Record) error {
+	raw, err := p.rawTx(ctx, rec.TxHash)
+	if err != nil {
+		return err
+	}
+	pos, ok, err := p.ledger.TxPosition(rec)
+	if err == nil && !ok {
+		content := rec.Object
+		if rec.Sealed != nil {
+			content = rec.Sealed
+		}
+		pos, err = objectPosition(raw, content)
+	}
+	if err != nil {
+		return err
+	}
+	b.Format, b.Tx, b.TxObject = proof.BundleFormat, raw, pos
 	return nil
 }
 
