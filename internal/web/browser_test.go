@@ -528,7 +528,7 @@ func TestBrowser(t *testing.T) {
 			"/intel/" + id:                       {"[domain-name:value = &#39;" + value + "&#39;]", "TLP:GREEN", "browser-test"},
 			"/community":                         {"Member 1", "Member 2", "Longer voting period"},
 			"/ledger?to=" + height:               {"Blocks", "/ledger/blocks/" + height, "Latest checkpoint", "/ledger/checkpoints/" + height},
-			"/intel/" + id + "/proof":            {"The node says: all 7 checks pass.", "the node's claim", "Verify this record"},
+			"/intel/" + id + "/proof":            {"The node says: all 8 checks pass.", "the node's claim", "Verify this record"},
 			"/ledger/blocks/" + height:           {id, "publish"},
 			"/community#groups":                  {"Sharing groups", "<td>web-analysts</td>", "member1, member2"},
 			"/settings#users":                    {"<td>web-analyst</td><td>analyst</td><td>TLP:AMBER</td>"},
