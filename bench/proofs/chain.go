@@ -22,7 +22,7 @@ var _ prover.Chain = chain{}
 
 func (b *bench) chain() (chain, error) { return chain{b}, nil }
 
-func (c chain) BlockHeight() int64 { return c.b.app.State().Height + 1 }
+func (c chain) BlockHeight() int64 { return c.b.app.Height() + 1 }
 
 func (c chain) SignedHeader(_ context.Context, height int64) (*types.Header, *types.Commit, error) {
 	cp, err := c.b.app.Checkpoint(height - 1)

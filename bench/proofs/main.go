@@ -46,6 +46,9 @@ const chainID = "phalanx-bench"
 // export, or a client proving every object of a bulk publish).
 var burstFlag *int
 
+// txVersionFlag is the -tx-version flag: the transaction format of the log.
+var txVersionFlag *int
+
 func main() {
 	records := flag.Int("records", 1_000_000, "records in the log")
 	perTx := flag.Int("per-tx", 1000, "objects per transaction (bulk part of the log)")
@@ -55,7 +58,12 @@ func main() {
 	work := flag.String("dir", "", "work directory (default a temp dir, removed after)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	burstFlag = flag.Int("burst", 100, "also measure bursts of this many consecutive records (1: not)")
+	txVersionFlag = flag.Int("tx-version", 2, "transaction version of the log (2: what intake signs; 1: the old format, proven with the whole transaction)")
 	flag.Parse()
+	if *txVersionFlag != 1 && *txVersionFlag != 2 {
+		fmt.Fprintln(os.Stderr, "proofs: -tx-version must be 1 or 2")
+		os.Exit(2)
+	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err == nil {
@@ -168,7 +176,8 @@ func run(records, single, perTx, perBlock int, window time.Duration, work string
 		row("audit: replay through the state machine (records/s)", replay, "", 0),
 		row("audit: projection comparison (records/s)", compare, "", 0),
 		row("audit, replay + comparison (records/s)", auditRate, "≥ 20,000/s", 20000))
-	fmt.Printf("\n== results (%s records, GOMAXPROCS %d, proofs on every CPU, replay on one)\n", report.Thousands(records), runtime.GOMAXPROCS(0))
+	fmt.Printf("\n== results (%s records in version %d transactions, GOMAXPROCS %d, proofs on every CPU, replay on one)\n",
+		report.Thousands(records), *txVersionFlag, runtime.GOMAXPROCS(0))
 	report.WriteRows(os.Stdout, rows)
 	return nil
 }
@@ -245,12 +254,8 @@ func (b *bench) build(ctx context.Context, records, perTx, perBlock int) (speed,
 				objs[i] = indicator(base + n + i)
 				b.ids = append(b.ids, fmt.Sprintf("indicator--%08x-5555-4555-8555-555555555555", base+n+i))
 			}
-			payload, err := tx.EncodePublish(tx.Publish{Objects: objs})
-			if err != nil {
-				return speed{}, err
-			}
 			b.nonce++
-			raw, err := tx.Sign(tx.Body{ChainID: chainID, Type: tx.TypePublish, Author: "cert-a", Nonce: b.nonce, Payload: payload}, b.author)
+			raw, err := b.sign(objs)
 			if err != nil {
 				return speed{}, err
 			}
@@ -277,6 +282,19 @@ func (b *bench) build(ctx context.Context, records, perTx, perBlock int) (speed,
 	fmt.Printf("replay: %s records in %s (%s), %s CPU (%s per CPU-second)\n", report.Thousands(records),
 		spent.Round(time.Millisecond), rate(r.wall), cpu.Round(time.Millisecond), rate(r.cpu))
 	return r, nil
+}
+
+// sign signs a publish transaction of objs with the next nonce, in the
+// version -tx-version says.
+func (b *bench) sign(objs [][]byte) ([]byte, error) {
+	if *txVersionFlag == 2 {
+		return tx.SignItems(tx.Header{ChainID: chainID, Type: tx.TypePublish, Author: "cert-a", Nonce: b.nonce}, objs, b.author)
+	}
+	payload, err := tx.EncodePublish(tx.Publish{Objects: objs})
+	if err != nil {
+		return nil, err
+	}
+	return tx.Sign(tx.Body{ChainID: chainID, Type: tx.TypePublish, Author: "cert-a", Nonce: b.nonce, Payload: payload}, b.author)
 }
 
 // cpuTime is the CPU time the process has used (user and system).

@@ -29,6 +29,21 @@ func TestVerifyWorkedExample(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "FAIL author_signature") || errOut != "phalanx: verification failed: author_signature\n" {
 		t.Fatalf("tampered: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// the same objects in a version 2 transaction: eight checks, and a
+	// changed item position fails the item check
+	bundleV2 := filepath.Join("..", "..", "internal", "proof", "testdata", "example-bundle-v2.json")
+	if out := mustRunCLI(t, "", "verify", bundleV2, "--members", members); strings.Count(out, "ok  ") != 8 || !strings.Contains(out, "tx_item") {
+		t.Fatalf("verify v2 printed:\n%s", out)
+	}
+	b2, err := os.ReadFile(bundleV2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(tampered, []byte(strings.Replace(string(b2), `"tx_object": 1`, `"tx_object": 2`, 1)), 0o644)
+	out, errOut, code = runCLI(t, "", "verify", tampered, "--members", members)
+	if code != 1 || !strings.Contains(out, "FAIL tx_item") || errOut != "phalanx: verification failed: tx_item\n" {
+		t.Fatalf("tampered v2: exit %d\n%s\n%s", code, out, errOut)
+	}
 	if _, errOut, code := runCLI(t, "", "verify", bundle); code != 1 || !strings.Contains(errOut, "--members") {
 		t.Fatalf("without --members: exit %d %q", code, errOut)
 	}
@@ -76,7 +91,7 @@ func TestProofCommands(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if out := mustRunCLI(t, "", "verify", bundle, "--members", members); strings.Count(out, "ok  ") != 7 {
+	if out := mustRunCLI(t, "", "verify", bundle, "--members", members); strings.Count(out, "ok  ") != 8 { // a v2 bundle
 		t.Fatalf("verify bundle:\n%s", out)
 	}
 	var sc struct {

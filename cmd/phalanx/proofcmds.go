@@ -203,7 +203,7 @@ func verifyFile(w io.Writer, asJSON bool, path string, ms []proof.Member) error 
 	}
 	var r proof.Report
 	switch kind := proof.Kind(b); kind {
-	case proof.BundleFormat:
+	case proof.BundleFormat, proof.BundleFormatV2:
 		bu, err := proof.ParseBundle(b)
 		if err != nil {
 			return err

@@ -72,13 +72,13 @@ func describeTx(raw []byte) web.Tx {
 	out := web.Tx{Type: t.Body.Type.String(), Author: t.Body.Author, Nonce: t.Body.Nonce}
 	switch t.Body.Type {
 	case tx.TypePublish:
-		p, err := tx.DecodePublish(t.Body.Payload)
+		objs, err := t.Contents() // the payload (v1) or the items (v2)
 		if err != nil {
 			out.Summary = err.Error()
 			break
 		}
-		out.Summary = fmt.Sprintf("%d STIX objects", len(p.Objects))
-		for _, o := range p.Objects {
+		out.Summary = fmt.Sprintf("%d STIX objects", len(objs))
+		for _, o := range objs {
 			var id struct{ ID string }
 			if json.Unmarshal(o, &id) == nil {
 				out.Objects = append(out.Objects, id.ID)

@@ -131,6 +131,10 @@ func TestProofBundlesOnFourValidators(t *testing.T) {
 	if r := proof.Verify(b, ms); !r.OK() {
 		t.Fatalf("genuine bundle fails: %+v", r.Checks)
 	}
+	if b.Format != proof.BundleFormatV2 || b.Tx != nil || b.TxObject != 1 || len(b.ItemPath) != 2 {
+		t.Fatalf("a record published through intake is proven by %s (tx %d bytes, item %d, path %d), want a v2 bundle",
+			b.Format, len(b.Tx), b.TxObject, len(b.ItemPath))
+	}
 	// another member's node serves an equally valid proof of the same record
 	if other := waitProof(ctx, t, nodes[2], id, "2026-01-01T00:00:00Z"); !proof.Verify(other, ms).OK() || other.Record.Index != b.Record.Index {
 		t.Fatalf("member3's bundle: %+v", proof.Verify(other, ms).Checks)
@@ -151,7 +155,7 @@ func checkTampering(t *testing.T, genuine *proof.Bundle, ms []proof.Member) {
 		{"record object byte", func(b *proof.Bundle) []proof.Member {
 			b.Record.Object[10] ^= 1
 			return ms
-		}, []string{proof.CheckLeaf, proof.CheckAuthor}},
+		}, []string{proof.CheckLeaf, proof.CheckItem}},
 		{"record height", func(b *proof.Bundle) []proof.Member {
 			b.Record.Height++
 			return ms
@@ -164,8 +168,16 @@ func checkTampering(t *testing.T, genuine *proof.Bundle, ms []proof.Member) {
 			b.Inclusion[0][5] ^= 1
 			return ms
 		}, []string{proof.CheckInclusion}},
-		{"transaction byte", func(b *proof.Bundle) []proof.Member {
-			b.Tx[len(b.Tx)-1] ^= 1
+		{"item path byte", func(b *proof.Bundle) []proof.Member {
+			b.ItemPath[0][3] ^= 1
+			return ms
+		}, []string{proof.CheckItem}},
+		{"transaction header byte", func(b *proof.Bundle) []proof.Member {
+			b.TxHeader[3] ^= 1 // in the chain id
+			return ms
+		}, []string{proof.CheckAuthor}},
+		{"transaction signature byte", func(b *proof.Bundle) []proof.Member {
+			b.TxSignature[len(b.TxSignature)-1] ^= 1
 			return ms
 		}, []string{proof.CheckAuthor}},
 		{"root re-signed by an outsider", func(b *proof.Bundle) []proof.Member {

@@ -46,7 +46,10 @@ func TestSealedRecordProof(t *testing.T) {
 	}
 	bad := cloneBundle(t, b)
 	bad.Record.Sealed[len(bad.Record.Sealed)/2] ^= 1
-	if got := proof.Verify(bad, ms).Failed(); !slices.Equal(got, []string{proof.CheckLeaf, proof.CheckAuthor}) {
-		t.Fatalf("altered envelope: failed checks %v, want leaf and author_signature", got)
+	if b.Format != proof.BundleFormatV2 {
+		t.Fatalf("a sealed record published through intake is proven by %s, want a v2 bundle", b.Format)
+	}
+	if got := proof.Verify(bad, ms).Failed(); !slices.Equal(got, []string{proof.CheckLeaf, proof.CheckItem}) {
+		t.Fatalf("altered envelope: failed checks %v, want leaf and tx_item", got)
 	}
 }

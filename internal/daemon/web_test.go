@@ -94,7 +94,7 @@ func TestWebUIProofPages(t *testing.T) {
 	if res, body := get("/intel/" + id); res.StatusCode != http.StatusOK || !strings.Contains(body, `href="/intel/`+id+`/proof"`) {
 		t.Fatalf("object page: %d, proof link missing", res.StatusCode)
 	}
-	if res, body := get("/intel/" + id + "/proof"); res.StatusCode != http.StatusOK || !strings.Contains(body, "The node says: all 7 checks pass.") {
+	if res, body := get("/intel/" + id + "/proof"); res.StatusCode != http.StatusOK || !strings.Contains(body, "The node says: all 8 checks pass.") { // a v2 bundle
 		t.Fatalf("proof page: %d %s", res.StatusCode, body)
 	}
 	res, body := get("/intel/" + id + "/proof.json")

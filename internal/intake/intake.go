@@ -6,6 +6,7 @@ package intake
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -169,11 +170,7 @@ func (s *Service) submit(ctx context.Context, objs []*stix.Object) (Submission, 
 	for i, o := range objs {
 		raws[i], ids[i] = o.Raw, o.ID
 	}
-	payload, err := tx.EncodePublish(tx.Publish{Objects: raws})
-	if err != nil {
-		return Submission{}, err
-	}
-	return s.submitPayload(ctx, tx.TypePublish, payload, ids)
+	return s.submitItems(ctx, tx.TypePublish, raws, ids)
 }
 
 // Propose submits a governance proposal signed by this member.
@@ -194,14 +191,37 @@ func (s *Service) Vote(ctx context.Context, proposal uint64, choice string) (Sub
 	return s.submitPayload(ctx, tx.TypeVote, payload, nil)
 }
 
-// submitPayload signs a payload with the next nonce and hands it to the
+// submitPayload signs a version 1 transaction of a payload (governance,
+// groups, withdrawals, profiles) with the next nonce and hands it to the
 // mempool, retrying while the mempool is full.
 func (s *Service) submitPayload(ctx context.Context, typ tx.Type, payload []byte, ids []string) (Submission, error) {
+	return s.submitSigned(ctx, ids, func(h tx.Header, key ed25519.PrivateKey) ([]byte, error) {
+		return tx.Sign(tx.Body{ChainID: h.ChainID, Type: typ, Author: h.Author, Nonce: h.Nonce, Payload: payload}, key)
+	})
+}
+
+// submitItems signs a version 2 transaction carrying items (the STIX
+// objects of a publish, the envelopes of a sealed publish), whose header
+// commits to them by a Merkle root, so each record's proof carries the
+// header and its own item instead of the whole transaction.
+func (s *Service) submitItems(ctx context.Context, typ tx.Type, items [][]byte, ids []string) (Submission, error) {
+	return s.submitSigned(ctx, ids, func(h tx.Header, key ed25519.PrivateKey) ([]byte, error) {
+		h.Type = typ
+		return tx.SignItems(h, items, key)
+	})
+}
+
+// signFunc signs a transaction for the chain, author and nonce in h.
+type signFunc func(h tx.Header, key ed25519.PrivateKey) ([]byte, error)
+
+// submitSigned signs with the next nonce and hands the transaction to the
+// mempool, retrying while the mempool is full.
+func (s *Service) submitSigned(ctx context.Context, ids []string, sign signFunc) (Submission, error) {
 	s.submitMu.Lock()
 	defer s.submitMu.Unlock()
 	resynced := false
 	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 500*time.Millisecond) {
-		sub, err := s.sign(ctx, typ, payload, ids)
+		sub, err := s.sign(ctx, sign, ids)
 		if err == nil && sub.Code == ledger.CodeBadNonce && !resynced {
 			s.next, resynced = 0, true // our count drifted (a transaction was dropped): ask the ledger
 			continue
@@ -217,7 +237,7 @@ func (s *Service) submitPayload(ctx context.Context, typ tx.Type, payload []byte
 	}
 }
 
-func (s *Service) sign(ctx context.Context, typ tx.Type, payload []byte, ids []string) (Submission, error) {
+func (s *Service) sign(ctx context.Context, signTx signFunc, ids []string) (Submission, error) {
 	id := s.cfg.Identity
 	// Only this node signs for its member, so its own count is right until
 	// a block rejects one of its transactions; then the next transaction
@@ -229,9 +249,7 @@ func (s *Service) sign(ctx context.Context, typ tx.Type, payload []byte, ids []s
 	if nonce == 0 {
 		nonce = s.cfg.Ledger.NextFreeNonce(id.Member)
 	}
-	body := tx.Body{ChainID: s.cfg.Ledger.State().ChainID, Type: typ, Author: id.Member,
-		Nonce: nonce, Payload: payload}
-	raw, err := tx.Sign(body, id.Sign)
+	raw, err := signTx(tx.Header{ChainID: s.cfg.Ledger.State().ChainID, Author: id.Member, Nonce: nonce}, id.Sign)
 	if err != nil {
 		return Submission{}, err
 	}

@@ -152,11 +152,7 @@ func (s *Service) publishSealed(ctx context.Context, objs []*stix.Object, levels
 		if len(cur) == 0 {
 			return nil
 		}
-		payload, err := tx.EncodePayload(tx.Sealed{Records: cur})
-		if err != nil {
-			return err
-		}
-		sub, err := s.submitPayload(ctx, tx.TypeSealed, payload, ids)
+		sub, err := s.submitItems(ctx, tx.TypeSealed, cur, ids)
 		subs = append(subs, sub)
 		cur, ids, size = nil, nil, 0
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -30,6 +31,7 @@ type block struct {
 	tree      *compact.Range
 	records   []record.Record
 	txFirst   []Pair // meta: index of each publish transaction's first record
+	txItems   []Pair // meta: signed header and item tree of each v2 transaction
 	txs       []TxResult
 	stateHash []byte
 	appHash   []byte
@@ -83,6 +85,9 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 		b.deliverProfile(author, d.profile)
 	default:
 		data = b.deliverPublish(hash[:], author, d.objs)
+	}
+	if d.t.Version == 2 {
+		b.txItems = append(b.txItems, txItemsPairs(hash[:], d.t, b.tree.End()-d.t.Header.ItemCount)...)
 	}
 	b.txs = append(b.txs, TxResult{Hash: hash[:], Code: CodeOK, Data: data})
 	return &abci.ExecTxResult{Code: CodeOK, Data: data, Events: []abci.Event{{
@@ -153,7 +158,8 @@ func (b *block) pairs() []Pair {
 		Pair{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
 		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))},
 		Pair{checkpointKey(b.height), mustEncode(storedCheckpoint{Size: b.tree.End(), StateHash: b.stateHash})})
-	return append(pairs, b.txFirst...)
+	pairs = append(pairs, b.txFirst...)
+	return append(pairs, b.txItems...)
 }
 
 // view is the state a transaction is validated against.
@@ -331,7 +337,7 @@ func (a *App) validateEnvelope(raw []byte, v view) (*tx.Tx, *rejection) {
 	}
 	t, err := tx.Decode(raw)
 	if err != nil {
-		return nil, reject(CodeMalformed, "%v", err)
+		return nil, decodeRejection(err)
 	}
 	if rej := a.checkEnvelope(t, v); rej != nil {
 		return nil, rej
@@ -356,7 +362,7 @@ func (a *App) checkEnvelope(t *tx.Tx, v view) *rejection {
 		return reject(CodeRemovedMember, "author %q was removed from the community", t.Body.Author)
 	}
 	if err := t.Verify(m.SignKey); err != nil {
-		return reject(CodeBadSignature, "signature does not verify with %s's key", m.ID)
+		return signatureRejection(t, m.ID, err)
 	}
 	return v.acceptNonce(m.ID, t.Body.Nonce)
 }
@@ -409,19 +415,19 @@ func (a *App) parsePublish(raw []byte, t *tx.Tx, prm Params) ([]*stix.Object, *r
 	if objs, ok := a.parsed.get(key, limitsOf(prm)); ok {
 		return objs, nil
 	}
-	p, err := tx.DecodePublish(t.Body.Payload)
+	contents, err := t.Contents()
 	if err != nil {
 		return nil, reject(CodeMalformed, "%v", err)
 	}
-	if len(p.Objects) == 0 {
+	if len(contents) == 0 {
 		return nil, reject(CodeEmpty, "publish transaction carries no objects")
 	}
-	if int64(len(p.Objects)) > prm.MaxObjectsPerTx {
-		return nil, reject(CodeTooLarge, "transaction carries %d objects; the limit is %d", len(p.Objects), prm.MaxObjectsPerTx)
+	if int64(len(contents)) > prm.MaxObjectsPerTx {
+		return nil, reject(CodeTooLarge, "transaction carries %d objects; the limit is %d", len(contents), prm.MaxObjectsPerTx)
 	}
-	objs := make([]*stix.Object, len(p.Objects))
-	seen := make(map[string]bool, len(p.Objects))
-	for i, raw := range p.Objects {
+	objs := make([]*stix.Object, len(contents))
+	seen := make(map[string]bool, len(contents))
+	for i, raw := range contents {
 		o, rej := a.parseObject(i, raw, prm.MaxObjectBytes, seen)
 		if rej != nil {
 			return nil, rej
@@ -512,3 +518,24 @@ func cloneHashes(hs [][]byte) [][]byte {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// decodeRejection maps a decoding error: items that do not match the
+// header's count are bad_items, anything else malformed.
+func decodeRejection(err error) *rejection {
+	if errors.Is(err, tx.ErrItems) {
+		return reject(CodeBadItems, "%v", err)
+	}
+	return reject(CodeMalformed, "%v", err)
+}
+
+// signatureRejection maps a failed Verify: a v2 transaction whose header
+// signature holds but whose items do not hash to its root is bad_items.
+func signatureRejection(t *tx.Tx, member string, err error) *rejection {
+	switch {
+	case errors.Is(err, tx.ErrItems):
+		return reject(CodeBadItems, "%v", err)
+	case t.Version == 2:
+		return reject(CodeBadSignature, "header signature (transaction v2) does not verify with %s's key", member)
+	}
+	return reject(CodeBadSignature, "signature does not verify with %s's key", member)
+}

@@ -51,6 +51,7 @@ var codeNames = [...]string{
 	CodeMustSeal:        "must_seal",
 	CodeNotWithdrawable: "not_withdrawable",
 	CodeBadProfile:      "bad_profile",
+	CodeBadItems:        "bad_items",
 }
 
 // CodeName returns the stable name of a result code ("ok", "bad_nonce", …).
@@ -70,3 +71,7 @@ const (
 	CodeMustSeal        uint32 = 22 // a plaintext object marked above TLP:GREEN
 	CodeNotWithdrawable uint32 = 23 // a withdrawal of a record that is not the author's sealed record
 )
+
+// CodeBadItems: a version 2 transaction whose items do not match its
+// signed header (item count or items root).
+const CodeBadItems uint32 = 25

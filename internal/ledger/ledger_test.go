@@ -76,6 +76,20 @@ func publishTx(t testing.TB, m member, chain string, nonce uint64, objs ...strin
 	return raw
 }
 
+// publishV2 is a version 2 publish transaction.
+func publishV2(t testing.TB, m member, nonce uint64, objs ...string) []byte {
+	t.Helper()
+	items := make([][]byte, len(objs))
+	for i, o := range objs {
+		items[i] = []byte(o)
+	}
+	raw, err := tx.SignItems(tx.Header{ChainID: testChain, Type: tx.TypePublish, Author: m.id, Nonce: nonce}, items, m.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
 var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 func finalize(t testing.TB, a *App, height int64, txs ...[]byte) *abci.FinalizeBlockResponse {
@@ -209,6 +223,7 @@ func TestDeterminism(t *testing.T) {
 		{publishTx(t, bob, testChain, 1, indicator(3, "2026-01-01T00:00:00.000Z")), publishTx(t, alice, testChain, 2, indicator(1, "2026-01-02T00:00:00.000Z"))},
 		{},
 		{publishTx(t, alice, testChain, 9, indicator(4, "2026-01-01T00:00:00.000Z")), publishTx(t, bob, testChain, 2, indicator(5, "2026-01-01T00:00:00.000Z"))},
+		{publishV2(t, bob, 3, indicator(6, "2026-01-01T00:00:00.000Z"), indicator(7, "2026-01-01T00:00:00.000Z"))},
 	}
 	a1, _ := newApp(t, alice, bob)
 	a2, _ := newApp(t, alice, bob)
@@ -249,8 +264,8 @@ func TestDeterminism(t *testing.T) {
 			}
 		}
 	}
-	if got := a1.State().Records; got != 5 {
-		t.Fatalf("records = %d, want 5 (the nonce-9 tx is rejected)", got)
+	if got := a1.State().Records; got != 7 {
+		t.Fatalf("records = %d, want 7 (the nonce-9 tx is rejected)", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
 // prefixCheckpoint keys the per-height checkpoint bookkeeping: what the
@@ -202,4 +203,81 @@ func (a *App) RecordByVersion(id, version string) (record.Record, bool, error) {
 		return record.Record{}, false, fmt.Errorf("version index of %s %s: %d bytes", id, version, len(v))
 	}
 	return a.RecordAt(binary.BigEndian.Uint64(v))
+}
+
+// prefixTxItems keys, by transaction hash, what proofs of a version 2
+// transaction's records carry instead of the transaction: its signed
+// header, the signature and the upper part of its item tree; under the
+// hash and a chunk number, the lower levels of the tree in chunks of 32
+// items (tx.ItemTree.Upper and Chunk), so a proof reads ~2 KB twice or
+// three times whatever the transaction's size (meta: derived from the
+// block, not hashed).
+var prefixTxItems = []byte("meta/txitems/")
+
+func txItemsKey(txHash []byte) []byte {
+	return append(append([]byte(nil), prefixTxItems...), txHash...)
+}
+
+func txChunkKey(txHash []byte, k uint64) []byte {
+	return binary.BigEndian.AppendUint32(txItemsKey(txHash), uint32(k))
+}
+
+// storedTxItems is the value under meta/txitems/<hash>.
+type storedTxItems struct {
+	Header    []byte `cbor:"1,keyasint"`
+	Signature []byte `cbor:"2,keyasint"`
+	Count     uint64 `cbor:"3,keyasint"`
+	Upper     []byte `cbor:"4,keyasint"`
+	First     uint64 `cbor:"5,keyasint"` // leaf index of the record of item 0
+}
+
+// txItemsPairs are the meta writes of an accepted version 2 transaction
+// whose items became the records from leaf index first on.
+func txItemsPairs(txHash []byte, t *tx.Tx, first uint64) []Pair {
+	tr := t.ItemTree() // computed when the signature was verified
+	out := []Pair{{txItemsKey(txHash), mustEncode(storedTxItems{Header: t.BodyBytes, Signature: t.Signature,
+		Count: tr.Count(), Upper: tr.Upper(), First: first})}}
+	for k := range tr.Chunks() {
+		out = append(out, Pair{txChunkKey(txHash, k), tr.Chunk(k)})
+	}
+	return out
+}
+
+// TxItems is what proves a record of a version 2 transaction signed: the
+// header its author signed, the signature, and (Path) the audit path of
+// an item to the header's items root.
+type TxItems struct {
+	Header    []byte
+	Signature []byte
+	Count     uint64
+	First     uint64 // leaf index of the record of item 0: item i is record First+i
+
+	a      *App
+	txHash []byte
+	upper  []byte
+}
+
+// TxItems returns the signed header of a committed version 2 transaction;
+// ok is false for a version 1 transaction.
+func (a *App) TxItems(txHash []byte) (TxItems, bool, error) {
+	v, err := a.kv.Get(txItemsKey(txHash))
+	if err != nil || v == nil {
+		return TxItems{}, false, err
+	}
+	var s storedTxItems
+	if err := cborDec.Unmarshal(v, &s); err != nil {
+		return TxItems{}, false, fmt.Errorf("decode items of transaction %x: %w", txHash, err)
+	}
+	return TxItems{Header: s.Header, Signature: s.Signature, Count: s.Count, First: s.First, a: a, txHash: txHash, upper: s.Upper}, true, nil
+}
+
+// Path returns the audit path of item i to the signed items root.
+func (t TxItems) Path(i uint64) ([][]byte, error) {
+	return tx.ItemPathFrom(i, t.Count, t.upper, func(k uint64) ([]byte, error) {
+		c, err := t.a.kv.Get(txChunkKey(t.txHash, k))
+		if err != nil {
+			return nil, fmt.Errorf("read item chunk %d of transaction %x: %w", k, t.txHash, err)
+		}
+		return c, nil
+	})
 }

@@ -36,6 +36,10 @@ func (a *App) Members() []Member {
 	return out
 }
 
+// Height is the last committed height: State's Height without computing
+// the log's root (proofs ask it per bundle).
+func (a *App) Height() int64 { return a.committedHeight() }
+
 func (a *App) committedHeight() int64 {
 	a.mu.RLock()
 	defer a.mu.RUnlock()

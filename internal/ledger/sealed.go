@@ -25,21 +25,21 @@ type sealedRec struct {
 // sharing group), within the size limits, and a new version of an id the
 // signer owns.
 func (a *App) checkSealed(t *tx.Tx, v view) ([]sealedRec, *rejection) {
-	var p tx.Sealed
-	if err := tx.DecodePayload(t.Body.Payload, &p); err != nil {
+	records, err := t.Contents()
+	if err != nil {
 		return nil, reject(CodeMalformed, "%v", err)
 	}
 	prm := v.params()
 	switch {
-	case len(p.Records) == 0:
+	case len(records) == 0:
 		return nil, reject(CodeEmpty, "sealed transaction carries no records")
-	case int64(len(p.Records)) > prm.MaxObjectsPerTx:
-		return nil, reject(CodeTooLarge, "transaction carries %d records; the limit is %d", len(p.Records), prm.MaxObjectsPerTx)
+	case int64(len(records)) > prm.MaxObjectsPerTx:
+		return nil, reject(CodeTooLarge, "transaction carries %d records; the limit is %d", len(records), prm.MaxObjectsPerTx)
 	}
-	out := make([]sealedRec, len(p.Records))
+	out := make([]sealedRec, len(records))
 	seen := map[string]bool{}
 	first := map[string]bool{}
-	for i, raw := range p.Records {
+	for i, raw := range records {
 		e, rej := checkEnvelope(i, raw, t.Body.Author, prm)
 		if rej != nil {
 			return nil, rej

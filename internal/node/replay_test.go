@@ -43,6 +43,13 @@ func TestApplyBlockPreparse(t *testing.T) {
 	nonce := uint64(0)
 	publish := func(objs ...[]byte) []byte {
 		nonce++
+		if nonce%2 == 0 { // every other transaction in version 2
+			raw, err := tx.SignItems(tx.Header{ChainID: "c", Type: tx.TypePublish, Author: "alice", Nonce: nonce}, objs, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		}
 		p, err := tx.EncodePublish(tx.Publish{Objects: objs})
 		if err != nil {
 			t.Fatal(err)

@@ -12,7 +12,8 @@ import (
 
 // Formats of the JSON documents this package reads and writes.
 const (
-	BundleFormat      = "phalanx-proof-bundle/v1"
+	BundleFormat      = "phalanx-proof-bundle/v1" // carries the whole (version 1) transaction
+	BundleFormatV2    = "phalanx-proof-bundle/v2" // carries the signed header of a version 2 transaction and one item
 	CheckpointFormat  = "phalanx-checkpoint/v1"
 	ConsistencyFormat = "phalanx-consistency-proof/v1"
 )
@@ -90,15 +91,22 @@ type SignedCheckpoint struct {
 	Commit []byte `json:"commit"` // protobuf cometbft.types.v1.Commit for block height+1 (base64)
 }
 
-// Bundle is a self-contained proof that a record is on the ledger.
+// Bundle is a self-contained proof that a record is on the ledger. A
+// record of a version 1 transaction is proven with the whole transaction
+// (Format BundleFormat, Tx); a record of a version 2 transaction with the
+// header its author signed, the signature and the audit path of the
+// record's content among the transaction's items (BundleFormatV2).
 type Bundle struct {
-	Format     string           `json:"format"`
-	Record     Record           `json:"record"`
-	LeafHash   HexBytes         `json:"leaf_hash"`
-	Tx         []byte           `json:"tx"`        // the signed transaction that carried the record (base64)
-	TxObject   int              `json:"tx_object"` // position of the record's object in the transaction
-	Inclusion  []HexBytes       `json:"inclusion"` // RFC 6962 inclusion proof, leaf to root
-	Checkpoint SignedCheckpoint `json:"checkpoint"`
+	Format      string           `json:"format"`
+	Record      Record           `json:"record"`
+	LeafHash    HexBytes         `json:"leaf_hash"`
+	Tx          []byte           `json:"tx,omitempty"`           // v1: the signed transaction that carried the record (base64)
+	TxHeader    []byte           `json:"tx_header,omitempty"`    // v2: the transaction's signed header, canonical CBOR (base64)
+	TxSignature HexBytes         `json:"tx_signature,omitempty"` // v2: the author's Ed25519 signature of the header
+	TxObject    int              `json:"tx_object"`              // position of the record's object (item) in the transaction
+	ItemPath    []HexBytes       `json:"item_path,omitempty"`    // v2: RFC 6962 audit path of the item to the header's items root
+	Inclusion   []HexBytes       `json:"inclusion"`              // RFC 6962 inclusion proof, leaf to root
+	Checkpoint  SignedCheckpoint `json:"checkpoint"`
 }
 
 // ConsistencyProof proves the log at checkpoint To extends the log at From.
@@ -132,11 +140,20 @@ func ParseBundle(b []byte) (*Bundle, error) {
 	if err := decodeStrict(b, &bu, "proof bundle"); err != nil {
 		return nil, err
 	}
-	if bu.Format != BundleFormat {
-		return nil, fmt.Errorf("proof bundle: format %q, want %q", bu.Format, BundleFormat)
+	switch bu.Format {
+	case BundleFormat:
+		if bu.TxHeader != nil || bu.TxSignature != nil || bu.ItemPath != nil {
+			return nil, fmt.Errorf("proof bundle: %s carries the whole transaction, not tx_header, tx_signature or item_path", BundleFormat)
+		}
+	case BundleFormatV2:
+		if bu.Tx != nil || bu.TxHeader == nil || bu.TxSignature == nil {
+			return nil, fmt.Errorf("proof bundle: %s carries tx_header and tx_signature, not tx", BundleFormatV2)
+		}
+	default:
+		return nil, fmt.Errorf("proof bundle: format %q, want %q or %q", bu.Format, BundleFormat, BundleFormatV2)
 	}
-	if len(bu.Inclusion) > 64 {
-		return nil, fmt.Errorf("proof bundle: inclusion proof has %d hashes; at most 64", len(bu.Inclusion))
+	if len(bu.Inclusion) > 64 || len(bu.ItemPath) > 64 {
+		return nil, fmt.Errorf("proof bundle: inclusion proof has %d hashes, item path %d; at most 64 each", len(bu.Inclusion), len(bu.ItemPath))
 	}
 	return &bu, nil
 }

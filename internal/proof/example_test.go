@@ -23,6 +23,7 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/phalanx-ledger/phalanx/internal/tx"
+	"github.com/transparency-dev/merkle/rfc6962"
 )
 
 // example is the worked example of docs/verification.md: a bundle built
@@ -40,27 +41,59 @@ func seedKey(s string) ed25519.PrivateKey {
 
 func fill(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 
-// buildExample builds the worked example with Phalanx's own code.
-func buildExample(t testing.TB) example {
+// exampleObjects are the three objects of the worked examples.
+var exampleObjects = [][]byte{
+	[]byte(`{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000000","name":"zero"}`),
+	[]byte(`{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000001","name":"one"}`),
+	[]byte(`{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000002","name":"two"}`),
+}
+
+// buildExample builds the worked example with Phalanx's own code: version
+// 1 (the whole transaction in the bundle) or 2 (its signed header and the
+// item's audit path), whose values the document names with the prefix
+// "v2_".
+func buildExample(t testing.TB, version int) example {
 	author := seedKey("phalanx example author")
 	val := seedKey("phalanx example validator")
 	v := map[string]string{}
-	put := func(k string, b []byte) { v[k] = hex.EncodeToString(b) }
-	put("author_public_key", author.Public().(ed25519.PublicKey))
-	put("validator_public_key", val.Public().(ed25519.PublicKey))
+	prefix := ""
+	if version == 2 {
+		prefix = "v2_"
+	}
+	put := func(k string, b []byte) { v[prefix+k] = hex.EncodeToString(b) }
+	if version == 1 {
+		put("author_public_key", author.Public().(ed25519.PublicKey))
+		put("validator_public_key", val.Public().(ed25519.PublicKey))
+	}
 
-	objs := [][]byte{
-		[]byte(`{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000000","name":"zero"}`),
-		[]byte(`{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000001","name":"one"}`),
-		[]byte(`{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000002","name":"two"}`),
-	}
-	payload, err := tx.EncodePublish(tx.Publish{Objects: objs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rawTx, err := tx.Sign(tx.Body{ChainID: "phalanx-example", Type: tx.TypePublish, Author: "cert-a", Nonce: 1, Payload: payload}, author)
-	if err != nil {
-		t.Fatal(err)
+	objs := exampleObjects
+	var rawTx []byte
+	var itemHashes [][]byte
+	if version == 1 {
+		payload, err := tx.EncodePublish(tx.Publish{Objects: objs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rawTx, err = tx.Sign(tx.Body{ChainID: "phalanx-example", Type: tx.TypePublish, Author: "cert-a", Nonce: 1, Payload: payload}, author); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		var err error
+		if rawTx, err = tx.SignItems(tx.Header{ChainID: "phalanx-example", Type: tx.TypePublish, Author: "cert-a", Nonce: 1}, objs, author); err != nil {
+			t.Fatal(err)
+		}
+		d, err := tx.Decode(rawTx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		put("tx_header", d.BodyBytes)
+		put("tx_signature", d.Signature)
+		for i, o := range objs {
+			itemHashes = append(itemHashes, rfc6962.DefaultHasher.HashLeaf(o))
+			put(fmt.Sprintf("item_hash_%d", i), itemHashes[i])
+		}
+		put("item_node_0_1", nodeHash(itemHashes[0], itemHashes[1]))
+		put("items_root", d.Header.ItemsRoot)
 	}
 	txHash := sha256.Sum256(rawTx)
 	put("tx", rawTx)
@@ -92,10 +125,12 @@ func buildExample(t testing.TB) example {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v["checkpoint_note"] = note
+	v[prefix+"checkpoint_note"] = note
 
 	valAddr := tmhash.SumTruncated(val.Public().(ed25519.PublicKey))
-	put("validator_address", valAddr)
+	if version == 1 {
+		put("validator_address", valAddr)
+	}
 	h := types.Header{
 		Version: cmtversion.Consensus{Block: 11, App: 1}, ChainID: "phalanx-example", Height: 6,
 		Time:           time.Date(2026, 11, 1, 12, 0, 1, 500000000, time.UTC),
@@ -120,6 +155,11 @@ func buildExample(t testing.TB) example {
 	b := &Bundle{Format: BundleFormat, Record: recs[1], LeafHash: leaves[1], Tx: rawTx, TxObject: 1,
 		Inclusion:  []HexBytes{leaves[0], leaves[2]},
 		Checkpoint: SignedCheckpoint{Format: CheckpointFormat, Note: note, Header: hb, Commit: cb}}
+	if version == 2 {
+		d, _ := tx.Decode(rawTx)
+		b.Format, b.Tx, b.TxHeader, b.TxSignature = BundleFormatV2, nil, d.BodyBytes, d.Signature
+		b.ItemPath = []HexBytes{itemHashes[0], itemHashes[2]}
+	}
 	ms := []Member{{ID: "cert-a", SignKey: author.Public().(ed25519.PublicKey), ValidatorKey: val.Public().(ed25519.PublicKey), Power: 10, Status: "active"}}
 	return example{bundle: b, members: ms, values: v}
 }
@@ -144,8 +184,8 @@ func docValues(t *testing.T) map[string]string {
 	}
 	defer f.Close()
 	out := map[string]string{}
-	var in, note bool
-	var noteText strings.Builder
+	var in, note, noteV2 bool
+	var noteText, noteV2Text strings.Builder
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -155,10 +195,14 @@ func docValues(t *testing.T) map[string]string {
 			in = true
 		case line == "```note":
 			note = true
+		case line == "```note-v2":
+			noteV2 = true
 		case line == "```":
-			in, note = false, false
+			in, note, noteV2 = false, false, false
 		case note:
 			noteText.WriteString(line + "\n")
+		case noteV2:
+			noteV2Text.WriteString(line + "\n")
 		case in:
 			k, val, ok := strings.Cut(line, ":")
 			if ok {
@@ -167,6 +211,7 @@ func docValues(t *testing.T) map[string]string {
 		}
 	}
 	out["checkpoint_note"] = noteText.String()
+	out["v2_checkpoint_note"] = noteV2Text.String()
 	return out
 }
 
@@ -176,7 +221,13 @@ func docValues(t *testing.T) map[string]string {
 // vote sign bytes) are recomputed here from the document's byte layouts
 // without Phalanx's or CometBFT's encoders.
 func TestWorkedExample(t *testing.T) {
-	ex := buildExample(t)
+	for _, version := range []int{1, 2} {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) { testWorkedExample(t, version) })
+	}
+}
+
+func testWorkedExample(t *testing.T, version int) {
+	ex := buildExample(t, version)
 	if os.Getenv("PHALANX_PRINT_EXAMPLE") != "" {
 		keys := make([]string, 0, len(ex.values))
 		for k := range ex.values {
@@ -196,15 +247,18 @@ func TestWorkedExample(t *testing.T) {
 			t.Errorf("docs/verification.md %s = %q; Phalanx computes %q", k, doc[k], want)
 		}
 	}
-	checkByHand(t, ex.values)
-	checkExampleFiles(t, ex)
+	checkByHand(t, ex.values, doc, version)
+	checkExampleFiles(t, ex, version)
 }
 
 // checkExampleFiles keeps testdata/example-bundle.json and
 // example-members.json (which the CLI test verifies with `phalanx verify`)
 // equal to the worked example; PHALANX_PRINT_EXAMPLE=1 rewrites them.
-func checkExampleFiles(t *testing.T, ex example) {
+func checkExampleFiles(t *testing.T, ex example, version int) {
 	files := map[string]any{"example-bundle.json": ex.bundle, "example-members.json": ex.members}
+	if version == 2 {
+		files = map[string]any{"example-bundle-v2.json": ex.bundle}
+	}
 	for name, v := range files {
 		want, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
@@ -232,8 +286,20 @@ func unhex(t *testing.T, s string) []byte {
 }
 
 // checkByHand recomputes the example's hashes from the layouts the
-// document gives.
-func checkByHand(t *testing.T, v map[string]string) {
+// document gives. The v2 example's values (prefix "v2_") stand in for the
+// v1 example's names; the keys are the v1 example's (doc).
+func checkByHand(t *testing.T, values, doc map[string]string, version int) {
+	v := values
+	if version == 2 {
+		v = map[string]string{}
+		for _, k := range []string{"author_public_key", "validator_public_key", "validator_address"} {
+			v[k] = doc[k]
+		}
+		for k, val := range values {
+			v[strings.TrimPrefix(k, "v2_")] = val
+		}
+		checkV2ByHand(t, v)
+	}
 	sum := func(parts ...[]byte) []byte {
 		h := sha256.New()
 		for _, p := range parts {
@@ -353,5 +419,60 @@ func checkNoteByHand(t *testing.T, v map[string]string) {
 	kh := sha256.Sum256(append([]byte("cert-a\n\x01"), pub...))
 	if !bytes.Equal(raw[:4], kh[:4]) || !ed25519.Verify(pub, []byte(text+"\n"), raw[4:]) {
 		t.Error("note signature differs from the C2SP layout")
+	}
+}
+
+// cborHead is a CBOR head in its shortest form (RFC 8949 §4.2.1).
+func cborHead(major byte, n int) []byte {
+	switch {
+	case n < 24:
+		return []byte{major<<5 | byte(n)}
+	case n < 256:
+		return []byte{major<<5 | 24, byte(n)}
+	default:
+		return []byte{major<<5 | 25, byte(n >> 8), byte(n)}
+	}
+}
+
+func cborBytes(b []byte) []byte { return append(cborHead(2, len(b)), b...) }
+func cborText(s string) []byte  { return append(cborHead(3, len(s)), s...) }
+
+// checkV2ByHand checks the v2 example's header, signature, item tree and
+// transaction encoding from the layouts of docs/verification.md.
+func checkV2ByHand(t *testing.T, v map[string]string) {
+	t.Helper()
+	sum := func(parts ...[]byte) []byte {
+		h := sha256.New()
+		for _, p := range parts {
+			h.Write(p)
+		}
+		return h.Sum(nil)
+	}
+	var ih [][]byte
+	for i, o := range exampleObjects {
+		ih = append(ih, sum([]byte{0}, o))
+		if hex.EncodeToString(ih[i]) != v[fmt.Sprintf("item_hash_%d", i)] {
+			t.Errorf("item hash %d differs from H(0x00 || item)", i)
+		}
+	}
+	n01 := sum([]byte{1}, ih[0], ih[1])
+	root := sum([]byte{1}, n01, ih[2])
+	if hex.EncodeToString(n01) != v["item_node_0_1"] || hex.EncodeToString(root) != v["items_root"] {
+		t.Error("items root differs from the documented item tree")
+	}
+	header := bytes.Join([][]byte{{0xa6},
+		{0x01}, cborText("phalanx-example"), {0x02, 0x01}, {0x03}, cborText("cert-a"),
+		{0x04, 0x01}, {0x05, 0x03}, {0x06}, cborBytes(root)}, nil)
+	if hex.EncodeToString(header) != v["tx_header"] {
+		t.Errorf("header by hand %x, documented %s", header, v["tx_header"])
+	}
+	sig := unhex(t, v["tx_signature"])
+	if !ed25519.Verify(unhex(t, v["author_public_key"]), append([]byte("phalanx/tx/v2\x00"), header...), sig) {
+		t.Error("documented header signature does not verify over \"phalanx/tx/v2\" 0x00 || header")
+	}
+	raw := bytes.Join([][]byte{{0x83}, cborBytes(header), cborBytes(sig), {0x83},
+		cborBytes(exampleObjects[0]), cborBytes(exampleObjects[1]), cborBytes(exampleObjects[2])}, nil)
+	if hex.EncodeToString(raw) != v["tx"] || hex.EncodeToString(sum(raw)) != v["tx_hash"] {
+		t.Error("transaction by hand differs from the documented encoding or hash")
 	}
 }

@@ -107,7 +107,7 @@ func signedAt(t *testing.T, c Checkpoint) SignedCheckpoint {
 }
 
 func TestCompare(t *testing.T) {
-	ms := buildExample(t).members
+	ms := buildExample(t, 1).members
 	base := Checkpoint{Origin: "phalanx-example", Size: 3, Root: fill(1), Height: 5, StateHash: fill(2)}
 	a := signedAt(t, base)
 	if _, r := VerifyCheckpoint(a, ms); !r.OK() {
@@ -148,7 +148,7 @@ func TestCompare(t *testing.T) {
 	}
 	checkForkFiles(t, a, signedAt(t, sameHeight))
 	// a checkpoint the members did not sign is not evidence
-	other := buildExample(t).members
+	other := buildExample(t, 1).members
 	other[0].ValidatorKey = seedKey("someone else").Public().(ed25519.PublicKey)
 	if _, err := Compare(a, signedAt(t, sameHeight), nil, other); err == nil {
 		t.Error("unsigned checkpoints compared as evidence")
@@ -162,7 +162,10 @@ func FuzzParseBundle(f *testing.F) {
 	}
 	f.Add(good)
 	f.Add([]byte(`{"format":"phalanx-proof-bundle/v1"}`))
-	ms := buildExample(f).members
+	if v2, err := os.ReadFile(filepath.Join("testdata", "example-bundle-v2.json")); err == nil {
+		f.Add(v2)
+	}
+	ms := buildExample(f, 1).members
 	f.Fuzz(func(t *testing.T, b []byte) {
 		bu, err := ParseBundle(b)
 		if err != nil {
@@ -176,7 +179,7 @@ func FuzzParseBundle(f *testing.F) {
 }
 
 func FuzzOpenCheckpoint(f *testing.F) {
-	ex := buildExample(f)
+	ex := buildExample(f, 1)
 	f.Add(ex.bundle.Checkpoint.Note)
 	f.Add("phalanx\n1\nAAAA\nheight 1\nstate AAAA\n\n— x AAAA\n")
 	f.Fuzz(func(t *testing.T, note string) {
@@ -208,7 +211,7 @@ func FuzzParseMembers(f *testing.F) {
 }
 
 func FuzzSignedCheckpoint(f *testing.F) {
-	ex := buildExample(f)
+	ex := buildExample(f, 1)
 	f.Add(ex.bundle.Checkpoint.Header, ex.bundle.Checkpoint.Commit)
 	f.Fuzz(func(t *testing.T, header, commit []byte) {
 		sc := SignedCheckpoint{Format: CheckpointFormat, Note: ex.bundle.Checkpoint.Note, Header: header, Commit: commit}
@@ -224,7 +227,7 @@ func FuzzSignedCheckpoint(f *testing.F) {
 // TestVerifierCache: a caching verifier reaches the same verdicts as
 // Verify, whatever it verified before.
 func TestVerifierCache(t *testing.T) {
-	ex := buildExample(t)
+	ex := buildExample(t, 1)
 	v := NewVerifier(ex.members)
 	if r := v.Verify(ex.bundle); !r.OK() {
 		t.Fatalf("example: %+v", r.Checks)
@@ -246,7 +249,7 @@ func TestVerifierCache(t *testing.T) {
 }
 
 func FuzzParseConsistency(f *testing.F) {
-	ex := buildExample(f)
+	ex := buildExample(f, 1)
 	good, err := json.Marshal(ConsistencyProof{Format: ConsistencyFormat, From: ex.bundle.Checkpoint, To: ex.bundle.Checkpoint})
 	if err != nil {
 		f.Fatal(err)

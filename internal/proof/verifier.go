@@ -3,6 +3,7 @@ package proof
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"sync"
 )
@@ -20,6 +21,7 @@ type Verifier struct {
 	checkpoints map[[32]byte]*checkpointResult // by hash of note, header and commit
 	lastCP      *seenCheckpoint                // the checkpoint checked last (most batches share one)
 	txs         map[string]*cachedTx           // by the transaction hash records name
+	headers     map[string]*signedHeader       // v2: by header bytes and signature
 	txOrder     []string                       // keys of txs, oldest first
 	txBytes     int                            // bytes of the transactions in txs
 }
@@ -57,7 +59,8 @@ type checkpointResult struct {
 
 // NewVerifier returns a caching verifier for the member set ms.
 func NewVerifier(ms []Member) *Verifier {
-	return &Verifier{members: ms, checkpoints: map[[32]byte]*checkpointResult{}, txs: map[string]*cachedTx{}}
+	return &Verifier{members: ms, checkpoints: map[[32]byte]*checkpointResult{}, txs: map[string]*cachedTx{},
+		headers: map[string]*signedHeader{}}
 }
 
 // Verify checks a bundle like the function Verify.
@@ -69,7 +72,13 @@ func (v *Verifier) Verify(b *Bundle) Report {
 	} else {
 		r.add(CheckLeaf, fmt.Errorf("record fields hash to leaf %x, the bundle says %x", leaf, []byte(b.LeafHash)), "")
 	}
-	r.add(CheckAuthor, checkAuthor(b, v.tx(b.Tx, b.Record.TxHash)), fmt.Sprintf("signed by %s", b.Record.Author))
+	if b.Format == BundleFormatV2 {
+		sh := v.header(b.TxHeader, b.TxSignature)
+		r.add(CheckAuthor, checkAuthorV2(b, sh), fmt.Sprintf("transaction header signed by %s", b.Record.Author))
+		r.add(CheckItem, checkItem(b, sh), fmt.Sprintf("item %d of %d under the signed items root %x", b.TxObject, sh.h.ItemCount, sh.h.ItemsRoot))
+	} else {
+		r.add(CheckAuthor, checkAuthor(b, v.tx(b.Tx, b.Record.TxHash)), fmt.Sprintf("signed by %s", b.Record.Author))
+	}
 	cr := v.checkpoint(b.Checkpoint)
 	r.Checks = append(r.Checks, cr.opened...)
 	if !cr.ok {
@@ -120,6 +129,29 @@ func (v *Verifier) remember(hash [32]byte, raw []byte, st *signedTx) {
 	v.txs[k] = &cachedTx{raw: bytes.Clone(raw), st: st} // a copy: the caller may reuse its buffer
 	v.txOrder = append(v.txOrder, k)
 	v.txBytes += len(raw)
+}
+
+// header checks a v2 transaction's signed header, or finds it checked
+// already (keyed by its exact bytes and signature; emptied when full).
+func (v *Verifier) header(hdr, sig []byte) *signedHeader {
+	if v.headers == nil {
+		return checkHeader(hdr, sig, v.members)
+	}
+	k := string(binary.BigEndian.AppendUint32(nil, uint32(len(hdr)))) + string(hdr) + string(sig) // unambiguous
+	v.mu.Lock()
+	sh, ok := v.headers[k]
+	v.mu.Unlock()
+	if ok {
+		return sh
+	}
+	sh = checkHeader(hdr, sig, v.members)
+	v.mu.Lock()
+	if len(v.headers) >= txCacheEntries {
+		clear(v.headers)
+	}
+	v.headers[k] = sh
+	v.mu.Unlock()
+	return sh
 }
 
 func (v *Verifier) checkpoint(sc SignedCheckpoint) *checkpointResult {

@@ -11,7 +11,7 @@ import (
 // the buffers hold now, not of what the cache saw: the verifier keeps
 // copies of the transactions and checkpoints it remembers.
 func TestVerifierCacheReusedBuffers(t *testing.T) {
-	ex := buildExample(t)
+	ex := buildExample(t, 1)
 	v := NewVerifier(ex.members)
 	b := *ex.bundle
 	b.Tx = bytes.Clone(ex.bundle.Tx)
@@ -38,7 +38,7 @@ func TestVerifierCacheReusedBuffers(t *testing.T) {
 // bound, dropping the oldest first, and a dropped transaction is checked
 // again (same verdict).
 func TestVerifierTxCacheBound(t *testing.T) {
-	ex := buildExample(t)
+	ex := buildExample(t, 1)
 	v := NewVerifier(ex.members)
 	st := checkTx(ex.bundle.Tx, ex.members)
 	for i := range txCacheEntries + 10 {

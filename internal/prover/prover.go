@@ -31,12 +31,13 @@ type Chain interface {
 
 // Ledger is what the prover needs from the state machine.
 type Ledger interface {
-	State() ledger.State
+	Height() int64 // the last committed height
 	Checkpoint(height int64) (ledger.Checkpoint, error)
 	InclusionProof(index, size uint64) ([][]byte, error)
 	ConsistencyProof(size1, size2 uint64) ([][]byte, error)
 	RecordByVersion(id, version string) (record.Record, bool, error)
 	TxPosition(r record.Record) (int, bool, error)
+	TxItems(txHash []byte) (ledger.TxItems, bool, error)
 }
 
 // Prover builds checkpoints and proofs. Safe for concurrent use.
@@ -71,7 +72,7 @@ const MaxCheckpoints = 1000
 // Latest is the newest height with a signed checkpoint: the header of the
 // next block and a commit for it must be stored.
 func (p *Prover) Latest() int64 {
-	return min(p.chain.BlockHeight()-1, p.ledger.State().Height)
+	return min(p.chain.BlockHeight()-1, p.ledger.Height())
 }
 
 // Checkpoint returns the signed checkpoint at height.
@@ -189,9 +190,51 @@ func (p *Prover) Bundle(ctx context.Context, id, version string) (*proof.Bundle,
 	if err != nil {
 		return nil, fmt.Errorf("inclusion proof of leaf %d: %w", rec.Index, err)
 	}
+	b := &proof.Bundle{Record: proof.RecordOf(rec), Checkpoint: sc}
+	if err := p.attachTx(ctx, b, rec); err != nil {
+		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
+	}
+	b.LeafHash = proof.LeafHash(b.Record)
+	for _, h := range path {
+		b.Inclusion = append(b.Inclusion, h)
+	}
+	return b, nil
+}
+
+// attachTx adds what proves the author signed the record: for a version 2
+// transaction its signed header and the record's audit path among its
+// items (from the ledger's meta/txitems, no transaction read); for a
+// version 1 transaction the whole transaction.
+func (p *Prover) attachTx(ctx context.Context, b *proof.Bundle, rec record.Record) error {
+	items, v2, err := p.ledger.TxItems(rec.TxHash)
+	if err != nil {
+		return err
+	}
+	if !v2 {
+		return p.attachRawTx(ctx, b, rec)
+	}
+	if rec.Index < items.First || rec.Index-items.First >= items.Count {
+		return fmt.Errorf("record %d is not among the %d of its transaction from record %d", rec.Index, items.Count, items.First)
+	}
+	pos := rec.Index - items.First
+	path, err := items.Path(pos)
+	if err != nil {
+		return err
+	}
+	b.Format, b.TxHeader, b.TxSignature, b.TxObject = proof.BundleFormatV2, items.Header, items.Signature, int(pos)
+	b.ItemPath = make([]proof.HexBytes, len(path))
+	for i, h := range path {
+		b.ItemPath[i] = h
+	}
+	return nil
+}
+
+// attachRawTx adds the whole version 1 transaction and the record's
+// position in it.
+func (p *Prover) attachRawTx(ctx context.Context, b *proof.Bundle, rec record.Record) error {
 	raw, err := p.rawTx(ctx, rec.TxHash)
 	if err != nil {
-		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
+		return err
 	}
 	pos, ok, err := p.ledger.TxPosition(rec)
 	if err == nil && !ok {
@@ -202,14 +245,10 @@ func (p *Prover) Bundle(ctx context.Context, id, version string) (*proof.Bundle,
 		pos, err = objectPosition(raw, content)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("proof of %s %s: %w", id, version, err)
+		return err
 	}
-	b := &proof.Bundle{Format: proof.BundleFormat, Record: proof.RecordOf(rec), Tx: raw, TxObject: pos, Checkpoint: sc}
-	b.LeafHash = proof.LeafHash(b.Record)
-	for _, h := range path {
-		b.Inclusion = append(b.Inclusion, h)
-	}
-	return b, nil
+	b.Format, b.Tx, b.TxObject = proof.BundleFormat, raw, pos
+	return nil
 }
 
 // rawTx returns a committed transaction from the cache or the block store.

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -67,8 +68,9 @@ func (c *fakeChain) RawTx(_ context.Context, hash []byte) ([]byte, error) {
 	return bytes.Clone(raw), nil
 }
 
-// testLog commits a transaction of three objects and one of one, then an
-// empty block (the checkpoint of both).
+// testLog commits version 1 transactions of three objects and of one,
+// version 2 transactions of five objects and of one, then an empty block
+// (the checkpoint of all). The first four ids are the v1 records.
 func testLog(t *testing.T) (*ledger.App, *fakeChain, []proof.Member, []string) {
 	t.Helper()
 	author, val := key("author"), key("validator")
@@ -85,7 +87,7 @@ func testLog(t *testing.T) (*ledger.App, *fakeChain, []proof.Member, []string) {
 	}
 	c := &fakeChain{app: app, val: val, txs: map[string][]byte{}}
 	var ids []string
-	for h, n := range []int{3, 1, 0} {
+	for h, n := range []int{3, 1, 5, 1, 0} {
 		var txs [][]byte
 		if n > 0 {
 			objs := make([][]byte, n)
@@ -96,6 +98,9 @@ func testLog(t *testing.T) (*ledger.App, *fakeChain, []proof.Member, []string) {
 			}
 			payload, _ := tx.EncodePublish(tx.Publish{Objects: objs})
 			raw, err := tx.Sign(tx.Body{ChainID: chainID, Type: tx.TypePublish, Author: "cert-a", Nonce: uint64(h + 1), Payload: payload}, author)
+			if h >= 2 {
+				raw, err = tx.SignItems(tx.Header{ChainID: chainID, Type: tx.TypePublish, Author: "cert-a", Nonce: uint64(h + 1)}, objs, author)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,11 +152,15 @@ func TestBundleCache(t *testing.T) {
 			if r := proof.Verify(got, ms); !r.OK() {
 				t.Fatalf("round %d, %s: cached bundle fails %v", round, id, r.Failed())
 			}
+			if isV1 := slices.Index(ids, id) < 4; isV1 != (got.Format == proof.BundleFormat && got.Tx != nil) {
+				t.Fatalf("%s: bundle format %s (tx %d bytes); a v1 record is proven with its whole transaction as before", id, got.Format, len(got.Tx))
+			}
 		}
 	}
-	// the caching prover read each of the two transactions once; the
-	// fresh provers once per bundle
-	if want := 2 + 2*len(ids); chain.reads != want {
+	// the caching prover read each of the two v1 transactions once; the
+	// fresh provers once per bundle of a v1 record; nobody read a v2
+	// transaction (its bundles come from the ledger's meta/txitems)
+	if want := 2 + 2*4; chain.reads != want {
 		t.Fatalf("%d transaction reads, want %d", chain.reads, want)
 	}
 }
@@ -174,5 +183,47 @@ func TestTxCacheBound(t *testing.T) {
 	c.put([]byte("d"), make([]byte, 11))
 	if _, ok := c.get([]byte("d")); ok || c.size != 8 {
 		t.Fatalf("an oversized transaction was cached (size %d)", c.size)
+	}
+}
+
+// TestV2Bundles: a record of a version 2 transaction is proven by the
+// signed header and its own item's audit path, not the transaction: the
+// bundle carries no other item, verifies offline, and its item check
+// fails when the item path or the item's position is wrong.
+func TestV2Bundles(t *testing.T) {
+	app, chain, ms, ids := testLog(t)
+	p := New(app, chain, func() *proof.Signer { return proof.NewSigner("cert-a", key("author")) })
+	ctx := context.Background()
+	for i, id := range ids[4:] {
+		b, err := p.Bundle(ctx, id, "2026-01-01T00:00:00Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Format != proof.BundleFormatV2 || b.Tx != nil || len(b.TxHeader) == 0 || len(b.TxSignature) != 64 {
+			t.Fatalf("%s: bundle %s with tx %d bytes, header %d", id, b.Format, len(b.Tx), len(b.TxHeader))
+		}
+		want := i // five items in the first v2 transaction, one in the second
+		if i == 5 {
+			want = 0
+		}
+		if b.TxObject != want {
+			t.Fatalf("%s: tx_object %d, want %d", id, b.TxObject, want)
+		}
+		j, _ := json.Marshal(b)
+		for _, other := range ids {
+			if other != id && bytes.Contains(j, []byte(other)) {
+				t.Fatalf("%s: the bundle carries another record's object (%s)", id, other)
+			}
+		}
+		if r := proof.Verify(b, ms); !r.OK() {
+			t.Fatalf("%s: %+v", id, r.Checks)
+		}
+		parsed, err := proof.ParseBundle(j)
+		if err != nil || !proof.Verify(parsed, ms).OK() {
+			t.Fatalf("%s: bundle does not survive JSON: %v", id, err)
+		}
+	}
+	if chain.reads != 0 {
+		t.Fatalf("%d transaction reads for v2 records, want none", chain.reads)
 	}
 }

@@ -1,8 +1,9 @@
 // Package tx is the wire format of Phalanx transactions: a canonical CBOR
 // body (RFC 8949 core deterministic encoding) signed with the author's
-// Ed25519 key.
+// Ed25519 key. Publish and sealed transactions use version 2 (v2.go): the
+// author signs a small header that commits to the items by a Merkle root.
 //
-// Encoding on the wire:
+// Encoding of version 1 on the wire:
 //
 //	Tx   = CBOR array [ body: bstr, signature: bstr(64) ]
 //	body = canonical CBOR map {1: chain_id tstr, 2: type uint, 3: author tstr,
@@ -81,10 +82,18 @@ type Body struct {
 }
 
 // Tx is a decoded transaction: the body, its exact encoding and signature.
+// A version 2 transaction (v2.go) fills Body with its header's chain id,
+// type, author and nonce (no Payload), BodyBytes with the exact header
+// bytes it signs, and Header and Items.
 type Tx struct {
+	Version   int // 1 or 2
 	Body      Body
 	BodyBytes []byte
 	Signature []byte
+	Header    Header   // version 2 only
+	Items     [][]byte // version 2 only
+
+	tree *ItemTree // version 2: the items' tree, once computed
 }
 
 type envelope struct {
@@ -156,9 +165,17 @@ func Sign(body Body, key ed25519.PrivateKey) ([]byte, error) {
 	return out, nil
 }
 
-// Decode parses a transaction and checks that it is in canonical form. It
-// does not verify the signature (the verifier needs the author's key).
+// Decode parses a transaction of either version and checks that it is in
+// canonical form (and, for version 2, that it carries as many items as its
+// header commits to: ErrItems). It does not verify the signature or the
+// items root (Verify does: the verifier needs the author's key).
 func Decode(raw []byte) (*Tx, error) {
+	switch {
+	case len(raw) == 0:
+		return nil, fmt.Errorf("%w: empty transaction", ErrMalformed)
+	case raw[0] == 0x83: // array(3): version 2
+		return decodeV2(raw)
+	}
 	var env envelope
 	if err := decMode.Unmarshal(raw, &env); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -173,7 +190,7 @@ func Decode(raw []byte) (*Tx, error) {
 	if len(env.Signature) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: signature is %d bytes, want %d", ErrMalformed, len(env.Signature), ed25519.SignatureSize)
 	}
-	return &Tx{Body: body, BodyBytes: env.Body, Signature: env.Signature}, nil
+	return &Tx{Version: 1, Body: body, BodyBytes: env.Body, Signature: env.Signature}, nil
 }
 
 func canonical(raw []byte, env envelope, body Body) error {
@@ -188,8 +205,13 @@ func canonical(raw []byte, env envelope, body Body) error {
 	return nil
 }
 
-// Verify checks the signature with the author's public key.
+// Verify checks the signature with the author's public key; for version
+// 2, the signature over the header (ErrSignature), then that the items
+// hash to the root the header commits to (ErrItems).
 func (t *Tx) Verify(pub ed25519.PublicKey) error {
+	if t.Version == 2 {
+		return t.verifyV2(pub)
+	}
 	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, signedBytes(t.BodyBytes), t.Signature) {
 		return ErrSignature
 	}

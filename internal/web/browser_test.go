@@ -349,15 +349,15 @@ func TestBrowser(t *testing.T) {
 		run(t, ctx, "open the proof", chromedp.Navigate(base+"/intel/"+id), chromedp.WaitVisible(chromedp.ID("proof")),
 			chromedp.Click(chromedp.ID("proof")), chromedp.WaitVisible(chromedp.ID("node-h")))
 		got := verifyInPage(t, ctx)
-		for _, c := range proofChecks {
+		for _, c := range proofChecksV2 { // the node signs publishes as v2 transactions
 			if ok, ran := got[c]; !ran || !ok {
 				t.Errorf("check %s in the page: ran %v, ok %v\n%s", c, ran, ok, text(t, ctx, "#verify"))
 			}
 		}
-		if len(got) != len(proofChecks) {
+		if len(got) != len(proofChecksV2) {
 			t.Errorf("the page ran checks %v", got)
 		}
-		if s := text(t, ctx, "#verify-summary"); s != "Verified in your browser: all 7 checks pass." {
+		if s := text(t, ctx, "#verify-summary"); s != "Verified in your browser: all 8 checks pass." {
 			t.Errorf("summary %q", s)
 		}
 		screenshot(t, ctx, "proof")
@@ -383,7 +383,7 @@ func TestBrowser(t *testing.T) {
 		}
 		run(t, ctx, "open the sealed record's proof", chromedp.Navigate(base+"/intel/"+amberID+"/proof"), chromedp.WaitVisible(chromedp.ID("node-h")))
 		got := verifyInPage(t, ctx)
-		for _, c := range proofChecks {
+		for _, c := range proofChecksV2 {
 			if ok, ran := got[c]; !ran || !ok {
 				t.Errorf("check %s of the sealed record in the page: ran %v, ok %v\n%s", c, ran, ok, text(t, ctx, "#verify"))
 			}
@@ -528,7 +528,7 @@ func TestBrowser(t *testing.T) {
 			"/intel/" + id:                       {"[domain-name:value = &#39;" + value + "&#39;]", "TLP:GREEN", "browser-test"},
 			"/community":                         {"Member 1", "Member 2", "Longer voting period"},
 			"/ledger?to=" + height:               {"Blocks", "/ledger/blocks/" + height, "Latest checkpoint", "/ledger/checkpoints/" + height},
-			"/intel/" + id + "/proof":            {"The node says: all 7 checks pass.", "the node's claim", "Verify this record"},
+			"/intel/" + id + "/proof":            {"The node says: all 8 checks pass.", "the node's claim", "Verify this record"},
 			"/ledger/blocks/" + height:           {id, "publish"},
 			"/community#groups":                  {"Sharing groups", "<td>web-analysts</td>", "member1, member2"},
 			"/settings#users":                    {"<td>web-analyst</td><td>analyst</td><td>TLP:AMBER</td>"},
@@ -602,6 +602,10 @@ func readWithoutJS(t *testing.T, base, token string, pages map[string][]string) 
 
 // proofChecks are the checks of docs/verification.md, in order.
 var proofChecks = []string{"leaf", "author_signature", "checkpoint", "inclusion", "app_hash", "header", "signatures"}
+
+// proofChecksV2 are the checks of a bundle of a version 2 transaction
+// (what a node publishes): tx_item besides.
+var proofChecksV2 = []string{"leaf", "author_signature", "tx_item", "checkpoint", "inclusion", "app_hash", "header", "signatures"}
 
 // verifyInPage clicks "Verify this record" on a proof page, waits for the
 // verdict and returns each check the page ran with whether it passed.

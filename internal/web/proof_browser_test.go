@@ -57,24 +57,33 @@ func TestBrowserVerifyCatchesTampering(t *testing.T) {
 		{web.TamperObject, []string{"leaf", "author_signature"}},
 		{web.TamperInclusion, []string{"inclusion"}},
 		{web.TamperCommit, []string{"signatures"}},
+		{web.TamperV2None, nil},
+		{web.TamperV2Object, []string{"leaf", "tx_item"}},
+		{web.TamperV2ItemPath, []string{"tx_item"}},
+		{web.TamperV2Header, []string{"author_signature"}},
+		{web.TamperV2Signature, []string{"author_signature"}},
 	} {
 		t.Run("tamper="+tc.tamper, func(t *testing.T) {
 			fp.SetTamper(strings.TrimPrefix(tc.tamper, "none"))
+			checks := proofChecks
+			if strings.HasPrefix(tc.tamper, web.TamperV2None) {
+				checks = proofChecksV2
+			}
 			run(t, ctx, "proof page", chromedp.Navigate(srv.URL+"/intel/"+web.ExampleID+"/proof"), chromedp.WaitVisible(chromedp.ID("node-h")))
 			got := verifyInPage(t, ctx)
 			want := map[string]bool{}
-			for _, c := range proofChecks {
+			for _, c := range checks {
 				want[c] = true
 			}
 			for _, c := range tc.fail {
 				want[c] = false
 			}
-			for _, c := range proofChecks {
+			for _, c := range checks {
 				if ok, ran := got[c]; !ran || ok != want[c] {
 					t.Errorf("check %s: ran %v ok %v, want ok %v", c, ran, ok, want[c])
 				}
 			}
-			if len(got) != len(proofChecks) {
+			if len(got) != len(checks) {
 				t.Errorf("the page ran %v", got)
 			}
 			summary := text(t, ctx, "#verify-summary")
@@ -93,16 +102,22 @@ func TestBrowserVerifyCatchesTampering(t *testing.T) {
 
 // TestBrowserVerifierAgreesWithGo is a differential test of the in-page
 // verifier: a bounded set of random one-bit (or one-character) mutations
-// of the worked example's bundle, each checked by static/verify.js in
-// Chromium and by package proof's verifier, must get the same verdict,
-// check by check. (Where Go cannot decode the header or commit it fails
-// app_hash, header and signatures together; there only the verdict is
-// compared.)
+// of the worked examples' bundles (v1 and v2), each checked by
+// static/verify.js in Chromium and by package proof's verifier, must get
+// the same verdict, check by check. (Where Go cannot decode the header or
+// commit it fails app_hash, header and signatures together; there only the
+// verdict is compared.)
 func TestBrowserVerifierAgreesWithGo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	raw, err := os.ReadFile("../proof/testdata/example-bundle.json")
+	for _, file := range []string{"example-bundle.json", "example-bundle-v2.json"} {
+		t.Run(file, func(t *testing.T) { differential(t, file) })
+	}
+}
+
+func differential(t *testing.T, file string) {
+	raw, err := os.ReadFile("../proof/testdata/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +212,16 @@ func mutate(rng *rand.Rand, b *proof.Bundle) string {
 	case 0:
 		return fmt.Sprintf("object byte %d", flip(b.Record.Object))
 	case 1:
-		return fmt.Sprintf("tx byte %d", flip(b.Tx))
+		switch {
+		case b.Tx != nil:
+			return fmt.Sprintf("tx byte %d", flip(b.Tx))
+		case rng.IntN(3) == 0:
+			return fmt.Sprintf("tx signature byte %d", flip(b.TxSignature))
+		case rng.IntN(2) == 0:
+			j := rng.IntN(len(b.ItemPath))
+			return fmt.Sprintf("item path %d byte %d", j, flip(b.ItemPath[j]))
+		}
+		return fmt.Sprintf("tx header byte %d", flip(b.TxHeader))
 	case 2:
 		return fmt.Sprintf("header byte %d", flip(b.Checkpoint.Header))
 	case 3, 4:

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -26,6 +27,14 @@ const (
 	TamperObject    = "object"    // one byte of the committed object
 	TamperInclusion = "inclusion" // one byte of the first inclusion hash
 	TamperCommit    = "commit"    // the last byte of the commit (a validator's signature)
+
+	// The same on the worked example of a version 2 transaction, and the
+	// parts only its bundle has.
+	TamperV2None      = "v2"           // the valid v2 bundle
+	TamperV2Object    = "v2-object"    // one byte of the committed object (the item)
+	TamperV2ItemPath  = "v2-item-path" // one byte of the item's audit path
+	TamperV2Header    = "v2-header"    // one byte of the signed header (its nonce)
+	TamperV2Signature = "v2-signature" // one byte of the header's signature
 )
 
 // FakeProofs serves the worked example's proof bundle (valid, or tampered
@@ -48,8 +57,12 @@ func (f *FakeProofs) SetTamper(how string) {
 	f.mu.Unlock()
 }
 
-func (f *FakeProofs) example() *proof.Bundle {
-	raw, err := os.ReadFile("../proof/testdata/example-bundle.json")
+func (f *FakeProofs) example(v2 bool) *proof.Bundle {
+	file := "../proof/testdata/example-bundle.json"
+	if v2 {
+		file = "../proof/testdata/example-bundle-v2.json"
+	}
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -65,13 +78,19 @@ func (f *FakeProofs) Bundle(_ context.Context, id, version string) (*proof.Bundl
 	if id != ExampleID {
 		return nil, errs.Errorf(errs.NotFound, "no proof of %s", id)
 	}
-	b := f.example()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	b := f.example(strings.HasPrefix(f.tamper, TamperV2None))
 	f.asked = append(f.asked, version)
 	switch f.tamper {
-	case TamperObject:
+	case TamperObject, TamperV2Object:
 		b.Record.Object[len(b.Record.Object)-3] ^= 1
+	case TamperV2ItemPath:
+		b.ItemPath[0][0] ^= 1
+	case TamperV2Header:
+		b.TxHeader[bytes.Index(b.TxHeader, []byte{0x04, 0x01})+1] = 0x02 // nonce 1 → 2
+	case TamperV2Signature:
+		b.TxSignature[0] ^= 1
 	case TamperInclusion:
 		b.Inclusion[0][0] ^= 1
 	case TamperCommit:
@@ -85,7 +104,10 @@ func (f *FakeProofs) Checkpoint(_ context.Context, height int64) (proof.SignedCh
 	if height != 5 {
 		return proof.SignedCheckpoint{}, proof.Checkpoint{}, errs.Errorf(errs.NotFound, "no checkpoint at height %d", height)
 	}
-	sc := f.example().Checkpoint
+	f.mu.Lock()
+	v2 := strings.HasPrefix(f.tamper, TamperV2None)
+	f.mu.Unlock()
+	sc := f.example(v2).Checkpoint
 	c, _, err := proof.OpenCheckpoint(sc.Note, nil)
 	return sc, c, err
 }

@@ -1,6 +1,7 @@
 // "Verify this record": checks a Phalanx proof bundle in the browser, so
 // the analyst need not take the node's word for it. It re-implements the
-// seven offline checks of docs/verification.md from the bundle's bytes,
+// offline checks of docs/verification.md (seven for a v1 bundle, eight for
+// a v2 one) from the bundle's bytes,
 // with the browser's own WebCrypto for SHA-256 and Ed25519, against the
 // member set the page carries (the node's member directory). Nothing here
 // trusts a hash, a decoded field or a verdict from the node: every hash is
@@ -271,7 +272,8 @@ function parseBundle(text) {
     }
     return v;
   });
-  if (b.format !== "phalanx-proof-bundle/v1") throw new Error(`format ${JSON.stringify(b.format)} is not phalanx-proof-bundle/v1`);
+  if (b.format !== "phalanx-proof-bundle/v1" && b.format !== "phalanx-proof-bundle/v2")
+    throw new Error(`format ${JSON.stringify(b.format)} is neither phalanx-proof-bundle/v1 nor /v2`);
   return b;
 }
 
@@ -324,6 +326,61 @@ async function checkAuthor(b, rec, members) {
     throw new Error(`transaction carries ${objects.length} objects; the bundle points at object ${pos}`);
   if (!eq(objects[pos], content(rec))) throw new Error(`object ${pos} of the signed transaction differs from the record's object`);
   return `signed by ${author}`;
+}
+
+// decodeTxHeader decodes a version 2 transaction header: canonical CBOR
+// {1: chain_id tstr, 2: type uint (1 or 4), 3: author tstr, 4: nonce uint,
+// 5: item_count uint, 6: items_root bstr(32)}, exactly those six keys.
+function decodeTxHeader(raw) {
+  const h = cborDecode(raw);
+  if (!(h instanceof Map)) throw new Error("transaction header: not a map");
+  const keys = [...h.keys()];
+  if (keys.length !== 6 || keys.some((k, i) => k !== BigInt(i + 1))) throw new Error("transaction header: keys must be exactly 1-6");
+  const [chain, type, author, nonce, count, root] = keys.map((k) => h.get(k));
+  if (typeof chain !== "string" || typeof author !== "string") throw new Error("transaction header: chain_id and author must be text");
+  if (typeof type !== "bigint" || typeof nonce !== "bigint" || typeof count !== "bigint") throw new Error("transaction header: type, nonce and item_count must be unsigned integers");
+  if (!(root instanceof Uint8Array) || root.length !== 32) throw new Error("transaction header: items_root must be 32 bytes");
+  if (type !== 1n && type !== 4n) throw new Error(`transaction header: a version 2 transaction must be a publish or a sealed publish, not type ${type}`);
+  return { chain, type, author, nonce, count, root };
+}
+
+// checkAuthorV2 checks the signed header of a version 2 transaction
+// (check 2 of a v2 bundle); it returns the header (or null) for check 2b.
+async function checkAuthorV2(b, rec, members, report) {
+  let h = null;
+  await run(report, "author_signature", async () => {
+    const raw = unb64(b.tx_header || "");
+    try {
+      h = decodeTxHeader(raw);
+    } catch (e) {
+      throw new Error(`transaction header: ${e.message}`);
+    }
+    if (h.author !== rec.author) throw new Error(`transaction header is by ${JSON.stringify(h.author)}, the record says ${JSON.stringify(rec.author)}`);
+    const m = members.find((x) => x.id === h.author);
+    if (!m) throw new Error(`author ${JSON.stringify(h.author)} is not in the member set`);
+    const sig = unhex(b.tx_signature || "");
+    if (!(await ed25519Verify(m.signKey, concat(enc.encode("phalanx/tx/v2"), Uint8Array.of(0), raw), sig)))
+      throw new Error(`transaction header signature does not verify with ${h.author}'s key`);
+    if (rec.sealed && h.type !== 4n) throw new Error("the record is sealed but the signed transaction is a publish");
+    if (!rec.sealed && h.type !== 1n) throw new Error("the record is plaintext but the signed transaction is a sealed publish");
+    return `transaction header signed by ${rec.author}`;
+  });
+  return h;
+}
+
+// checkItem: the record's object is item tx_object under the signed
+// header's items root (check 2b of a v2 bundle).
+async function checkItem(b, rec, h) {
+  if (!h) throw new Error("no items root to prove the item in: the header does not decode");
+  if ((rec.sealed !== null) === (rec.object.length > 0)) throw new Error("the record must carry exactly one of object and sealed");
+  const pos = b.tx_object;
+  if (!Number.isInteger(pos) || pos < 0 || BigInt(pos) >= h.count)
+    throw new Error(`the signed header commits to ${h.count} items; the bundle points at item ${pos}`);
+  const path = (b.item_path || []).map(unhex);
+  if (path.length > 64) throw new Error(`item path has ${path.length} hashes; at most 64`);
+  const root = await inclusionRoot(BigInt(pos), h.count, await leafHash(content(rec)), path);
+  if (!eq(root, h.root)) throw new Error(`the record's object is not proven as item ${pos} of the ${h.count} the author signed (items root ${hex(h.root)})`);
+  return `item ${pos} of ${h.count} under the signed items root ${hex(h.root)}`;
 }
 
 async function openCheckpoint(note, members) {
@@ -439,7 +496,12 @@ export async function verifyBundle(text, rawMembers, report) {
     author: r.author, objectID: r.object_id, modified: r.modified, object: unb64(r.object || ""),
     sealed: r.sealed ? unb64(r.sealed) : null };
   await run(report, "leaf", () => checkLeaf(b, rec));
-  await run(report, "author_signature", () => checkAuthor(b, rec, members));
+  if (b.format === "phalanx-proof-bundle/v2") {
+    const h = await checkAuthorV2(b, rec, members, report);
+    await run(report, "tx_item", () => checkItem(b, rec, h));
+  } else {
+    await run(report, "author_signature", () => checkAuthor(b, rec, members));
+  }
   const sc = b.checkpoint || {};
   let c;
   await run(report, "checkpoint", async () => {
