@@ -66,6 +66,7 @@ type App struct {
 	pending      *block                     // staged by FinalizeBlock, written by Commit
 	parsed       *parseCache                // payload validation results by transaction hash
 	nodes        *nodeCache                 // upper tree node hashes read by proofs
+	txItems      *txItemsCache              // signed headers of v2 transactions read by proofs
 }
 
 var _ abci.Application = (*App)(nil)
@@ -74,7 +75,8 @@ var _ abci.Application = (*App)(nil)
 // after every durable commit (inside Commit: it must not block for long).
 func New(kv KV, onCommit func(Committed)) (*App, error) {
 	a := &App{kv: kv, onCommit: onCommit, members: map[string]*Member{}, nonces: map[string]uint64{},
-		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(50000), nodes: newNodeCache()}
+		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(50000), nodes: newNodeCache(),
+		txItems: newTxItemsCache()}
 	if err := a.load(); err != nil {
 		return nil, fmt.Errorf("load ledger state: %w", err)
 	}

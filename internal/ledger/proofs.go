@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -258,8 +259,12 @@ type TxItems struct {
 }
 
 // TxItems returns the signed header of a committed version 2 transaction;
-// ok is false for a version 1 transaction.
+// ok is false for a version 1 transaction. The result may be shared with
+// other callers: its slices must not be changed.
 func (a *App) TxItems(txHash []byte) (TxItems, bool, error) {
+	if t, ok := a.txItems.get(txHash); ok {
+		return t, true, nil
+	}
 	v, err := a.kv.Get(txItemsKey(txHash))
 	if err != nil || v == nil {
 		return TxItems{}, false, err
@@ -268,7 +273,10 @@ func (a *App) TxItems(txHash []byte) (TxItems, bool, error) {
 	if err := cborDec.Unmarshal(v, &s); err != nil {
 		return TxItems{}, false, fmt.Errorf("decode items of transaction %x: %w", txHash, err)
 	}
-	return TxItems{Header: s.Header, Signature: s.Signature, Count: s.Count, First: s.First, a: a, txHash: txHash, upper: s.Upper}, true, nil
+	t := TxItems{Header: s.Header, Signature: s.Signature, Count: s.Count, First: s.First, a: a,
+		txHash: bytes.Clone(txHash), upper: s.Upper}
+	a.txItems.put(t)
+	return t, true, nil
 }
 
 // Path returns the audit path of item i to the signed items root.
