@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
@@ -23,6 +25,10 @@ type Scratch struct{ db *pebble.DB }
 
 var _ ledger.KV = (*Scratch)(nil)
 
+// memTable is the scratch state's memtable size: a bulk block of 50,000
+// records writes ~35 MB, which pebble then takes as one flushable batch.
+const memTable = 64 << 20
+
 // OpenScratch creates the scratch state in dir (which must be new or
 // empty and is the caller's to delete).
 func OpenScratch(dir string) (*Scratch, error) {
@@ -30,10 +36,11 @@ func OpenScratch(dir string) (*Scratch, error) {
 		FS:         noSyncFS{vfs.Default},
 		Logger:     quietLogger{},
 		DisableWAL: true,
-		Cache:      pebble.NewCache(64 << 20),
-		// A bulk block's batch is ~25 MB a 50,000 records; a larger
-		// memtable takes it without a flush of its own.
-		MemTableSize:                64 << 20,
+		// Pebble carves its memtables out of the block cache: 32 MiB of
+		// blocks (filters and indexes of every table, for the lookups of
+		// ids not yet stored) beside two memtables.
+		Cache:                       pebble.NewCache(32<<20 + 2*memTable),
+		MemTableSize:                memTable,
 		MemTableStopWritesThreshold: 4,
 		L0CompactionThreshold:       4,
 		L0StopWritesThreshold:       64,
@@ -90,8 +97,14 @@ func (s *Scratch) Iterate(start, end []byte, fn func(k, v []byte) error) error {
 	return it.Close()
 }
 
-// Write implements ledger.KV: one batch, applied at once, never synced.
+// Write implements ledger.KV: one batch, never synced. The pairs are put
+// in key order first (the ledger's come sorted but for a few bookkeeping
+// keys at the end): pebble sorts a batch too large for its memtable before
+// applying it, and sorting what is already in order costs it little; the
+// stable sort keeps the last of two writes of one key last.
 func (s *Scratch) Write(pairs []ledger.Pair) error {
+	pairs = slices.Clone(pairs) // the caller's slice stays as it was
+	slices.SortStableFunc(pairs, func(a, b ledger.Pair) int { return bytes.Compare(a.Key, b.Key) })
 	b := s.db.NewBatch()
 	defer b.Close()
 	for _, p := range pairs {

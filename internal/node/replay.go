@@ -19,109 +19,60 @@ import (
 // on fails at the first bad height. It returns the last height replayed
 // and the app hash after it.
 func Replay(ctx context.Context, home string, app abci.Application) (int64, []byte, error) {
-	bs, err := OpenBlockStore(home)
+	gen, err := types.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("read genesis: %w", err)
 	}
+	db, err := dbm.NewPebbleDBWithOpts("blockstore", filepath.Join(home, "data"), pebbleOptions(0))
+	if err != nil {
+		return 0, nil, fmt.Errorf("open block store: %w", err)
+	}
+	bs := store.NewBlockStore(db)
 	defer bs.Close()
-	init, err := app.InitChain(ctx, bs.InitChain())
+	init, err := app.InitChain(ctx, &abci.InitChainRequest{ChainId: gen.ChainID, Time: gen.GenesisTime,
+		InitialHeight: gen.InitialHeight, AppStateBytes: gen.AppState})
 	if err != nil {
 		return 0, nil, fmt.Errorf("init chain: %w", err)
 	}
 	appHash := init.AppHash
-	last := bs.Base() - 1
-	err = bs.Each(ctx, func(req *abci.FinalizeBlockRequest, agreed []byte) error {
-		if !bytes.Equal(agreed, appHash) {
-			return AppHashMismatch(req.Height, appHash, agreed)
-		}
-		res, err := ApplyBlock(ctx, app, req)
-		if err != nil {
-			return err
-		}
-		appHash, last = res.AppHash, req.Height
-		return nil
-	})
-	return max(last, 0), appHash, err
-}
-
-// AppHashMismatch is the error of a replay whose app hash before block
-// height differs from the one that block's header names.
-func AppHashMismatch(height int64, got, agreed []byte) error {
-	return fmt.Errorf("app hash after height %d is %X; the network agreed on %X", height-1, got, agreed)
-}
-
-// BlockStore is a stopped node's stored chain, read for a replay.
-type BlockStore struct {
-	gen *types.GenesisDoc
-	bs  *store.BlockStore
-}
-
-// OpenBlockStore opens the block store and genesis of the CometBFT home
-// directory home. The node must be stopped.
-func OpenBlockStore(home string) (*BlockStore, error) {
-	gen, err := types.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
-	if err != nil {
-		return nil, fmt.Errorf("read genesis: %w", err)
-	}
-	db, err := dbm.NewPebbleDBWithOpts("blockstore", filepath.Join(home, "data"), pebbleOptions(0))
-	if err != nil {
-		return nil, fmt.Errorf("open block store: %w", err)
-	}
-	return &BlockStore{gen: gen, bs: store.NewBlockStore(db)}, nil
-}
-
-// Close closes the block store.
-func (s *BlockStore) Close() error { return s.bs.Close() }
-
-// InitChain is the InitChain request of the chain's genesis.
-func (s *BlockStore) InitChain() *abci.InitChainRequest {
-	return &abci.InitChainRequest{ChainId: s.gen.ChainID, Time: s.gen.GenesisTime,
-		InitialHeight: s.gen.InitialHeight, AppStateBytes: s.gen.AppState}
-}
-
-// Base is the lowest stored height (0 if none).
-func (s *BlockStore) Base() int64 { return s.bs.Base() }
-
-// Each loads every stored block in height order, checks it (its contents
-// hash to what its header says and its header names the previous block's
-// hash) and calls fn with the block's FinalizeBlock request and the app
-// hash its header names: the one the network agreed on for the state
-// before it. It stops at the first error, from fn or a block that is
-// missing, altered or corrupt (an error naming the height).
-func (s *BlockStore) Each(ctx context.Context, fn func(req *abci.FinalizeBlockRequest, appHash []byte) error) error {
 	var prev []byte // hash of the previous block's header
-	top := s.bs.Height()
-	for h := s.bs.Base(); h > 0 && h <= top; h++ {
+	top := bs.Height()
+	for h := bs.Base(); h > 0 && h <= top; h++ {
 		if err := ctx.Err(); err != nil {
-			return err
+			return h - 1, appHash, err
 		}
-		b, err := loadBlock(s.bs, h)
+		b, err := loadBlock(bs, h)
 		if err != nil {
-			return err
+			return h - 1, appHash, err
 		}
 		if b == nil {
-			return fmt.Errorf("block %d missing from the block store", h)
+			return h - 1, appHash, fmt.Errorf("block %d missing from the block store", h)
 		}
 		if err := checkBlock(b, prev); err != nil {
-			return fmt.Errorf("block %d: %w", h, err)
+			return h - 1, appHash, fmt.Errorf("block %d: %w", h, err)
 		}
 		prev = b.Hash()
-		if err := fn(finalizeRequest(b, prev), b.Header.AppHash); err != nil {
-			return err
+		if !bytes.Equal(b.Header.AppHash, appHash) {
+			return h - 1, appHash, fmt.Errorf("app hash after height %d is %X; the network agreed on %X", h-1, appHash, []byte(b.Header.AppHash))
+		}
+		if appHash, err = replayBlock(ctx, app, b); err != nil {
+			return h - 1, appHash, err
 		}
 	}
-	return nil
+	return top, appHash, nil
 }
 
-// finalizeRequest is the FinalizeBlock request of a stored block whose
-// header hashes to hash.
-func finalizeRequest(b *types.Block, hash []byte) *abci.FinalizeBlockRequest {
+func replayBlock(ctx context.Context, app abci.Application, b *types.Block) ([]byte, error) {
 	txs := make([][]byte, len(b.Txs))
 	for i, t := range b.Txs {
 		txs[i] = t
 	}
-	return &abci.FinalizeBlockRequest{Txs: txs, Height: b.Height, Time: b.Time,
-		Hash: hash, ProposerAddress: b.ProposerAddress, NextValidatorsHash: b.NextValidatorsHash}
+	res, err := ApplyBlock(ctx, app, &abci.FinalizeBlockRequest{Txs: txs, Height: b.Height, Time: b.Time,
+		Hash: b.Hash(), ProposerAddress: b.ProposerAddress, NextValidatorsHash: b.NextValidatorsHash})
+	if err != nil {
+		return nil, err
+	}
+	return res.AppHash, nil
 }
 
 // Preparser is an application that can parse a block's transactions
