@@ -51,11 +51,15 @@ var errFound = errors.New("difference found")
 // alongside the projection's scan), so reading and decoding them overlaps
 // the projection's scan.
 func Projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize uint64) (*Diff, uint64, error) {
-	return projection(ctx, proj, ledger, ledgerSize, batch)
+	return projection(ctx, proj, ledger, ledgerSize, func() uint64 { return ledgerSize }, batch)
 }
 
-func projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize uint64, size int) (*Diff, uint64, error) {
-	ahead := readAhead(ledger, ledgerSize, size)
+// projection compares with a ledger of at most bound records, which may
+// still be growing (a replay in progress: then ledger blocks until it has
+// the records asked for or the replay ended, and an empty batch means the
+// end); final waits for and returns the number of records it ends with.
+func projection(ctx context.Context, proj Scanner, ledger Records, bound uint64, final func() uint64, size int) (*Diff, uint64, error) {
+	ahead := readAhead(ledger, bound, size)
 	defer ahead.stop()
 	c := &comparer{ledger: ledger, ahead: ahead, size: size}
 	next, err := proj.Scan(ctx, c.row)
@@ -68,6 +72,7 @@ func projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize ui
 	if c.err != nil {
 		return nil, c.i, c.err
 	}
+	ledgerSize := final()
 	switch {
 	case next > ledgerSize:
 		return &Diff{Index: ledgerSize, Problem: fmt.Sprintf("projection claims %d records; the ledger has %d", next, ledgerSize)}, c.i, nil
@@ -108,7 +113,7 @@ func readAhead(ledger Records, ledgerSize uint64, size int) *reader {
 			case <-r.done:
 				return
 			}
-			if err != nil {
+			if err != nil || len(recs) == 0 {
 				return
 			}
 		}

@@ -69,7 +69,7 @@ func TestProjection(t *testing.T) {
 		// one batch, several batches read ahead (3 does not divide 10), one
 		// record a batch
 		for _, size := range []int{batch, 3, 1} {
-			diff, _, err := projection(context.Background(), tc.proj, source(l), 10, size)
+			diff, _, err := projection(context.Background(), tc.proj, source(l), 10, func() uint64 { return 10 }, size)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -125,7 +125,7 @@ func TestProjectionReadError(t *testing.T) {
 		}
 		return source(l)(from, to, max)
 	}
-	diff, n, err := projection(context.Background(), rows{l, 10}, failing, 10, 3)
+	diff, n, err := projection(context.Background(), rows{l, 10}, failing, 10, func() uint64 { return 10 }, 3)
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") || diff != nil || n != 6 {
 		t.Fatalf("diff %v after %d records, error %v", diff, n, err)
 	}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -20,6 +21,8 @@ type Node struct {
 	// read (Object set), leaving the others (and those withdrawn, as
 	// withdrawn says) with a nil Object. nil: the node opens none.
 	Open func(withdrawn func(id, version string) (bool, error)) func([]record.Record) []record.Record
+
+	batch int // ledger records the projection comparison reads at a time (0: batch)
 }
 
 // Report is what an audit found. Replay is the error that stopped the
@@ -41,86 +44,105 @@ func (r Report) OK() bool { return r.Replay == nil && r.Ledger == nil && r.Proje
 
 // Run audits a stopped node: it replays n's chain through a fresh ledger
 // whose state lives in scratch (a new directory, the caller's to delete),
-// recomputing every app hash (Replay), then compares the node's ledger
-// records and its projection with the replay's, record by record (the two
-// comparisons side by side). It returns an error only when it could not
-// run; what it finds is in the report.
+// recomputing every app hash (Replay), and compares the node's ledger
+// records and its projection with the replay's, record by record. The two
+// comparisons run beside the replay, each on its own goroutine, fed the
+// records of every block the replay commits. It returns an error only
+// when it could not run; what it finds is in the report.
 func Run(ctx context.Context, n Node, scratch string) (Report, error) {
 	kv, err := OpenScratch(scratch)
 	if err != nil {
 		return Report{}, err
 	}
 	defer kv.Close()
-	replay, err := ledger.New(kv, nil)
+	toLedger, toProj := newFeed(), newFeed()
+	withdrawals := 0
+	replay, err := ledger.New(kv, func(c ledger.Committed) {
+		toLedger.put(c.Records)
+		toProj.put(c.Records)
+		withdrawals += len(c.Withdrawn)
+	})
 	if err != nil {
 		return Report{}, fmt.Errorf("scratch ledger: %w", err)
 	}
-	var rep Report
-	height, appHash, rerr := Replay(ctx, n.Chain, replay)
-	if ctx.Err() != nil {
-		return Report{}, ctx.Err()
-	}
-	rep.Height, rep.Records, rep.AppHash, rep.Replay = height, replay.State().Records, appHash, rerr
-	return rep, compare(ctx, n, replay, &rep)
-}
-
-// compare compares the node's ledger state and projection with the
-// replay, the two on their own goroutines.
-func compare(ctx context.Context, n Node, replay *ledger.App, rep *Report) error {
-	size := rep.Records
-	records := replay.Records
+	var open func([]record.Record) []record.Record
 	if n.Open != nil {
-		open := n.Open(replay.IsWithdrawn)
-		records = func(from, to uint64, max int) ([]record.Record, error) {
-			recs, err := replay.Records(from, to, max)
-			if err != nil {
-				return nil, err
-			}
-			return open(recs), nil
-		}
+		open = n.Open(replay.IsWithdrawn)
 	}
+	var rep Report
+	ended := make(chan struct{})
+	size := func() uint64 { <-ended; return rep.Records }
 	var wg sync.WaitGroup
 	var lerr, perr error
 	wg.Go(func() {
-		rep.Ledger, lerr = Ledgers(n.Ledger, replay, size)
-		if own := n.Ledger.State(); lerr == nil && rep.Ledger == nil && own.Height == rep.Height && !bytes.Equal(own.AppHash, rep.AppHash) {
-			rep.Ledger = &Diff{Problem: fmt.Sprintf("ledger state at height %d has app hash %X; the replay gives %X", own.Height, own.AppHash, rep.AppHash)}
-		}
+		defer toLedger.stop()
+		rep.Ledger, lerr = ledgerDiff(n.Ledger.Records, toLedger.read)
 	})
 	wg.Go(func() {
-		rep.Projection, rep.Compared, perr = Projection(ctx, n.Projection, records, size)
+		rep.Projection, rep.Compared, perr = streamProjection(ctx, n.Projection, toProj, open, size, cmp.Or(n.batch, batch))
 	})
+	height, appHash, rerr := Replay(ctx, n.Chain, replay)
+	rep.Height, rep.Records, rep.AppHash, rep.Replay = height, replay.State().Records, appHash, rerr
+	toLedger.end()
+	toProj.end()
+	close(ended)
 	wg.Wait()
+	if ctx.Err() != nil {
+		return Report{}, ctx.Err()
+	}
+	if withdrawals > 0 && perr == nil {
+		// A sealed record withdrawn by a later block must be gone from the
+		// projection, which the comparison could not know when it passed
+		// the record: compare again against the final state.
+		rep.Projection, rep.Compared, perr = Projection(ctx, n.Projection, opened(replay.Records, open), rep.Records)
+	}
 	if lerr != nil {
-		return fmt.Errorf("compare ledger state: %w", lerr)
+		return rep, fmt.Errorf("compare ledger state: %w", lerr)
 	}
 	if perr != nil {
-		return fmt.Errorf("compare projection: %w", perr)
+		return rep, fmt.Errorf("compare projection: %w", perr)
 	}
-	return nil
+	if own := n.Ledger.State(); rep.Ledger == nil && own.Height == rep.Height && !bytes.Equal(own.AppHash, rep.AppHash) {
+		rep.Ledger = &Diff{Problem: fmt.Sprintf("ledger state at height %d has app hash %X; the replay gives %X", own.Height, own.AppHash, rep.AppHash)}
+	}
+	return rep, nil
 }
 
-// Ledgers compares the first size records of a node's ledger state with
-// the replay's and returns the first difference (nil if none).
-func Ledgers(own, replay *ledger.App, size uint64) (*Diff, error) {
+// opened is read with open applied to every batch (nil: as read).
+func opened(read Records, open func([]record.Record) []record.Record) Records {
+	if open == nil {
+		return read
+	}
+	return func(from, to uint64, max int) ([]record.Record, error) {
+		recs, err := read(from, to, max)
+		if err != nil || len(recs) == 0 {
+			return recs, err
+		}
+		return open(recs), nil
+	}
+}
+
+// ledgerDiff compares a node's ledger records (own) with the replay's
+// (want, read in increasing pages until it has no more) and returns the
+// first difference (nil if none).
+func ledgerDiff(own, want Records) (*Diff, error) {
 	const page = 4096
-	for from := uint64(0); from < size; from += page {
-		want, err := replay.Records(from, from+page, page)
-		if err != nil {
+	for from := uint64(0); ; from += page {
+		w, err := want(from, from+page, page)
+		if err != nil || len(w) == 0 {
 			return nil, err
 		}
-		got, err := own.Records(from, from+page, page)
+		got, err := own(from, from+page, page)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("read the node's records from %d: %w", from, err)
 		}
-		for i, w := range want {
+		for i := range w {
 			if i >= len(got) {
-				return &Diff{Index: w.Index, Height: w.Height, ObjectID: w.ObjectID, Problem: "ledger state has no such record"}, nil
+				return &Diff{Index: w[i].Index, Height: w[i].Height, ObjectID: w[i].ObjectID, Problem: "ledger state has no such record"}, nil
 			}
-			if f := Differs(w, got[i]); f != "" {
-				return &Diff{Index: w.Index, Height: w.Height, ObjectID: w.ObjectID, Problem: "ledger state's " + f + " differs from the replay"}, nil
+			if f := Differs(w[i], got[i]); f != "" {
+				return &Diff{Index: w[i].Index, Height: w[i].Height, ObjectID: w[i].ObjectID, Problem: "ledger state's " + f + " differs from the replay"}, nil
 			}
 		}
 	}
-	return nil, nil
 }
