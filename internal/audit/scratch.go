@@ -32,6 +32,7 @@ import (
 // in one store. Reads see every write at once, as the ledger needs.
 type Scratch struct {
 	recs, rest *pebble.DB
+	written    *keyFilter // every key written to rest
 }
 
 var _ ledger.KV = (*Scratch)(nil)
@@ -63,7 +64,7 @@ func OpenScratch(dir string) (*Scratch, error) {
 		recs.Close()
 		return nil, err
 	}
-	return &Scratch{recs: recs, rest: rest}, nil
+	return &Scratch{recs: recs, rest: rest, written: newKeyFilter(filterFirstKeys)}, nil
 }
 
 func openScratchDB(dir string, cache *pebble.Cache) (*pebble.DB, error) {
@@ -100,7 +101,11 @@ func (s *Scratch) db(key []byte) *pebble.DB {
 
 // Get implements ledger.KV.
 func (s *Scratch) Get(key []byte) ([]byte, error) {
-	v, closer, err := s.db(key).Get(key)
+	db := s.db(key)
+	if db == s.rest && !s.written.mayHave(key) {
+		return nil, nil
+	}
+	v, closer, err := db.Get(key)
 	if err == pebble.ErrNotFound {
 		return nil, nil
 	}
@@ -178,15 +183,19 @@ func (s *Scratch) Write(pairs []ledger.Pair) error {
 	recs, rest := s.recs.NewBatch(), s.rest.NewBatch()
 	defer recs.Close()
 	defer rest.Close()
+	keys := make([][]byte, 0, len(pairs))
 	for _, p := range pairs {
 		b := rest
 		if bytes.HasPrefix(p.Key, recsStart) {
 			b = recs
+		} else {
+			keys = append(keys, p.Key)
 		}
 		if err := b.Set(p.Key, p.Value, nil); err != nil {
 			return fmt.Errorf("scratch set %q: %w", p.Key, err)
 		}
 	}
+	s.written.add(keys) // before the write: a read may find them as soon as it lands
 	for _, b := range []*pebble.Batch{recs, rest} {
 		if err := b.Commit(pebble.NoSync); err != nil {
 			return fmt.Errorf("scratch write: %w", err)
