@@ -4,9 +4,11 @@
 //
 // It builds the log through the real state machine (ledger.App over pebble,
 // FinalizeBlock and Commit of signed publish transactions of 1,000 objects,
-// intake's default), which is exactly what an audit's replay does per
-// block, then projects it into SQLite and times audit.Projection, then
-// builds proof bundles with the real prover and verifies them.
+// intake's default) and stores its blocks in a CometBFT block store as a
+// node does, then projects it into SQLite and times the whole audit of
+// that node (audit.Run: blocks read and checked, replayed through a
+// scratch ledger, ledger state and projection compared), then builds proof
+// bundles with the real prover and verifies them (-audit-only: not).
 package main
 
 import (

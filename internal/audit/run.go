@@ -44,7 +44,7 @@ type Report struct {
 func (r Report) OK() bool { return r.Replay == nil && r.Ledger == nil && r.Projection == nil }
 
 // gcPercent is the garbage collector's target while an audit runs.
-const gcPercent = 400
+const gcPercent = 200
 
 // Run audits a stopped node: it replays n's chain through a fresh ledger
 // whose state lives in scratch (a new directory, the caller's to delete),
@@ -57,8 +57,9 @@ func Run(ctx context.Context, n Node, scratch string) (Report, error) {
 	// The replay allocates a few hundred bytes a record that die within a
 	// block; at Go's default the collector ran every few blocks and took
 	// ~10% of the audit's CPU, part of it on the state machine's goroutine.
-	// An audit is a command of its own: it trades memory for that while it
-	// runs.
+	// An audit is a command of its own: it trades memory for some of that
+	// while it runs (at 1,000,000 records the bench process peaked at
+	// 1.9 GB resident at 100, 3.9 GB at 400).
 	defer debug.SetGCPercent(debug.SetGCPercent(gcPercent))
 	kv, err := OpenScratch(scratch)
 	if err != nil {
