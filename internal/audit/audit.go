@@ -7,9 +7,11 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
 )
@@ -158,12 +160,24 @@ func (c *comparer) want(idx uint64) (*record.Record, error) {
 		}
 		c.buf, c.from = recs, idx
 	}
-	for k := range c.buf {
-		if c.buf[k].Index == idx {
-			return &c.buf[k], nil
-		}
+	return find(c.buf, idx), nil
+}
+
+// find returns the record with index idx in recs (in index order), or
+// nil: at its offset from the first when recs has no gap before it (as a
+// ledger's batches have none), else by binary search.
+func find(recs []record.Record, idx uint64) *record.Record {
+	if len(recs) == 0 || idx < recs[0].Index {
+		return nil
 	}
-	return nil, nil
+	if k := idx - recs[0].Index; k < uint64(len(recs)) && recs[k].Index == idx {
+		return &recs[k]
+	}
+	k, ok := slices.BinarySearchFunc(recs, idx, func(r record.Record, idx uint64) int { return cmp.Compare(r.Index, idx) })
+	if !ok {
+		return nil
+	}
+	return &recs[k]
 }
 
 // holds reports whether the batch at hand covers index idx.
