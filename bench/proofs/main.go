@@ -25,6 +25,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,8 +46,9 @@ import (
 const chainID = "phalanx-bench"
 
 // burstFlag is the -burst flag: proofs of runs of consecutive records (an
-// export, or a client proving every object of a bulk publish).
-var burstFlag *int
+// export, or a client proving every object of a bulk publish);
+// auditRunsFlag is -audit-runs.
+var burstFlag, auditRunsFlag *int
 
 func main() {
 	records := flag.Int("records", 1_000_000, "records in the log")
@@ -58,6 +60,7 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	burstFlag = flag.Int("burst", 100, "also measure bursts of this many consecutive records (1: not)")
 	auditOnly := flag.Bool("audit-only", false, "build the log and measure the audit only (no proofs)")
+	auditRunsFlag = flag.Int("audit-runs", 1, "audit the node this many times and report the fastest (the machine is shared)")
 	flag.Parse()
 	if *profile != "" {
 		f, err := os.Create(*profile)
@@ -358,6 +361,21 @@ func (b *bench) audit(ctx context.Context) (speed, error) {
 			return speed{}, err
 		}
 	}
+	var best speed
+	for run := range max(*auditRunsFlag, 1) {
+		r, err := b.auditOnce(ctx, proj, size, run)
+		if err != nil {
+			return speed{}, err
+		}
+		if r.wall > best.wall {
+			best = r
+		}
+	}
+	return best, nil
+}
+
+// auditOnce times one audit of the node (a fresh scratch state each time).
+func (b *bench) auditOnce(ctx context.Context, proj *projection.Store, size uint64, run int) (speed, error) {
 	chain, err := node.OpenBlockStore(b.blocks.home)
 	if err != nil {
 		return speed{}, err
@@ -382,9 +400,18 @@ func (b *bench) audit(ctx context.Context) (speed, error) {
 	}
 	elapsed, cpu := time.Since(t0), cpuTime()-c0
 	r := speed{float64(size) / elapsed.Seconds(), float64(size) / cpu.Seconds()}
-	fmt.Printf("audit: %s blocks, %s records in %s (%s), %s CPU (%s per CPU-second)\n", report.Thousands(int(rep.Height)), report.Thousands(int(size)),
-		elapsed.Round(time.Millisecond), rate(r.wall), cpu.Round(time.Millisecond), rate(r.cpu))
+	fmt.Printf("audit %d: %s blocks, %s records in %s (%s), %s CPU (%s per CPU-second), load %s\n", run+1, report.Thousands(int(rep.Height)), report.Thousands(int(size)),
+		elapsed.Round(time.Millisecond), rate(r.wall), cpu.Round(time.Millisecond), rate(r.cpu), loadAverage())
 	return r, nil
+}
+
+// loadAverage is the machine's 1-minute load average ("?" if unknown).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // parallel runs work on every CPU (GOMAXPROCS goroutines) for window and
