@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	cmtversion "github.com/cometbft/cometbft/api/cometbft/version/v1"
 	"github.com/cometbft/cometbft/crypto/tmhash"
+	"github.com/cometbft/cometbft/store"
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/phalanx-ledger/phalanx/internal/prover"
@@ -45,3 +49,61 @@ func (c chain) RawTx(_ context.Context, hash []byte) ([]byte, error) {
 	}
 	return v, nil
 }
+
+// blockStore writes the blocks of the log to a CometBFT block store in
+// home (with a genesis file), as a node keeps them, so the audit reads and
+// checks real stored blocks: each block's header names the app hash
+// before it, its previous block and the commit of that block by the bench
+// validator.
+type blockStore struct {
+	home   string
+	db     dbm.DB
+	bs     *store.BlockStore
+	val    ed25519.PrivateKey
+	lastID types.BlockID
+	last   *types.Commit // commit of the last block saved
+}
+
+func newBlockStore(home string, val ed25519.PrivateKey, genesis []byte, start time.Time) (*blockStore, error) {
+	if err := os.MkdirAll(filepath.Join(home, "config"), 0o700); err != nil {
+		return nil, err
+	}
+	gen := types.GenesisDoc{ChainID: chainID, GenesisTime: start, InitialHeight: 1, AppState: genesis}
+	if err := gen.ValidateAndComplete(); err != nil {
+		return nil, err
+	}
+	if err := gen.SaveAs(filepath.Join(home, "config", "genesis.json")); err != nil {
+		return nil, err
+	}
+	db, err := dbm.NewPebbleDB("blockstore", filepath.Join(home, "data"))
+	if err != nil {
+		return nil, err
+	}
+	return &blockStore{home: home, db: db, bs: store.NewBlockStore(db), val: val, last: &types.Commit{}}, nil
+}
+
+// save stores the block of height with txs, made at t on the state whose
+// app hash is appHash.
+func (s *blockStore) save(height int64, t time.Time, txs [][]byte, appHash []byte) error {
+	tt := make([]types.Tx, len(txs))
+	for i, tx := range txs {
+		tt[i] = tx
+	}
+	addr := tmhash.SumTruncated(s.val.Public().(ed25519.PublicKey))
+	b := types.MakeBlock(height, tt, s.last, nil)
+	b.ChainID, b.Time, b.AppHash, b.LastBlockID = chainID, t.UTC(), appHash, s.lastID
+	b.ValidatorsHash, b.NextValidatorsHash, b.ProposerAddress = tmhash.Sum(addr), tmhash.Sum(addr), addr
+	parts, err := b.MakePartSet(types.BlockPartSizeBytes)
+	if err != nil {
+		return err
+	}
+	id := types.BlockID{Hash: b.Hash(), PartSetHeader: parts.Header()}
+	commit := &types.Commit{Height: height, BlockID: id,
+		Signatures: []types.CommitSig{{BlockIDFlag: types.BlockIDFlagCommit, ValidatorAddress: addr, Timestamp: t.UTC()}}}
+	commit.Signatures[0].Signature = ed25519.Sign(s.val, commit.VoteSignBytes(chainID, 0))
+	s.bs.SaveBlock(b, parts, commit)
+	s.lastID, s.last = id, commit
+	return nil
+}
+
+func (s *blockStore) close() error { return s.bs.Close() }

@@ -7,9 +7,11 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
 )
@@ -51,11 +53,15 @@ var errFound = errors.New("difference found")
 // alongside the projection's scan), so reading and decoding them overlaps
 // the projection's scan.
 func Projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize uint64) (*Diff, uint64, error) {
-	return projection(ctx, proj, ledger, ledgerSize, batch)
+	return projection(ctx, proj, ledger, ledgerSize, func() uint64 { return ledgerSize }, batch)
 }
 
-func projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize uint64, size int) (*Diff, uint64, error) {
-	ahead := readAhead(ledger, ledgerSize, size)
+// projection compares with a ledger of at most bound records, which may
+// still be growing (a replay in progress: then ledger blocks until it has
+// the records asked for or the replay ended, and an empty batch means the
+// end); final waits for and returns the number of records it ends with.
+func projection(ctx context.Context, proj Scanner, ledger Records, bound uint64, final func() uint64, size int) (*Diff, uint64, error) {
+	ahead := readAhead(ledger, bound, size)
 	defer ahead.stop()
 	c := &comparer{ledger: ledger, ahead: ahead, size: size}
 	next, err := proj.Scan(ctx, c.row)
@@ -68,6 +74,7 @@ func projection(ctx context.Context, proj Scanner, ledger Records, ledgerSize ui
 	if c.err != nil {
 		return nil, c.i, c.err
 	}
+	ledgerSize := final()
 	switch {
 	case next > ledgerSize:
 		return &Diff{Index: ledgerSize, Problem: fmt.Sprintf("projection claims %d records; the ledger has %d", next, ledgerSize)}, c.i, nil
@@ -108,7 +115,7 @@ func readAhead(ledger Records, ledgerSize uint64, size int) *reader {
 			case <-r.done:
 				return
 			}
-			if err != nil {
+			if err != nil || len(recs) == 0 {
 				return
 			}
 		}
@@ -153,12 +160,24 @@ func (c *comparer) want(idx uint64) (*record.Record, error) {
 		}
 		c.buf, c.from = recs, idx
 	}
-	for k := range c.buf {
-		if c.buf[k].Index == idx {
-			return &c.buf[k], nil
-		}
+	return find(c.buf, idx), nil
+}
+
+// find returns the record with index idx in recs (in index order), or
+// nil: at its offset from the first when recs has no gap before it (as a
+// ledger's batches have none), else by binary search.
+func find(recs []record.Record, idx uint64) *record.Record {
+	if len(recs) == 0 || idx < recs[0].Index {
+		return nil
 	}
-	return nil, nil
+	if k := idx - recs[0].Index; k < uint64(len(recs)) && recs[k].Index == idx {
+		return &recs[k]
+	}
+	k, ok := slices.BinarySearchFunc(recs, idx, func(r record.Record, idx uint64) int { return cmp.Compare(r.Index, idx) })
+	if !ok {
+		return nil
+	}
+	return &recs[k]
 }
 
 // holds reports whether the batch at hand covers index idx.

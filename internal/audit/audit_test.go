@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestProjection(t *testing.T) {
 		// one batch, several batches read ahead (3 does not divide 10), one
 		// record a batch
 		for _, size := range []int{batch, 3, 1} {
-			diff, _, err := projection(context.Background(), tc.proj, source(l), 10, size)
+			diff, _, err := projection(context.Background(), tc.proj, source(l), 10, func() uint64 { return 10 }, size)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -125,8 +126,27 @@ func TestProjectionReadError(t *testing.T) {
 		}
 		return source(l)(from, to, max)
 	}
-	diff, n, err := projection(context.Background(), rows{l, 10}, failing, 10, 3)
+	diff, n, err := projection(context.Background(), rows{l, 10}, failing, 10, func() uint64 { return 10 }, 3)
 	if err == nil || !strings.Contains(err.Error(), "disk on fire") || diff != nil || n != 6 {
 		t.Fatalf("diff %v after %d records, error %v", diff, n, err)
+	}
+}
+
+// TestFind: a record is found by index in a batch with or without gaps;
+// an index the batch lacks is not.
+func TestFind(t *testing.T) {
+	var recs []record.Record
+	for _, i := range []uint64{3, 4, 5, 8, 9, 12} {
+		recs = append(recs, record.Record{Index: i})
+	}
+	for idx := uint64(0); idx < 15; idx++ {
+		r := find(recs, idx)
+		want := slices.ContainsFunc(recs, func(r record.Record) bool { return r.Index == idx })
+		if (r != nil) != want || (r != nil && r.Index != idx) {
+			t.Errorf("find %d: %v, want found=%v", idx, r, want)
+		}
+	}
+	if find(nil, 0) != nil {
+		t.Error("found a record in an empty batch")
 	}
 }

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
 	"github.com/phalanx-ledger/phalanx/internal/projection"
+	"github.com/phalanx-ledger/phalanx/internal/record"
 )
 
 // AuditResult reports an audit of a stopped node. OK is true only when the
@@ -30,8 +30,8 @@ type AuditResult struct {
 // Audit replays the block store of a stopped node through a scratch
 // ledger (recomputing every app hash and checking every block's hashes),
 // then compares the node's ledger records and its SQLite projection with
-// the replay, record by record. It returns an error only when it could not
-// run; what it finds is in the result.
+// the replay, record by record (audit.Run). It returns an error only when
+// it could not run; what it finds is in the result.
 func Audit(ctx context.Context, dir string) (AuditResult, error) {
 	cfg, err := LoadConfig(dir)
 	if err != nil {
@@ -47,84 +47,36 @@ func Audit(ctx context.Context, dir string) (AuditResult, error) {
 		return AuditResult{}, err
 	}
 	defer os.RemoveAll(tmp)
-	kv, err := node.OpenStateKV(tmp, "state")
+	chain, err := node.OpenBlockStore(filepath.Join(dir, cometDir))
 	if err != nil {
 		return AuditResult{}, err
 	}
-	defer kv.Close()
-	replay, err := ledger.New(kv, nil)
-	if err != nil {
-		return AuditResult{}, err
-	}
-	var res AuditResult
-	height, appHash, rerr := node.Replay(ctx, filepath.Join(dir, cometDir), replay)
-	if ctx.Err() != nil {
-		return AuditResult{}, ctx.Err()
-	}
-	st := replay.State()
-	res.Height, res.Records, res.AppHash = height, st.Records, fmt.Sprintf("%X", appHash)
-	if rerr != nil {
-		res.BlockError = rerr.Error()
-	}
-	if err := auditAgainst(ctx, dir, cfg.Member, replay, &res); err != nil {
-		return res, err
-	}
-	res.OK = res.BlockError == "" && res.Ledger == nil && res.Projection == nil
-	return res, nil
-}
-
-// auditAgainst compares the node's ledger state and projection with the
-// replayed ledger.
-func auditAgainst(ctx context.Context, dir, member string, replay *ledger.App, res *AuditResult) error {
+	defer chain.Close()
 	skv, err := node.OpenStateKV(filepath.Join(dir, ledgerDir), "state")
 	if err != nil {
-		return err
+		return AuditResult{}, err
 	}
 	defer skv.Close()
 	own, err := ledger.New(skv, nil)
 	if err != nil {
-		return err
-	}
-	size := replay.State().Records
-	res.Ledger, err = compareLedgers(own, replay, size)
-	if err != nil {
-		return err
-	}
-	if cur := own.State(); res.Ledger == nil && cur.Height == res.Height && !bytes.Equal([]byte(fmt.Sprintf("%X", cur.AppHash)), []byte(res.AppHash)) {
-		res.Ledger = &audit.Diff{Problem: fmt.Sprintf("ledger state at height %d has app hash %X; the replay gives %s", cur.Height, cur.AppHash, res.AppHash)}
+		return AuditResult{}, err
 	}
 	proj, err := projection.Open(ctx, filepath.Join(dir, projectionFile))
 	if err != nil {
-		return err
+		return AuditResult{}, err
 	}
 	defer proj.Close()
 	// The projection holds the sealed records this member opened: open the
 	// replay's with the node's own keys to know which, and what they say.
-	op := newOpener(dir, member, replay.IsWithdrawn)
-	res.Projection, res.Compared, err = audit.Projection(ctx, proj, openedRecords(replay.Records, op), size)
-	return err
-}
-
-// compareLedgers compares the node's stored records with the replay's.
-func compareLedgers(own, replay *ledger.App, size uint64) (*audit.Diff, error) {
-	const page = 4096
-	for from := uint64(0); from < size; from += page {
-		want, err := replay.Records(from, from+page, page)
-		if err != nil {
-			return nil, err
-		}
-		got, err := own.Records(from, from+page, page)
-		if err != nil {
-			return nil, err
-		}
-		for i, w := range want {
-			if i >= len(got) {
-				return &audit.Diff{Index: w.Index, Height: w.Height, ObjectID: w.ObjectID, Problem: "ledger state has no such record"}, nil
-			}
-			if f := audit.Differs(w, got[i]); f != "" {
-				return &audit.Diff{Index: w.Index, Height: w.Height, ObjectID: w.ObjectID, Problem: "ledger state's " + f + " differs from the replay"}, nil
-			}
-		}
+	open := func(withdrawn func(id, version string) (bool, error)) func([]record.Record) []record.Record {
+		op := newOpener(dir, cfg.Member, withdrawn)
+		return func(recs []record.Record) []record.Record { out, _ := op.open(recs); return out }
 	}
-	return nil, nil
+	rep, err := audit.Run(ctx, audit.Node{Chain: chain, Ledger: own, Projection: proj, Open: open}, filepath.Join(tmp, "state"))
+	res := AuditResult{Height: rep.Height, Records: rep.Records, AppHash: fmt.Sprintf("%X", rep.AppHash),
+		Ledger: rep.Ledger, Projection: rep.Projection, Compared: rep.Compared, OK: err == nil && rep.OK()}
+	if rep.Replay != nil {
+		res.BlockError = rep.Replay.Error()
+	}
+	return res, err
 }
