@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -26,6 +27,7 @@ type block struct {
 	height    int64
 	time      time.Time
 	writes    map[string][]byte // state writes (hashed into the state hash)
+	sorted    []Pair            // writes in key order, set by finish
 	nonces    map[string]uint64
 	owners    map[string]owner
 	tree      *compact.Range
@@ -45,12 +47,12 @@ type block struct {
 	withdrawn  []Withdrawal           // sealed records withdrawn in this block
 }
 
-func (a *App) newBlock(height int64, t time.Time) *block {
+func (a *App) newBlock(height int64, t time.Time, writes int) *block {
 	tr, err := rangeFn.NewRange(0, a.tree.End(), cloneHashes(a.tree.Hashes()))
 	if err != nil {
 		panic(fmt.Sprintf("ledger: clone tree: %v", err)) // a valid range always clones
 	}
-	return &block{a: a, height: height, time: t.UTC(), writes: map[string][]byte{},
+	return &block{a: a, height: height, time: t.UTC(), writes: make(map[string][]byte, writes),
 		nonces: map[string]uint64{}, owners: map[string]owner{}, tree: tr,
 		members: map[string]*Member{}, props: map[uint64]Proposal{}, groups: map[string]Group{}}
 }
@@ -147,13 +149,14 @@ func (b *block) visit(id compact.NodeID, hash []byte) {
 
 // finish computes the block's state hash and app hash.
 func (b *block) finish() {
-	b.stateHash = nextStateHash(b.a.stateHash, b.height, b.writes)
+	b.sorted = sortedPairs(b.writes)
+	b.stateHash = nextStateHash(b.a.stateHash, b.height, b.sorted)
 	b.appHash = computeAppHash(b.tree.End(), rootOf(b.tree), b.stateHash)
 }
 
 // pairs is everything Commit writes, state and meta, in key order.
 func (b *block) pairs() []Pair {
-	pairs := sortedPairs(b.writes)
+	pairs := slices.Clip(b.sorted) // appended to below: never into b.sorted
 	pairs = append(pairs,
 		Pair{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
 		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))},

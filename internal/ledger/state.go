@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"sort"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/transparency-dev/merkle/compact"
@@ -150,27 +149,23 @@ func rootOf(r *compact.Range) []byte {
 }
 
 // nextStateHash chains the previous state hash with every state write of a
-// block, in key order. A block that writes nothing keeps the state hash, so
+// block (sorted: the writes in key order, as sortedPairs returns them). A
+// block that writes nothing keeps the state hash, so
 // empty blocks keep the app hash and CometBFT need not make proof blocks
 // forever.
-func nextStateHash(prev []byte, height int64, writes map[string][]byte) []byte {
-	if len(writes) == 0 && prev != nil {
+func nextStateHash(prev []byte, height int64, sorted []Pair) []byte {
+	if len(sorted) == 0 && prev != nil {
 		return prev
 	}
-	keys := make([]string, 0, len(writes))
-	for k := range writes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	h := sha256.New()
 	h.Write([]byte("phalanx/state/v1\x00"))
 	h.Write(prev)
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(height))
 	h.Write(n[:])
-	for _, k := range keys {
-		writeLenPrefixed(h, []byte(k))
-		writeLenPrefixed(h, writes[k])
+	for _, p := range sorted {
+		writeLenPrefixed(h, p.Key)
+		writeLenPrefixed(h, p.Value)
 	}
 	return h.Sum(nil)
 }
