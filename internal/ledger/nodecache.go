@@ -24,36 +24,67 @@ const nodeCacheEntries = 1 << 19
 // once, at the commit that completes it, and never changed (the ledger
 // never rewrites or deletes committed records), so an entry cannot go
 // stale. Only read paths use it; a node not yet stored is never cached.
-// When full it takes no more entries. Safe for concurrent use.
+// When full it takes no more entries. Safe for concurrent use: split in
+// shards by node index, so proofs filling it on several cores do not
+// queue on one lock.
 type nodeCache struct {
+	shards [nodeCacheShards]nodeShard
+}
+
+const nodeCacheShards = 16
+
+type nodeShard struct {
 	mu sync.RWMutex
 	m  map[compact.NodeID][sha256Size]byte
 }
 
-func newNodeCache() *nodeCache { return &nodeCache{m: map[compact.NodeID][sha256Size]byte{}} }
+func newNodeCache() *nodeCache {
+	c := &nodeCache{}
+	for i := range c.shards {
+		c.shards[i].m = map[compact.NodeID][sha256Size]byte{}
+	}
+	return c
+}
+
+func (c *nodeCache) shard(id compact.NodeID) *nodeShard {
+	return &c.shards[(id.Index^uint64(id.Level))%nodeCacheShards]
+}
 
 func (c *nodeCache) get(id compact.NodeID) ([]byte, bool) {
 	if id.Level < nodeCacheLevel {
 		return nil, false
 	}
-	c.mu.RLock()
-	h, ok := c.m[id]
-	c.mu.RUnlock()
+	s := c.shard(id)
+	s.mu.RLock()
+	h, ok := s.m[id]
+	s.mu.RUnlock()
 	if !ok {
 		return nil, false
 	}
 	return h[:], true // a copy: callers may change what they get
 }
 
+// len is the number of cached nodes.
+func (c *nodeCache) len() int {
+	n := 0
+	for i := range c.shards {
+		c.shards[i].mu.RLock()
+		n += len(c.shards[i].m)
+		c.shards[i].mu.RUnlock()
+	}
+	return n
+}
+
 func (c *nodeCache) put(id compact.NodeID, h []byte) {
 	if id.Level < nodeCacheLevel || len(h) != sha256Size {
 		return
 	}
-	c.mu.Lock()
-	if len(c.m) < nodeCacheEntries {
-		c.m[id] = [sha256Size]byte(h)
+	s := c.shard(id)
+	s.mu.Lock()
+	if len(s.m) < nodeCacheEntries/nodeCacheShards {
+		s.m[id] = [sha256Size]byte(h)
 	}
-	c.mu.Unlock()
+	s.mu.Unlock()
 }
 
 // txItemsCacheEntries bounds the cache of version 2 transactions' signed

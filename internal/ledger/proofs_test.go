@@ -239,7 +239,7 @@ func TestNodeCache(t *testing.T) {
 	}
 	grow(1, 0, 700)
 	check(700)
-	if len(a.nodes.m) == 0 {
+	if a.nodes.len() == 0 {
 		t.Fatal("no node was cached")
 	}
 	grow(2, 700, 1500)
