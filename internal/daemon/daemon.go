@@ -69,6 +69,7 @@ type Daemon struct {
 	ln     net.Listener
 	url    string
 	guard  *guard
+	warm   *background    // loads the proof cache after start-up
 	rel    relevanceParts // subscriptions, notifications and their notifier
 
 	closeOnce sync.Once
@@ -110,6 +111,7 @@ func Open(ctx context.Context, dir string, o Options) (d *Daemon, err error) {
 		return nil, err
 	}
 	d.startGuard(ctx, cfg.integrityInterval())
+	d.warm = runBackground(ctx, d.warmProofs)
 	return d, nil
 }
 
@@ -265,6 +267,7 @@ func (d *Daemon) Close() error {
 			errs = append(errs, d.web.Close()) // imports started from the UI
 		}
 		d.stopGuard()
+		d.warm.stop()
 		if d.match != nil {
 			d.match.stop()
 		}

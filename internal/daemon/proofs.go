@@ -1,6 +1,9 @@
 package daemon
 
 import (
+	"context"
+	"time"
+
 	"github.com/phalanx-ledger/phalanx/internal/proof"
 	"github.com/phalanx-ledger/phalanx/internal/prover"
 	"github.com/phalanx-ledger/phalanx/internal/web"
@@ -17,3 +20,40 @@ func (d *Daemon) newProver() *prover.Prover {
 
 // The web UI's proof pages and checkpoints use the same prover as the API.
 var _ web.Proofs = (*prover.Prover)(nil)
+
+// background is a task the daemon runs beside its services and stops, and
+// waits for, before it closes the stores the task reads.
+type background struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func runBackground(ctx context.Context, fn func(context.Context)) *background {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	b := &background{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		fn(ctx)
+	}()
+	return b
+}
+
+func (b *background) stop() {
+	if b != nil {
+		b.cancel()
+		<-b.done
+	}
+}
+
+// warmProofs loads the upper levels of the record tree into the ledger's
+// proof cache, so proofs served after start-up read two tree nodes from
+// the store instead of a dozen.
+func (d *Daemon) warmProofs(ctx context.Context) {
+	start := time.Now()
+	n, err := d.app.WarmProofCache(ctx)
+	if err != nil && ctx.Err() == nil {
+		d.log.Warn("proof cache not warmed", "err", err)
+		return
+	}
+	d.log.Debug("proof cache warmed", "nodes", n, "took", time.Since(start).Round(time.Millisecond))
+}

@@ -64,6 +64,9 @@ func (c *nodeCache) get(id compact.NodeID) ([]byte, bool) {
 	return h[:], true // a copy: callers may change what they get
 }
 
+// full reports whether the cache takes no more entries.
+func (c *nodeCache) full() bool { return c.len() >= nodeCacheEntries-nodeCacheShards }
+
 // len is the number of cached nodes.
 func (c *nodeCache) len() int {
 	n := 0

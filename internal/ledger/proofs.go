@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 
@@ -180,6 +181,36 @@ func (a *App) nodeHashes(ids []compact.NodeID) ([][]byte, error) {
 }
 
 const sha256Size = 32
+
+// WarmProofCache loads stored tree nodes into the proof node cache, from
+// the top level down, until the cache is full or ctx is done, and returns
+// how many it loaded. Without it the cache fills only as proofs read
+// nodes, and a node's first ~10^5 proofs of random records each read a
+// dozen nodes from the store; at 1,000,000 records warming reads ~500,000
+// nodes (~34 MB) in a fraction of a second. A read path only: the state
+// machine neither calls it nor reads the cache.
+func (a *App) WarmProofCache(ctx context.Context) (int, error) {
+	n := 0
+	for level := 63; level >= nodeCacheLevel && !a.nodes.full(); level-- {
+		start := append(bytes.Clone(prefixNode), byte(level))
+		end := append(bytes.Clone(prefixNode), byte(level+1))
+		err := a.kv.Iterate(start, end, func(k, v []byte) error {
+			if n%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if len(k) != len(prefixNode)+9 || len(v) != sha256Size {
+				return fmt.Errorf("tree node key %x: %d-byte value", k, len(v))
+			}
+			a.nodes.put(compact.NodeID{Level: uint(level), Index: binary.BigEndian.Uint64(k[len(prefixNode)+1:])}, v)
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("warm proof cache at level %d: %w", level, err)
+		}
+	}
+	return n, nil
+}
 
 // RecordAt returns the record with leaf index idx.
 func (a *App) RecordAt(idx uint64) (record.Record, bool, error) {

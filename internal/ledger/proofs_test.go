@@ -2,7 +2,9 @@ package ledger
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"errors"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -244,4 +246,32 @@ func TestNodeCache(t *testing.T) {
 	}
 	grow(2, 700, 1500)
 	check(1500)
+
+	// A node warming its cache at start-up loads every stored node from
+	// level 2 up (1,500 leaves: 375+187+93+46+23+11+5+2+1 = 743 nodes with a complete
+	// subtree), and serves the same proofs and roots from it.
+	warm, err := New(kv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := warm.WarmProofCache(t.Context())
+	if err != nil || n != 743 || warm.nodes.len() != n {
+		t.Fatalf("warmed %d nodes (%d cached), %v; want 743", n, warm.nodes.len(), err)
+	}
+	a = warm
+	check(1500)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := reopen(t, kv).WarmProofCache(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("warming with a cancelled context: %v", err)
+	}
+}
+
+func reopen(t *testing.T, kv KV) *App {
+	t.Helper()
+	a, err := New(kv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
