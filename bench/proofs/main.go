@@ -50,8 +50,9 @@ const chainID = "phalanx-bench"
 // auditRunsFlag is -audit-runs.
 var burstFlag, auditRunsFlag *int
 
-// txVersionFlag is the -tx-version flag: the transaction format of the log.
-var txVersionFlag *int
+// txVersionFlag is the -tx-version flag: the transaction format of the log;
+// genWorkersFlag is -gen-workers, the proof requests served at once.
+var txVersionFlag, genWorkersFlag *int
 
 func main() {
 	records := flag.Int("records", 1_000_000, "records in the log")
@@ -63,6 +64,7 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the measurements to this file")
 	burstFlag = flag.Int("burst", 100, "also measure bursts of this many consecutive records (1: not)")
 	txVersionFlag = flag.Int("tx-version", 2, "transaction version of the log (2: what intake signs; 1: the old format, proven with the whole transaction)")
+	genWorkersFlag = flag.Int("gen-workers", 2*runtime.GOMAXPROCS(0), "proofs generated at once, as a node serves concurrent requests (verification runs on GOMAXPROCS goroutines)")
 	auditOnly := flag.Bool("audit-only", false, "build the log and measure the audit only (no proofs)")
 	auditRunsFlag = flag.Int("audit-runs", 1, "audit the node this many times and report the fastest (the machine is shared)")
 	flag.Parse()
@@ -437,11 +439,10 @@ func loadAverage() string {
 	return "?"
 }
 
-// parallel runs work on every CPU (GOMAXPROCS goroutines) for window and
+// parallel runs work on workers goroutines for window and
 // returns how many calls completed per second (of wall time and of CPU);
 // worker w's i-th call gets (w, i).
-func parallel(window time.Duration, work func(w, i int) error) (speed, int, error) {
-	workers := runtime.GOMAXPROCS(0)
+func parallel(workers int, window time.Duration, work func(w, i int) error) (speed, int, error) {
 	counts := make([]int, workers)
 	errs := make(chan error, workers)
 	t0, c0 := time.Now(), cpuTime()
@@ -494,14 +495,14 @@ func (b *bench) generate(ctx context.Context, span [2]int, window time.Duration,
 		return speed{}, nil, err
 	}
 	p := prover.New(b.app, chain, func() *proof.Signer { return proof.NewSigner("cert-a", b.author) })
-	workers := runtime.GOMAXPROCS(0)
+	workers := *genWorkersFlag
 	rngs := make([]*rand.Rand, workers)
 	samples := make([][]*proof.Bundle, workers)
 	for w := range rngs {
 		rngs[w] = rand.New(rand.NewPCG(uint64(w), 2))
 	}
 	next := make([]int, workers) // next record of each worker's burst
-	r, n, err := parallel(window, func(w, k int) error {
+	r, n, err := parallel(workers, window, func(w, k int) error {
 		if k%burst == 0 || next[w] >= span[1] {
 			next[w] = span[0] + rngs[w].IntN(span[1]-span[0])
 		}
@@ -530,7 +531,7 @@ func (b *bench) generate(ctx context.Context, span [2]int, window time.Duration,
 func (b *bench) verify(bundles []*proof.Bundle, window time.Duration) (cold, warm speed, err error) {
 	measure := func(name string, verifier func(k int) *proof.Verifier) (speed, error) {
 		var next atomic.Int64
-		r, n, err := parallel(window, func(_, _ int) error {
+		r, n, err := parallel(runtime.GOMAXPROCS(0), window, func(_, _ int) error {
 			k := int(next.Add(1) - 1)
 			v := verifier(k)
 			bu := bundles[k%len(bundles)]
