@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/vfs"
 
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/node"
 )
 
 // Scratch is the ledger state a replay builds, in a temporary directory
@@ -70,7 +70,7 @@ func OpenScratch(dir string) (*Scratch, error) {
 func openScratchDB(dir string, cache *pebble.Cache) (*pebble.DB, error) {
 	opts := &pebble.Options{
 		FS:                          noSyncFS{vfs.Default},
-		Logger:                      quietLogger{},
+		Logger:                      node.QuietLogger{},
 		DisableWAL:                  true,
 		Cache:                       cache,
 		MemTableSize:                memTable,
@@ -239,15 +239,3 @@ func (noSyncFile) Sync() error                    { return nil }
 func (noSyncFile) SyncData() error                { return nil }
 func (noSyncFile) SyncTo(int64) (bool, error)     { return true, nil }
 func (noSyncFile) Preallocate(int64, int64) error { return nil }
-
-// quietLogger drops pebble's informational lines; fatal errors still stop
-// the process.
-type quietLogger struct{}
-
-func (quietLogger) Infof(string, ...any) {}
-func (quietLogger) Errorf(format string, args ...any) {
-	fmt.Fprintf(io.Discard, format, args...)
-}
-func (quietLogger) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf("pebble: "+format, args...))
-}

@@ -84,7 +84,7 @@ func openPebble(name, dir string, memTable, blockCache int64) (*dbm.PebbleDB, er
 // blocks from the file (four times the CPU of a cached lookup, measured on
 // the ledger state). The cache is therefore blockCache plus two memtables.
 func pebbleOptions(memTable, blockCache int64) *pebble.Options {
-	opts := &pebble.Options{Logger: quietLogger{}, MemTableSize: uint64(memTable)}
+	opts := &pebble.Options{Logger: QuietLogger{}, MemTableSize: uint64(memTable)}
 	opts.Cache = pebble.NewCache(blockCache + 2*memTable)
 	opts.EnsureDefaults()
 	for i := range opts.Levels {
@@ -95,14 +95,19 @@ func pebbleOptions(memTable, blockCache int64) *pebble.Options {
 	return opts
 }
 
-// quietLogger drops pebble's informational lines (WAL recovery and such);
-// fatal errors still stop the process.
-type quietLogger struct{}
+// QuietLogger is a pebble logger that drops pebble's informational lines
+// (WAL recovery and such); fatal errors still stop the process.
+type QuietLogger struct{}
 
-func (quietLogger) Infof(string, ...any) {}
-func (quietLogger) Errorf(format string, args ...any) {
+// Infof drops the line.
+func (QuietLogger) Infof(string, ...any) {}
+
+// Errorf drops the line.
+func (QuietLogger) Errorf(format string, args ...any) {
 	fmt.Fprintf(io.Discard, format, args...)
 }
-func (quietLogger) Fatalf(format string, args ...any) {
+
+// Fatalf panics with the message.
+func (QuietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf("pebble: "+format, args...))
 }
