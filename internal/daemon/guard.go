@@ -22,15 +22,11 @@ const DefaultIntegrityInterval = "10m"
 
 // guard remembers whether the node found its own files altered.
 type guard struct {
-	mu       sync.Mutex
-	problem  string // "" while everything matches
-	checks   int    // completed checks
-	stop     chan struct{}
-	stopOnce sync.Once
-	done     chan struct{}
+	mu      sync.Mutex
+	problem string // "" while everything matches
+	checks  int    // completed checks
+	run     *background
 }
-
-func newGuard() *guard { return &guard{stop: make(chan struct{}), done: make(chan struct{})} }
 
 // health is the API's gate: data is not served once the node found its
 // projection or keys altered.
@@ -58,35 +54,33 @@ func (d *Daemon) IntegrityChecks() (int, string) {
 // startGuard checks the node's files now and then every interval, in the
 // background.
 func (d *Daemon) startGuard(ctx context.Context, interval time.Duration) {
-	d.guard = newGuard()
-	go func() {
-		defer close(d.guard.done)
+	d.guard = &guard{}
+	d.guard.run = runBackground(ctx, func(ctx context.Context) {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			d.runCheck(ctx)
 			select {
 			case <-t.C:
-			case <-d.guard.stop:
-				return
 			case <-ctx.Done():
 				return
 			}
 		}
-	}()
+	})
 }
 
 func (d *Daemon) stopGuard() {
-	if d.guard == nil {
-		return
+	if d.guard != nil {
+		d.guard.run.stop()
 	}
-	d.guard.stopOnce.Do(func() { close(d.guard.stop) })
-	<-d.guard.done
 }
 
 func (d *Daemon) runCheck(ctx context.Context) {
 	problem, err := d.checkIntegrity(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return // stopping
+		}
 		d.log.Error("integrity check failed to run", "err", err)
 		return
 	}

@@ -21,15 +21,17 @@ func (d *Daemon) newProver() *prover.Prover {
 // The web UI's proof pages and checkpoints use the same prover as the API.
 var _ web.Proofs = (*prover.Prover)(nil)
 
-// background is a task the daemon runs beside its services and stops, and
-// waits for, before it closes the stores the task reads.
+// background is a task the daemon runs beside its services (the integrity
+// guard, the proof cache warm-up) and stops, and waits for, before it
+// closes the stores the task reads. It also ends with the context it was
+// started with.
 type background struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
 func runBackground(ctx context.Context, fn func(context.Context)) *background {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithCancel(ctx)
 	b := &background{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(b.done)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/compact"
@@ -195,8 +196,13 @@ func (a *App) WarmProofCache(ctx context.Context) (int, error) {
 		start := append(bytes.Clone(prefixNode), byte(level))
 		end := append(bytes.Clone(prefixNode), byte(level+1))
 		err := a.kv.Iterate(start, end, func(k, v []byte) error {
-			if n%4096 == 0 && ctx.Err() != nil {
-				return ctx.Err()
+			if n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if a.nodes.full() {
+					return errCacheFull
+				}
 			}
 			if len(k) != len(prefixNode)+9 || len(v) != sha256Size {
 				return fmt.Errorf("tree node key %x: %d-byte value", k, len(v))
@@ -205,12 +211,19 @@ func (a *App) WarmProofCache(ctx context.Context) (int, error) {
 			n++
 			return nil
 		})
+		if errors.Is(err, errCacheFull) {
+			break
+		}
 		if err != nil {
 			return n, fmt.Errorf("warm proof cache at level %d: %w", level, err)
 		}
 	}
 	return n, nil
 }
+
+// errCacheFull stops WarmProofCache's scan of a level once the cache
+// takes no more nodes.
+var errCacheFull = errors.New("proof cache full")
 
 // RecordAt returns the record with leaf index idx.
 func (a *App) RecordAt(idx uint64) (record.Record, bool, error) {
