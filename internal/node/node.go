@@ -184,6 +184,7 @@ func (d *dbCloser) provider(ctx *cfg.DBContext) (dbm.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	db = &stoppableDB{DB: db}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.dbs == nil {
