@@ -81,6 +81,7 @@ func TestRemovedMemberReceivesNothing(t *testing.T) {
 	if len(v.Recipients) != 3 || v.Recipients[2] != "member3" {
 		t.Fatalf("recipients %v; want member1..3", v.Recipients)
 	}
+	waitGet(ctx, t, nodes[2], id) // member3 has opened it before the scan below
 	d := nodes[3]
 	for d.d.Ledger().State().Records < a.d.Ledger().State().Records {
 		if ctx.Err() != nil {
