@@ -2,7 +2,6 @@ package proof
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -10,6 +9,7 @@ import (
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 	"github.com/cometbft/cometbft/types"
+	"github.com/phalanx-ledger/phalanx/internal/edsig"
 )
 
 // maxSignedBytes bounds an encoded header or commit.
@@ -111,7 +111,7 @@ func tallyCommit(chainID string, c *types.Commit, ms []Member) tally {
 			t.problems = append(t.problems, fmt.Sprintf("signature %d is by validator %s, not in the member set", i, hex.EncodeToString(sig.ValidatorAddress)))
 		case seen[addr]:
 			t.problems = append(t.problems, fmt.Sprintf("signature %d repeats %s", i, v.member))
-		case !ed25519.Verify(v.pub, c.VoteSignBytes(chainID, int32(i)), sig.Signature):
+		case !edsig.Verify(v.pub, c.VoteSignBytes(chainID, int32(i)), sig.Signature):
 			t.problems = append(t.problems, fmt.Sprintf("signature %d by %s does not verify", i, v.member))
 		default:
 			seen[addr] = true

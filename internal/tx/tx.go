@@ -22,6 +22,7 @@ import (
 	"fmt"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/phalanx-ledger/phalanx/internal/edsig"
 )
 
 // Type says what a transaction asks the ledger to do.
@@ -212,7 +213,7 @@ func (t *Tx) Verify(pub ed25519.PublicKey) error {
 	if t.Version == 2 {
 		return t.verifyV2(pub)
 	}
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, signedBytes(t.BodyBytes), t.Signature) {
+	if len(pub) != ed25519.PublicKeySize || !edsig.Verify(pub, signedBytes(t.BodyBytes), t.Signature) {
 		return ErrSignature
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+
+	"github.com/phalanx-ledger/phalanx/internal/edsig"
 )
 
 // Version 2 transactions carry items (the STIX objects of a publish, the
@@ -122,7 +124,7 @@ func DecodeHeader(b []byte) (Header, error) {
 // VerifyHeader checks a v2 header signature with the author's key.
 func VerifyHeader(pub ed25519.PublicKey, header, sig []byte) error {
 	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize ||
-		!ed25519.Verify(pub, SignedHeaderBytes(header), sig) {
+		!edsig.Verify(pub, SignedHeaderBytes(header), sig) {
 		return ErrSignature
 	}
 	return nil
