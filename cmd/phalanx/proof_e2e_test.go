@@ -94,6 +94,22 @@ func TestProofCommands(t *testing.T) {
 	if out := mustRunCLI(t, "", "verify", bundle, "--members", members); strings.Count(out, "ok  ") != 8 { // a v2 bundle
 		t.Fatalf("verify bundle:\n%s", out)
 	}
+	// several ids: one bundle per line, verified as a batch; a tampered
+	// line is named
+	ids := []string{id, "indicator--00000000-3333-4333-8333-333333333333"}
+	lines := mustRunCLI(t, "", append(append([]string{"proof"}, ids...), "--dir", dir)...)
+	if n := strings.Count(lines, "\n"); n != 2 {
+		t.Fatalf("proof of two ids printed %d lines:\n%s", n, lines)
+	}
+	if out := mustRunCLI(t, lines, "verify", "--batch", "-", "--members", members); !strings.HasPrefix(out, "2 bundles, 2 verified, 0 failed") {
+		t.Fatalf("verify --batch:\n%s", out)
+	}
+	bad := save("bad.jsonl", lines+strings.Replace(lines, `"tx_object":0`, `"tx_object":1`, 1))
+	out, errOut, code := runCLI(t, "", "verify", "--batch", bad, "--members", members)
+	if code != 1 || !strings.Contains(out, "line 4: FAIL "+ids[1]+" (record 22): tx_item") || !strings.Contains(out, "4 bundles, 3 verified, 1 failed") ||
+		errOut != "phalanx: verification failed for 1 of 4 bundles\n" {
+		t.Fatalf("verify --batch with a tampered line: exit %d\n%s\n%s", code, out, errOut)
+	}
 	var sc struct {
 		Note string `json:"note"`
 	}

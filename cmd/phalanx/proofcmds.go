@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 	"github.com/phalanx-ledger/phalanx/internal/proof"
 )
@@ -25,21 +29,26 @@ func newProofCmd(g *globals) *cobra.Command {
 	var version string
 	var consistency bool
 	cmd := &cobra.Command{
-		Use:   "proof ID | proof --consistency HEIGHT_A [HEIGHT_B]",
+		Use:   "proof ID [ID...] | proof --consistency HEIGHT_A [HEIGHT_B]",
 		Short: "Print the proof bundle of an object version, or a consistency proof between two checkpoints",
 		Long: "Prints a self-contained proof bundle (JSON) for the latest version of ID, or --version V:\n" +
 			"the record, its leaf, the RFC 6962 inclusion proof to the newest signed checkpoint, the\n" +
 			"checkpoint with the header and validators' commit that bind it, and the signed transaction.\n" +
 			"Check it offline with \"phalanx verify BUNDLE --members MEMBERS.json\".\n" +
+			"Given several ids, prints one bundle per line (JSON Lines), the latest version of each,\n" +
+			"for \"phalanx verify --batch FILE --members MEMBERS.json\".\n" +
 			"With --consistency, prints the consistency proof between the checkpoints at block heights\n" +
 			"A and B (default: the newest).",
-		Args: cobra.RangeArgs(1, 2),
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if consistency {
+				if len(args) > 2 {
+					return errors.New("--consistency takes two heights at most")
+				}
 				from, to, err := checkpointHeights(args)
 				if err != nil {
 					return err
@@ -50,8 +59,11 @@ func newProofCmd(g *globals) *cobra.Command {
 				}
 				return printJSON(cmd.OutOrStdout(), cp)
 			}
-			if len(args) != 1 {
-				return errors.New("proof takes one object id (or --consistency A B)")
+			if len(args) > 1 {
+				if version != "" {
+					return errors.New("--version applies to one id; several ids give their latest versions")
+				}
+				return printProofLines(cmd.Context(), cmd.OutOrStdout(), c, args)
 			}
 			b, err := c.Proof(cmd.Context(), args[0], version)
 			if err != nil {
@@ -63,6 +75,23 @@ func newProofCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&version, "version", "", "object version (its modified timestamp); default the latest")
 	cmd.Flags().BoolVar(&consistency, "consistency", false, "print the consistency proof between checkpoint heights A and B")
 	return cmd
+}
+
+// printProofLines prints the proof bundle of the latest version of each
+// id, one JSON document per line.
+func printProofLines(ctx context.Context, w io.Writer, c *client.Client, ids []string) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, id := range ids {
+		b, err := c.Proof(ctx, id, "")
+		if err != nil {
+			return fmt.Errorf("proof of %s: %w", id, err)
+		}
+		if err := enc.Encode(b); err != nil {
+			return fmt.Errorf("write JSON: %w", err)
+		}
+	}
+	return nil
 }
 
 func checkpointHeights(args []string) (int64, int64, error) {
@@ -142,8 +171,9 @@ func newCheckpointsCmd(g *globals) *cobra.Command {
 
 func newVerifyCmd(g *globals) *cobra.Command {
 	var membersFile, consistencyFile string
+	var batch bool
 	cmd := &cobra.Command{
-		Use:   "verify FILE [FILE_B] --members MEMBERS.json",
+		Use:   "verify FILE [FILE_B] --members MEMBERS.json | verify --batch FILE|- --members MEMBERS.json",
 		Short: "Verify a proof bundle, checkpoint or consistency proof offline; compare two checkpoints for a fork",
 		Long: "Checks with no network and no node, against the member set in MEMBERS.json (what\n" +
 			"\"phalanx members --json\" prints): for a proof bundle the author signature, the leaf hash,\n" +
@@ -151,12 +181,21 @@ func newVerifyCmd(g *globals) *cobra.Command {
 			"voting power signed; for a checkpoint or consistency proof the same of each checkpoint.\n" +
 			"Exits 0 only when every check holds; otherwise prints the reason of each failed check.\n" +
 			"Given two checkpoints (FILE and FILE_B; --consistency PROOF when their sizes differ), prints\n" +
-			"evidence of equivocation naming the validators that signed both when they cannot both hold.",
+			"evidence of equivocation naming the validators that signed both when they cannot both hold.\n" +
+			"With --batch, FILE (- for stdin) holds proof bundles, one per line (what \"phalanx proof ID\n" +
+			"ID...\" prints): each is verified on every CPU, checkpoints and transactions shared by many\n" +
+			"bundles checked once; prints each failing bundle's line and checks, then a summary.",
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ms, err := readMembers(membersFile)
 			if err != nil {
 				return err
+			}
+			if batch {
+				if len(args) != 1 {
+					return errors.New("--batch takes one file of bundles (- for stdin)")
+				}
+				return verifyBatch(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), g.JSON, args[0], ms)
 			}
 			if len(args) == 2 {
 				return compareCheckpoints(cmd.OutOrStdout(), g.JSON, args, consistencyFile, ms)
@@ -166,6 +205,7 @@ func newVerifyCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&membersFile, "members", "", "the member set (JSON of \"phalanx members --json\"); required")
 	cmd.Flags().StringVar(&consistencyFile, "consistency", "", "consistency proof between two compared checkpoints")
+	cmd.Flags().BoolVar(&batch, "batch", false, "FILE holds proof bundles, one per line (- for stdin)")
 	return cmd
 }
 
@@ -229,6 +269,68 @@ func verifyFile(w io.Writer, asJSON bool, path string, ms []proof.Member) error 
 	}
 	if !r.OK() {
 		return fmt.Errorf("verification failed: %s", strings.Join(r.Failed(), ", "))
+	}
+	return nil
+}
+
+// verifyBatch verifies a file (or stdin) of bundles, one per line, and
+// prints the failures and a summary; it fails unless every bundle holds.
+func verifyBatch(ctx context.Context, stdin io.Reader, w io.Writer, asJSON bool, path string, ms []proof.Member) error {
+	in := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	start := time.Now()
+	sum, err := proof.VerifyStream(ctx, in, ms, runtime.GOMAXPROCS(0), func(f proof.StreamFailure) error {
+		return printFailure(w, asJSON, f)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if asJSON {
+		if err := printJSON(w, sum); err != nil {
+			return err
+		}
+	} else {
+		rate := float64(sum.Bundles) / max(time.Since(start).Seconds(), 1e-9)
+		fmt.Fprintf(w, "%d bundles, %d verified, %d failed (%.0f bundles/s)\n", sum.Bundles, sum.Bundles-sum.Failed, sum.Failed, rate)
+	}
+	switch {
+	case sum.Bundles == 0:
+		return fmt.Errorf("%s holds no proof bundle", path)
+	case sum.Failed > 0:
+		return fmt.Errorf("verification failed for %d of %d bundles", sum.Failed, sum.Bundles)
+	}
+	return nil
+}
+
+func printFailure(w io.Writer, asJSON bool, f proof.StreamFailure) error {
+	if asJSON {
+		b, err := json.Marshal(f)
+		if err != nil {
+			return fmt.Errorf("write JSON: %w", err)
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	if f.Error != "" {
+		_, err := fmt.Fprintf(w, "line %d: FAIL %s\n", f.Line, f.Error)
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "line %d: FAIL %s (record %d): %s\n", f.Line, f.ObjectID, f.Index, strings.Join(f.Report.Failed(), ", ")); err != nil {
+		return err
+	}
+	for _, c := range f.Report.Checks {
+		if !c.OK {
+			if _, err := fmt.Fprintf(w, "  %-18s %s\n", c.Name, c.Detail); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
