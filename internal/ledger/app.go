@@ -67,6 +67,7 @@ type App struct {
 	pending      *block                     // staged by FinalizeBlock, written by Commit
 	parsed       *parseCache                // payload validation results by transaction hash
 	envelopes    *envelopeCache             // decoded, signature-checked transactions by hash
+	ids          *idFilter                  // every stored object id (Bloom filter)
 	nodes        *nodeCache                 // upper tree node hashes read by proofs
 	txItems      *txItemsCache              // signed headers of v2 transactions read by proofs
 }
@@ -90,6 +91,9 @@ func New(kv KV, onCommit func(Committed)) (*App, error) {
 func (a *App) load() error {
 	if err := a.loadMeta(); err != nil {
 		return err
+	}
+	if err := a.loadIDFilter(); err != nil {
+		return fmt.Errorf("load object ids: %w", err)
 	}
 	err := a.kv.Iterate(prefixMember, prefixEnd(prefixMember), func(k, v []byte) error {
 		var m Member
@@ -240,6 +244,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		return &abci.CommitResponse{}, nil
 	}
 	a.pending = nil
+	a.ids.add(b.newIDs...) // before the writes: the filter may hold more ids than pebble, never fewer
 	if err := a.kv.Write(b.pairs()); err != nil {
 		return nil, fmt.Errorf("commit height %d: %w", b.height, err)
 	}

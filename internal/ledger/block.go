@@ -30,6 +30,7 @@ type block struct {
 	sorted    []Pair            // writes in key order, set by finish
 	nonces    map[string]uint64
 	owners    map[string]owner
+	newIDs    []uint64 // hashID of each id stored for the first time in this block
 	tree      *compact.Range
 	records   []record.Record
 	txFirst   []Pair // meta: index of each publish transaction's first record
@@ -123,6 +124,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 	if c.isNew {
 		ow := owner{Author: author, Type: o.Type, Created: o.Created}
 		b.owners[o.ID] = ow
+		b.newIDs = append(b.newIDs, hashID(o.ID))
 		b.writes[string(objectKey(o.ID))] = mustEncode(ow)
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
@@ -259,6 +261,9 @@ func (c *checkView) owner(id string) (owner, bool, error) {
 func (c *checkView) hasVersion(id, v string) (bool, error) { return c.a.committedVersion(id, v) }
 
 func (a *App) committedOwner(id string) (owner, bool, error) {
+	if !a.ids.mayContain(id) {
+		return owner{}, false, nil
+	}
 	v, err := a.kv.Get(objectKey(id))
 	if err != nil || v == nil {
 		return owner{}, false, err
