@@ -40,6 +40,7 @@ type config struct {
 	latencyDuration time.Duration
 	cpuProfile      string
 	mutexProfile    string
+	memProfile      string
 	tmp             string
 	runTimeout      time.Duration
 }
@@ -72,6 +73,7 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&c.latencyDuration, "latency-duration", 30*time.Second, "length of the latency run")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the largest-batch run to `file`")
 	fs.StringVar(&c.mutexProfile, "mutexprofile", "", "write a mutex contention profile of the largest-batch run to `file`")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write an allocation profile (alloc_space) of the largest-batch run to `file`")
 	fs.StringVar(&c.tmp, "tmp", "", "parent of the nodes' temporary data directories (default: the system's)")
 	fs.DurationVar(&c.runTimeout, "run-timeout", 10*time.Minute, "give up on a run after this long")
 	if err := fs.Parse(args); err != nil {
@@ -129,8 +131,8 @@ func runThroughputs(ctx context.Context, cfg config, ds *dataset.Dataset, w io.W
 			fmt.Fprintf(w, "batch size 1 publishes the first %d objects only (-n1)\n", len(objs))
 		}
 		r := throughputRun{tmp: cfg.tmp, objs: objs, batch: b, publishers: cfg.publishers}
-		if b == largest && !profiled && (cfg.cpuProfile != "" || cfg.mutexProfile != "") {
-			r.profile, profiled = &profiler{cpuPath: cfg.cpuProfile, mutexPath: cfg.mutexProfile}, true
+		if b == largest && !profiled && (cfg.cpuProfile != "" || cfg.mutexProfile != "" || cfg.memProfile != "") {
+			r.profile, profiled = &profiler{cpuPath: cfg.cpuProfile, mutexPath: cfg.mutexProfile, memPath: cfg.memProfile}, true
 		}
 		rctx, cancel := context.WithTimeout(ctx, cfg.runTimeout)
 		t, err := r.run(rctx)

@@ -9,7 +9,19 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
+
+// processCPU is the user+system CPU time this process has used so far, or
+// 0 when getrusage fails.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // peakRSS is the process's peak resident set size (VmHWM) in bytes, or 0
 // when /proc/self/status cannot tell.
@@ -45,16 +57,20 @@ func resetPeakRSS() {
 	}
 }
 
-// profiler writes a CPU profile, and optionally a mutex profile, of one run.
-// A nil *profiler does nothing.
+// profiler writes a CPU profile, and optionally mutex and allocation
+// profiles, of one run. A nil *profiler does nothing.
 type profiler struct {
-	cpuPath, mutexPath string
-	cpu                *os.File
+	cpuPath, mutexPath, memPath string
+	cpu                         *os.File
 }
 
 func (p *profiler) start() error {
 	if p == nil {
 		return nil
+	}
+	if p.memPath != "" {
+		runtime.GC()
+		runtime.MemProfileRate = 64 << 10 // finer than the default 512 KiB
 	}
 	if p.mutexPath != "" {
 		runtime.SetMutexProfileFraction(5)
@@ -85,6 +101,9 @@ func (p *profiler) stop() error {
 		}
 		p.cpu = nil
 	}
+	if err := p.writeMem(); err != nil {
+		return err
+	}
 	if p.mutexPath == "" {
 		return nil
 	}
@@ -96,6 +115,25 @@ func (p *profiler) stop() error {
 	defer f.Close()
 	if err := pprof.Lookup("mutex").WriteTo(f, 0); err != nil {
 		return fmt.Errorf("write mutex profile: %w", err)
+	}
+	return nil
+}
+
+// writeMem writes the allocation profile (alloc_space covers what was
+// allocated since start, as the rate was raised there; earlier allocations
+// are sampled at the default rate).
+func (p *profiler) writeMem() error {
+	if p.memPath == "" {
+		return nil
+	}
+	runtime.GC() // settle the profile
+	f, err := os.Create(p.memPath)
+	if err != nil {
+		return fmt.Errorf("create allocation profile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("write allocation profile: %w", err)
 	}
 	return nil
 }

@@ -23,7 +23,16 @@ type ThroughputResult struct {
 	Blocks  int64         // heights the run took
 	Records uint64        // record log size at the end
 	AppHash string
-	PeakRSS uint64 // bytes, during this run (0 if unknown)
+	PeakRSS uint64        // bytes, during this run (0 if unknown)
+	CPU     time.Duration // the process's user+system CPU time over Elapsed (0 if unknown)
+}
+
+// CPUPerObject is the process's CPU time per committed object.
+func (r ThroughputResult) CPUPerObject() time.Duration {
+	if r.Objects == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Objects)
 }
 
 // PerSecond is committed (and queryable) objects per second.
@@ -31,8 +40,9 @@ func (r ThroughputResult) PerSecond() float64 { return float64(r.Objects) / r.El
 
 // String is the run's one-line report.
 func (r ThroughputResult) String() string {
-	return fmt.Sprintf("batch %4d: %6d objects in %6d txs, %4d blocks, %7.2fs → %6.0f objects/s; records %d, app hash %.16s…; nonce-race retries %d; peak RSS %s",
-		r.Batch, r.Objects, r.Txs, r.Blocks, r.Elapsed.Seconds(), r.PerSecond(), r.Records, r.AppHash, r.Retries, report.MiB(r.PeakRSS))
+	return fmt.Sprintf("batch %4d: %6d objects in %6d txs, %4d blocks, %7.2fs → %6.0f objects/s; CPU %.2fs = %d µs/object; records %d, app hash %.16s…; nonce-race retries %d; peak RSS %s",
+		r.Batch, r.Objects, r.Txs, r.Blocks, r.Elapsed.Seconds(), r.PerSecond(), r.CPU.Seconds(), r.CPUPerObject().Microseconds(),
+		r.Records, r.AppHash, r.Retries, report.MiB(r.PeakRSS))
 }
 
 // throughputRun describes one ingest run.
@@ -60,15 +70,15 @@ func (r throughputRun) run(ctx context.Context) (ThroughputResult, error) {
 	if err := r.profile.start(); err != nil {
 		return ThroughputResult{}, err
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	t := publishAll(ctx, n.Intake(), chunks, r.publishers)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	if err := r.profile.stop(); err != nil {
 		return ThroughputResult{}, err
 	}
 
 	after := n.Ledger().State()
-	res := ThroughputResult{Batch: r.batch, Objects: len(r.objs), Txs: t.txs, Retries: t.retries, Elapsed: elapsed,
+	res := ThroughputResult{Batch: r.batch, Objects: len(r.objs), Txs: t.txs, Retries: t.retries, Elapsed: elapsed, CPU: cpu,
 		Blocks: after.Height - before.Height, Records: after.Records,
 		AppHash: strings.ToUpper(hex.EncodeToString(after.AppHash)), PeakRSS: peakRSS()}
 	if err := t.check(len(r.objs)); err != nil {

@@ -1,10 +1,11 @@
 package detect
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
@@ -55,7 +56,9 @@ func FromRecord(r record.Record) (Indicator, bool, error) {
 		return Indicator{}, false, nil
 	}
 	var j indicatorJSON
-	if err := json.Unmarshal(r.Object, &j); err != nil {
+	// encoding/json's semantics on the faster v2 engine: this decode runs
+	// for every indicator a node commits (see projection's object.decode).
+	if err := jsonv1.Unmarshal(r.Object, &j); err != nil {
 		return Indicator{}, false, fmt.Errorf("decode indicator %s: %w", r.ObjectID, err)
 	}
 	version, err := time.Parse(time.RFC3339Nano, r.Modified)

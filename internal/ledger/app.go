@@ -10,6 +10,7 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"sync"
@@ -65,6 +66,8 @@ type App struct {
 	checkPending map[string]map[uint64]bool // nonces admitted to the mempool since the last commit
 	pending      *block                     // staged by FinalizeBlock, written by Commit
 	parsed       *parseCache                // payload validation results by transaction hash
+	envelopes    *envelopeCache             // decoded, signature-checked transactions by hash
+	ids          *idFilter                  // every stored object id (Bloom filter)
 	nodes        *nodeCache                 // upper tree node hashes read by proofs
 	txItems      *txItemsCache              // signed headers of v2 transactions read by proofs
 }
@@ -75,7 +78,8 @@ var _ abci.Application = (*App)(nil)
 // after every durable commit (inside Commit: it must not block for long).
 func New(kv KV, onCommit func(Committed)) (*App, error) {
 	a := &App{kv: kv, onCommit: onCommit, members: map[string]*Member{}, nonces: map[string]uint64{},
-		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(50000), nodes: newNodeCache(),
+		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(50000),
+		envelopes: newEnvelopeCache(32 << 20), nodes: newNodeCache(),
 		txItems: newTxItemsCache()}
 	if err := a.load(); err != nil {
 		return nil, fmt.Errorf("load ledger state: %w", err)
@@ -87,6 +91,9 @@ func New(kv KV, onCommit func(Committed)) (*App, error) {
 func (a *App) load() error {
 	if err := a.loadMeta(); err != nil {
 		return err
+	}
+	if err := a.loadIDFilter(); err != nil {
+		return fmt.Errorf("load object ids: %w", err)
 	}
 	err := a.kv.Iterate(prefixMember, prefixEnd(prefixMember), func(k, v []byte) error {
 		var m Member
@@ -198,10 +205,10 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		// After a commit only the nonce order and the author can have
 		// changed for a transaction already admitted; FinalizeBlock
 		// re-validates everything anyway.
-		t, rej = a.validateEnvelope(req.Tx, v)
+		t, rej = a.validateEnvelope(a.decodeTx(req.Tx, sha256.Sum256(req.Tx)), v)
 	} else {
 		var d delivery
-		d, rej = a.validate(req.Tx, v, a.committedHeight()+1)
+		d, rej = a.validate(a.decodeTx(req.Tx, sha256.Sum256(req.Tx)), v, a.committedHeight()+1)
 		t = d.t
 	}
 	if rej != nil {
@@ -237,6 +244,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		return &abci.CommitResponse{}, nil
 	}
 	a.pending = nil
+	a.ids.add(b.newIDs...) // before the writes: the filter may hold more ids than pebble, never fewer
 	if err := a.kv.Write(b.pairs()); err != nil {
 		return nil, fmt.Errorf("commit height %d: %w", b.height, err)
 	}

@@ -30,6 +30,7 @@ type block struct {
 	sorted    []Pair            // writes in key order, set by finish
 	nonces    map[string]uint64
 	owners    map[string]owner
+	newIDs    []uint64 // hashID of each id stored for the first time in this block
 	tree      *compact.Range
 	records   []record.Record
 	txFirst   []Pair // meta: index of each publish transaction's first record
@@ -60,10 +61,11 @@ func (a *App) newBlock(height int64, t time.Time, writes int) *block {
 // deliver executes one transaction: all of it or none of it.
 func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 	hash := sha256.Sum256(raw)
-	if t, err := tx.Decode(raw); err == nil {
-		b.included = append(b.included, authorNonce{t.Body.Author, t.Body.Nonce})
+	in := b.a.decodeTx(raw, hash)
+	if in.err == nil {
+		b.included = append(b.included, authorNonce{in.t.Body.Author, in.t.Body.Nonce})
 	}
-	d, rej := b.a.validate(raw, b, b.height)
+	d, rej := b.a.validate(in, b, b.height)
 	if rej != nil {
 		b.txs = append(b.txs, TxResult{Hash: hash[:], Code: rej.code, Log: rej.log})
 		return &abci.ExecTxResult{Code: rej.code, Log: rej.log, Codespace: "phalanx"}
@@ -122,6 +124,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 	if c.isNew {
 		ow := owner{Author: author, Type: o.Type, Created: o.Created}
 		b.owners[o.ID] = ow
+		b.newIDs = append(b.newIDs, hashID(o.ID))
 		b.writes[string(objectKey(o.ID))] = mustEncode(ow)
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
@@ -258,6 +261,9 @@ func (c *checkView) owner(id string) (owner, bool, error) {
 func (c *checkView) hasVersion(id, v string) (bool, error) { return c.a.committedVersion(id, v) }
 
 func (a *App) committedOwner(id string) (owner, bool, error) {
+	if !a.ids.mayContain(id) {
+		return owner{}, false, nil
+	}
 	v, err := a.kv.Get(objectKey(id))
 	if err != nil || v == nil {
 		return owner{}, false, err
@@ -304,8 +310,8 @@ type delivery struct {
 
 // validate runs every check a transaction must pass at height, cheapest
 // first.
-func (a *App) validate(raw []byte, v view, height int64) (delivery, *rejection) {
-	t, rej := a.validateEnvelope(raw, v)
+func (a *App) validate(in incoming, v view, height int64) (delivery, *rejection) {
+	t, rej := a.validateEnvelope(in, v)
 	if rej != nil {
 		return delivery{}, rej
 	}
@@ -325,24 +331,46 @@ func (a *App) validate(raw []byte, v view, height int64) (delivery, *rejection) 
 		d.profile, rej = a.checkProfile(t)
 	default:
 		var objs []*stix.Object
-		if objs, rej = a.parsePublish(raw, t, v.params()); rej == nil {
+		if objs, rej = a.parsePublish(in.hash, t, v.params()); rej == nil {
 			d.objs, rej = a.checkState(objs, t.Body.Author, v)
 		}
 	}
 	return d, rej
 }
 
-// validateEnvelope decodes the transaction and checks size, chain, author,
+// incoming is a transaction as it arrives: its bytes, their SHA-256, and
+// its decoding (or why it does not decode).
+type incoming struct {
+	raw  []byte
+	hash [32]byte
+	t    *tx.Tx
+	err  error
+	// verifiedWith is the key t's signature is known to verify with
+	// (from the envelope cache), or nil.
+	verifiedWith []byte
+}
+
+// decodeTx decodes raw, whose SHA-256 is hash, taking the decoded
+// transaction from the envelope cache when it is there.
+func (a *App) decodeTx(raw []byte, hash [32]byte) incoming {
+	in := incoming{raw: raw, hash: hash}
+	if in.t, in.verifiedWith = a.envelopes.get(hash); in.t == nil {
+		in.t, in.err = tx.Decode(raw)
+	}
+	return in
+}
+
+// validateEnvelope checks the transaction's size, decoding, chain, author,
 // signature, nonce and type: everything but the payload.
-func (a *App) validateEnvelope(raw []byte, v view) (*tx.Tx, *rejection) {
-	if max := v.params().MaxTxBytes; int64(len(raw)) > max {
-		return nil, reject(CodeTooLarge, "transaction is %d bytes; the limit is %d", len(raw), max)
+func (a *App) validateEnvelope(in incoming, v view) (*tx.Tx, *rejection) {
+	if max := v.params().MaxTxBytes; int64(len(in.raw)) > max {
+		return nil, reject(CodeTooLarge, "transaction is %d bytes; the limit is %d", len(in.raw), max)
 	}
-	t, err := tx.Decode(raw)
-	if err != nil {
-		return nil, decodeRejection(err)
+	if in.err != nil {
+		return nil, decodeRejection(in.err)
 	}
-	if rej := a.checkEnvelope(t, v); rej != nil {
+	t := in.t
+	if rej := a.checkEnvelope(in, v); rej != nil {
 		return nil, rej
 	}
 	switch t.Body.Type {
@@ -353,7 +381,11 @@ func (a *App) validateEnvelope(raw []byte, v view) (*tx.Tx, *rejection) {
 	return t, nil
 }
 
-func (a *App) checkEnvelope(t *tx.Tx, v view) *rejection {
+// checkEnvelope checks chain, author, signature and nonce. A signature the
+// envelope cache knows to verify with the author's key is not checked
+// again; one checked here goes into the cache.
+func (a *App) checkEnvelope(in incoming, v view) *rejection {
+	t := in.t
 	if t.Body.ChainID != a.chainID {
 		return reject(CodeWrongChain, "transaction is for chain %q; this is %q", t.Body.ChainID, a.chainID)
 	}
@@ -364,8 +396,11 @@ func (a *App) checkEnvelope(t *tx.Tx, v view) *rejection {
 	if m.Status != StatusActive {
 		return reject(CodeRemovedMember, "author %q was removed from the community", t.Body.Author)
 	}
-	if err := t.Verify(m.SignKey); err != nil {
-		return signatureRejection(t, m.ID, err)
+	if in.verifiedWith == nil || !bytes.Equal(in.verifiedWith, m.SignKey) {
+		if err := t.Verify(m.SignKey); err != nil {
+			return signatureRejection(t, m.ID, err)
+		}
+		a.envelopes.put(in.hash, len(in.raw), t, m.SignKey)
 	}
 	return v.acceptNonce(m.ID, t.Body.Nonce)
 }
@@ -413,8 +448,7 @@ func (c *checkView) acceptNonce(member string, n uint64) *rejection {
 // parsePublish decodes and validates the payload's objects. The result is a
 // pure function of the transaction bytes and the limits, so it is cached
 // between CheckTx and FinalizeBlock.
-func (a *App) parsePublish(raw []byte, t *tx.Tx, prm Params) ([]*stix.Object, *rejection) {
-	key := sha256.Sum256(raw)
+func (a *App) parsePublish(key [32]byte, t *tx.Tx, prm Params) ([]*stix.Object, *rejection) {
 	if objs, ok := a.parsed.get(key, limitsOf(prm)); ok {
 		return objs, nil
 	}

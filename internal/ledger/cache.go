@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"crypto/sha256"
 	"sync"
 
 	"github.com/phalanx-ledger/phalanx/internal/stix"
@@ -84,6 +85,6 @@ func (a *App) Preparse(ctx context.Context, raws [][]byte) {
 		if err != nil || t.Body.Type != tx.TypePublish {
 			continue
 		}
-		a.parsePublish(raws[i], t, prm)
+		a.parsePublish(sha256.Sum256(raws[i]), t, prm)
 	}
 }

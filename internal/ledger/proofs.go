@@ -158,7 +158,7 @@ func (a *App) rehash(n proof.Nodes) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return n.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+	return n.Rehash(hashes, tx.HashChildren)
 }
 
 func (a *App) nodeHashes(ids []compact.NodeID) ([][]byte, error) {

@@ -153,6 +153,7 @@ func (b *block) deliverSealed(txHash []byte, author string, recs []sealedRec) []
 		if s.isNew {
 			ow := owner{Author: author, Type: typ, Sealed: true}
 			b.owners[h.ID] = ow
+			b.newIDs = append(b.newIDs, hashID(h.ID))
 			b.writes[string(objectKey(h.ID))] = mustEncode(ow)
 		}
 		idx := b.tree.End()

@@ -11,6 +11,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
 // Key layout of the ledger state. Everything except meta/ is hashed into
@@ -101,7 +102,7 @@ type tree struct {
 var (
 	cborEnc cbor.EncMode
 	cborDec cbor.DecMode
-	rangeFn = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+	rangeFn = &compact.RangeFactory{Hash: tx.HashChildren}
 )
 
 func init() {

@@ -141,10 +141,23 @@ type patternParser struct {
 // except LIKE and MATCHES patterns. Hex literals compared with a path
 // through hashes are lowercased.
 func parsePattern(p string) ([]string, error) {
+	_, values, err := lexAndParsePattern(p)
+	return values, err
+}
+
+// lexAndParsePattern is parsePattern that also returns the pattern's
+// tokens, for a caller that goes on to build its tree.
+func lexAndParsePattern(p string) ([]token, []string, error) {
 	toks, lerr := lexPattern(p)
 	if lerr != nil {
-		return nil, fmt.Errorf("invalid STIX pattern: %w", lerr)
+		return nil, nil, fmt.Errorf("invalid STIX pattern: %w", lerr)
 	}
+	values, err := parseTokens(toks)
+	return toks, values, err
+}
+
+// parseTokens checks a lexed pattern (it only reads toks).
+func parseTokens(toks []token) ([]string, error) {
 	ps := &patternParser{toks: toks}
 	err := ps.observationExpr()
 	if err == nil && ps.peek().kind != tEOF {

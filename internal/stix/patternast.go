@@ -54,10 +54,10 @@ type PatternLiteral struct {
 // ParsePattern checks a STIX pattern (STIX 2.1 §9) and returns its syntax
 // tree. Errors are the same as publish-time validation reports.
 func ParsePattern(p string) (*PatternNode, error) {
-	if _, err := parsePattern(p); err != nil {
+	toks, _, err := lexAndParsePattern(p)
+	if err != nil {
 		return nil, err
 	}
-	toks, _ := lexPattern(p)
 	b := &treeBuilder{toks: toks}
 	return b.observationExpr(), nil
 }

@@ -20,7 +20,7 @@ type ItemTree struct {
 	nodes []byte // level 0 (leaf hashes), then level 1, …: level l holds count>>l hashes
 }
 
-var itemRange = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+var itemRange = &compact.RangeFactory{Hash: HashChildren}
 
 // NewItemTree hashes items into their tree.
 func NewItemTree(items [][]byte) *ItemTree {
@@ -96,7 +96,7 @@ func (t *ItemTree) Path(i uint64) ([][]byte, error) {
 	for k, id := range n.IDs {
 		hashes[k] = t.node(id)
 	}
-	return n.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+	return n.Rehash(hashes, HashChildren)
 }
 
 // ItemChunkLevel splits an item tree for storage: the nodes below this
@@ -175,5 +175,5 @@ func ItemPathFrom(i, count uint64, upper []byte, chunk func(k uint64) ([]byte, e
 		off := levelsSize(m, 0, id.Level) + (id.Index-k<<(ItemChunkLevel-id.Level))*hashSize
 		hashes[j] = c[off : off+hashSize]
 	}
-	return n.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+	return n.Rehash(hashes, HashChildren)
 }
