@@ -25,13 +25,26 @@ type probe struct {
 	hash uint64
 	off  int32 // the candidate's value in the block
 	vlen int32
-	koff int32 // the key's bytes in lineScanner.keys
+	koff int32 // the key's bytes: in lineScanner.keys, or in the block (from)
 	klen int32
+	v4   uint32 // the key of an IPv4 address (from == fromV4)
 	kind kind
 	bits uint8
+	from keyFrom
 	walk bool // a longest-prefix walk over the blocks of s.walks[koff]
 	keep bool
 }
+
+// keyFrom says where a probe's key bytes are. Only the few probes that
+// pass the Bloom filter need them, so the usual values (addresses,
+// domains) are hashed straight from the input and their keys made later.
+type keyFrom uint8
+
+const (
+	fromKeys  keyFrom = iota // s.keys[koff : koff+klen]
+	fromV4                   // the four bytes of v4
+	fromLower                // s.data[koff : koff+klen] in lower case
+)
 
 // batchSize is the number of probes a batch is flushed at (8 KiB of
 // probes: they stay in L1).
@@ -81,7 +94,10 @@ func (s *lineScanner) collect(c extract.Candidate) {
 				s.addWalk(p, a)
 				return
 			}
-			s.addKey(p, kIPv4, 32, b[:])
+			v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+			p.kind, p.bits, p.from, p.v4 = kIPv4, 32, fromV4, v
+			p.hash = hashV4(x.seed, v) ^ v4Mix
+			s.add(p)
 			return
 		}
 		if !s.opts.Exact {
@@ -91,13 +107,13 @@ func (s *lineScanner) collect(c extract.Candidate) {
 		b := a.As16()
 		s.addKey(p, kIPv6, 128, b[:])
 	case extract.Domain:
-		start := len(s.keys)
-		s.keys = normDomain(c.Value, s.keys)
-		d := s.keys[start:]
+		// The extractor reports domains without leading or trailing dots
+		// or spaces, so the key is the value in lower case.
+		d := c.Value
+		p.kind, p.from = kDomain, fromLower
 		for i := 0; i < len(d); {
-			p.koff, p.klen = int32(start+i), int32(len(d)-i)
-			p.kind, p.bits = kDomain, 0
-			p.hash = x.hashKey(key{kind: kDomain, b: d[i:]})
+			p.koff, p.klen = int32(c.Off+i), int32(len(d)-i)
+			p.hash = hashLower(x.seed, d[i:]) ^ domainMix
 			s.add(p)
 			if s.opts.Exact {
 				return
@@ -108,9 +124,13 @@ func (s *lineScanner) collect(c extract.Candidate) {
 			i++
 		}
 	case extract.URL:
+		if h, ok := urlAuthorityHash(x.seed, c.Value); ok && !x.mayHave(h^urlAuthMix) {
+			return // no URL indicator has this scheme, host and port (the usual case)
+		}
 		start := len(s.keys)
 		a, rest, ok := normURLAuthority(c.Value, s.keys)
 		if !ok || !x.mayHave(x.hashKey(key{kind: kURLAuth, b: a[start:]})) {
+			s.keys = s.keys[:start]
 			return // no URL indicator has this scheme, host and port
 		}
 		s.keys = normURLPath(a, rest)
@@ -149,6 +169,44 @@ func (s *lineScanner) addStored(p probe, k kind, start int) {
 
 func (s *lineScanner) add(p probe) { s.batch = append(s.batch, p) }
 
+// Precomputed kindMix values of the keys hashed on the block path.
+var (
+	v4Mix      = kindMix(kIPv4, 32)
+	domainMix  = kindMix(kDomain, 0)
+	urlAuthMix = kindMix(kURLAuth, 0)
+)
+
+// urlAuthorityHash is the hash (without kindMix) of the authority key
+// normURLAuthority makes of u, in the usual case (a lower-case scheme and a
+// bare host: no user, port or IPv6 literal), computed without copying; ok
+// is false for the other cases.
+func urlAuthorityHash(seed uint64, u []byte) (uint64, bool) {
+	i := 0
+	for i < len(u) && 'a' <= u[i] && u[i] <= 'z' {
+		i++
+	}
+	if i == 0 || i+3 > len(u) || u[i] != ':' || u[i+1] != '/' || u[i+2] != '/' {
+		return 0, false
+	}
+	k := i + 3
+	for ; k < len(u); k++ {
+		c := u[k]
+		if c == '/' || c == '?' || c == '#' {
+			break
+		}
+		if c == '@' || c == ':' || c == '[' {
+			return 0, false
+		}
+	}
+	for k > i+3 && u[k-1] == '.' {
+		k--
+	}
+	if k == i+3 {
+		return 0, false
+	}
+	return hashLower(seed, u[:k]), true
+}
+
 // addWalk adds a probe for the longest prefix holding a.
 func (s *lineScanner) addWalk(p probe, a netip.Addr) {
 	p.walk, p.koff = true, int32(len(s.walks))
@@ -178,7 +236,7 @@ func (s *lineScanner) flush() {
 				x.lookupAddr(s.walks[p.koff], false, s.onHead)
 				continue
 			}
-			k := key{kind: p.kind, bits: p.bits, b: s.keys[p.koff : p.koff+p.klen]}
+			k := s.keyOf(p)
 			if e := x.probe(k, p.hash); e >= 0 {
 				s.onHead(e)
 			}
@@ -187,6 +245,22 @@ func (s *lineScanner) flush() {
 	s.batch = batch[:0]
 	s.keys = s.keys[:0]
 	s.walks = s.walks[:0]
+}
+
+// keyOf makes the key of probe p.
+func (s *lineScanner) keyOf(p *probe) key {
+	k := key{kind: p.kind, bits: p.bits}
+	switch p.from {
+	case fromV4:
+		s.kbuf = append(s.kbuf[:0], byte(p.v4>>24), byte(p.v4>>16), byte(p.v4>>8), byte(p.v4))
+		k.b = s.kbuf
+	case fromLower:
+		s.kbuf = lower(s.data[p.koff:p.koff+p.klen], s.kbuf[:0])
+		k.b = s.kbuf
+	default:
+		k.b = s.keys[p.koff : p.koff+p.klen]
+	}
+	return k
 }
 
 // head reports the live indicators on the chain at entry head for the

@@ -24,8 +24,8 @@ package detect
 import (
 	"encoding/hex"
 	"fmt"
-	"hash/maphash"
 	"math/bits"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"time"
@@ -87,7 +87,7 @@ const maxTerms = 64
 // Index is the in-memory indicator index. It is safe for concurrent use.
 type Index struct {
 	mu      sync.RWMutex
-	seed    maphash.Seed
+	seed    uint64 // of the key hash (hash.go)
 	arena   []byte
 	entries []entry
 	slots   []uint64 // a chain's head: hash tag << 32 | entry index+1; 0 empty
@@ -122,7 +122,7 @@ func New(n int) *Index {
 		size <<= 1
 	}
 	x := &Index{
-		seed:    maphash.MakeSeed(),
+		seed:    rand.Uint64(),
 		slots:   make([]uint64, size),
 		entries: make([]entry, 0, n),
 		metas:   make([]meta, 0, n),
@@ -303,7 +303,7 @@ func (x *Index) idOf(m *meta) string {
 }
 
 func (x *Index) hashKey(k key) uint64 {
-	return maphash.Bytes(x.seed, k.b) ^ (uint64(k.kind)<<8|uint64(k.bits))*0x9E3779B97F4A7C15
+	return hashBytes(x.seed, k.b) ^ kindMix(k.kind, k.bits)
 }
 
 // tagOf is the part of a hash kept in a slot, so that most probes that

@@ -335,6 +335,7 @@ type lineScanner struct {
 	pendingLine int64 // the line of s.pending's hits
 	batch       []probe
 	keys        []byte
+	kbuf        []byte // the key of a probe that passed the filter
 	walks       []netip.Addr
 	cur         *probe
 	onCandidate func(extract.Candidate) // s.collect, bound once
