@@ -106,18 +106,17 @@ var class = func() (t [256]uint16) {
 	return t
 }()
 
-// Scan reports every value in b to fn, in order of position; offsets are
-// base plus the position in b.
+// scanWords is Scan without vector instructions, from b[lo:] (b[:lo] is
+// done; lo is a token start or a non-token byte).
 //
 // Only a token holding '.', ':' or '@', or a run of at least 32 hex digits,
-// can yield a value, so Scan looks for those eight bytes at a time (SWAR)
-// and classifies only the tokens around them; the rest of the input is
-// skipped a word at a time. It reports exactly what a pass over every
+// can yield a value, so scanWords looks for those eight bytes at a time
+// (SWAR) and classifies only the tokens around them; the rest of the input
+// is skipped a word at a time. It reports exactly what a pass over every
 // token would (refScan in the tests is that pass).
-func Scan(b []byte, base int, fn func(Candidate)) {
+func scanWords(b []byte, lo, base int, fn func(Candidate)) {
 	n := len(b)
-	lo := 0 // b[:lo] is done; lo is a token start or a non-token byte
-	i := 0
+	i := lo
 	for i+8 <= n {
 		w := binary.LittleEndian.Uint64(b[i:])
 		m := triggers(w)

@@ -1,0 +1,142 @@
+//go:build goexperiment.simd && amd64
+
+package extract
+
+import (
+	"math/bits"
+	"simd/archsimd"
+)
+
+// useVector is set when the processor has AVX-512 (F, BW, VL and the rest
+// of the set archsimd requires).
+var useVector = archsimd.X86.AVX512()
+
+// Scan reports every value in b to fn, in order of position; offsets are
+// base plus the position in b. This build (GOEXPERIMENT=simd on amd64)
+// classifies 64 bytes at a time with AVX-512 when the processor has it
+// (scanVector), else eight at a time (scanWords).
+func Scan(b []byte, base int, fn func(Candidate)) {
+	if useVector {
+		scanVector(b, base, fn)
+		return
+	}
+	scanWords(b, 0, base, fn)
+}
+
+// Vector reports whether Scan uses vector instructions.
+func Vector() bool { return useVector }
+
+// masks has one bit per byte of a 64-byte window for each byte class.
+type masks struct {
+	tok, dot, colon, at, digit, hex, alpha, upper, other uint64
+}
+
+// vconst holds the bytes classify compares with, each repeated 64 times
+// (loading one costs less than a broadcast).
+var vconst = func() (t [15][64]byte) {
+	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, 'A', 26, '.', ':', '@', '_', '-', '+'} {
+		for j := range t[i] {
+			t[i][j] = c
+		}
+	}
+	return t
+}()
+
+// classify computes the class masks of w's 64 bytes. It clears the upper
+// halves of the vector registers before it returns: the Go code around it
+// uses SSE instructions, which pay for dirty upper halves.
+func classify(w *[64]byte, m *masks) {
+	k := &vconst
+	v := archsimd.LoadUint8x64(w)
+	y := v.Or(archsimd.LoadUint8x64(&k[0])) // letters folded to lower case
+	m.digit = v.Sub(archsimd.LoadUint8x64(&k[1])).Less(archsimd.LoadUint8x64(&k[2])).ToBits()
+	m.hex = y.Sub(archsimd.LoadUint8x64(&k[3])).Less(archsimd.LoadUint8x64(&k[4])).ToBits()
+	m.alpha = y.Sub(archsimd.LoadUint8x64(&k[5])).Less(archsimd.LoadUint8x64(&k[6])).ToBits()
+	m.upper = v.Sub(archsimd.LoadUint8x64(&k[7])).Less(archsimd.LoadUint8x64(&k[8])).ToBits()
+	m.dot = v.Equal(archsimd.LoadUint8x64(&k[9])).ToBits()
+	m.colon = v.Equal(archsimd.LoadUint8x64(&k[10])).ToBits()
+	m.at = v.Equal(archsimd.LoadUint8x64(&k[11])).ToBits()
+	m.other = v.Equal(archsimd.LoadUint8x64(&k[12])).Or(v.Equal(archsimd.LoadUint8x64(&k[13]))).
+		Or(v.Equal(archsimd.LoadUint8x64(&k[14]))).ToBits()
+	archsimd.ClearAVXUpperBits()
+	m.tok = m.digit | m.hex | m.alpha | m.dot | m.colon | m.at | m.other
+}
+
+// flags is the OR of class[] over the bytes of span (a token's bits).
+func (m *masks) flags(span uint64) uint16 {
+	f := cTok
+	if m.digit&span != 0 {
+		f |= cDigit
+	}
+	if m.hex&span != 0 {
+		f |= cHex
+	}
+	if m.alpha&span != 0 {
+		f |= cAlpha
+	}
+	if m.upper&span != 0 {
+		f |= cUpper
+	}
+	if m.dot&span != 0 {
+		f |= cDot
+	}
+	if m.colon&span != 0 {
+		f |= cColon
+	}
+	if m.at&span != 0 {
+		f |= cAt
+	}
+	if m.other&span != 0 {
+		f |= cOther
+	}
+	return f
+}
+
+// scanVector is Scan 64 bytes at a time. Each window starts where the
+// previous stopped (a token start or a non-token byte, like scanWords' lo)
+// and finds with bit operations the tokens that hold '.', ':' or '@' or a
+// run of 32 hex digits; token classifies them with the flags the masks
+// give. A token that reaches the window's end is left to the next window,
+// which starts at it; one that fills a whole window (a SHA-256 or longer)
+// is classified byte by byte (scanToken), as is the input's last 63 bytes.
+func scanVector(b []byte, base int, fn func(Candidate)) {
+	n := len(b)
+	i := 0
+	var m masks
+	for i+64 <= n {
+		classify((*[64]byte)(b[i:i+64]), &m)
+		hd := m.digit | m.hex
+		run := hd & (hd >> 1) // bit k: bytes k.. are hex for 2, then 4, ... 32 bytes
+		run &= run >> 2
+		run &= run >> 4
+		run &= run >> 8
+		run &= run >> 16
+		cand := m.dot | m.colon | m.at | run
+		starts := m.tok &^ (m.tok << 1)
+		limit := uint(64)
+		if m.tok>>63 != 0 {
+			limit = uint(bits.Len64(starts)) - 1 // the last token may go on
+			if limit == 0 {
+				i = scanToken(b, i, i, base, fn)
+				continue
+			}
+			cand &= 1<<limit - 1
+		}
+		next := i + int(limit)
+		for cand != 0 {
+			p := uint(bits.TrailingZeros64(cand))
+			s := uint(bits.Len64(starts&(2<<p-1))) - 1
+			e := p + uint(bits.TrailingZeros64(^m.tok>>p)) // < limit: the token ends in the window
+			if m.colon&(1<<(e-1)) != 0 && i+int(e)+1 < n && b[i+int(e)] == '/' && b[i+int(e)+1] == '/' {
+				if end := scanURL(b, i+int(s), i+int(e), base, fn); end > 0 {
+					next = end
+					break
+				}
+			}
+			token(b[i+int(s):i+int(e)], m.flags((1<<e-1)&^(1<<s-1)), base+i+int(s), fn)
+			cand &^= 1<<e - 1
+		}
+		i = next
+	}
+	scanWords(b, i, base, fn)
+}
