@@ -92,6 +92,33 @@ func (m *masks) flags(span uint64) uint16 {
 	return f
 }
 
+// dotted is the extractor's dotted for a token of letters, digits and
+// dots (the bits span of the window at b[i:]), with the masks instead of
+// loops: the dots around the token are trimmed, digits and dots only make
+// an IPv4 address, else a domain needs no empty label and a letter in its
+// last label.
+func (m *masks) dotted(b []byte, i int, span uint64, base int, fn func(Candidate)) {
+	body := span &^ m.dot
+	if body == 0 {
+		return
+	}
+	s := uint(bits.TrailingZeros64(body))
+	e := uint(bits.Len64(body))
+	t := b[i+int(s) : i+int(e)]
+	letters := (m.hex | m.alpha) & span
+	if letters == 0 {
+		if a, ok := parseIPv4(t); ok {
+			fn(Candidate{Kind: IPv4, Off: base + i + int(s), Value: t, Addr: a})
+		}
+		return
+	}
+	dots := m.dot & (1<<e - 1) &^ (1<<s - 1)
+	if dots == 0 || dots&(dots>>1) != 0 || letters>>(bits.Len64(dots)-1) == 0 {
+		return
+	}
+	fn(Candidate{Kind: Domain, Off: base + i + int(s), Value: t})
+}
+
 // scanVector is Scan 64 bytes at a time. Each window starts where the
 // previous stopped (a token start or a non-token byte, like scanWords' lo)
 // and finds with bit operations the tokens that hold '.', ':' or '@' or a
@@ -133,7 +160,12 @@ func scanVector(b []byte, base int, fn func(Candidate)) {
 					break
 				}
 			}
-			token(b[i+int(s):i+int(e)], m.flags((1<<e-1)&^(1<<s-1)), base+i+int(s), fn)
+			span := (uint64(1)<<e - 1) &^ (1<<s - 1)
+			if m.dot&span != 0 && (m.colon|m.at|m.other)&span == 0 {
+				m.dotted(b, i, span, base, fn) // the usual value: an address or a domain
+			} else {
+				token(b[i+int(s):i+int(e)], m.flags(span), base+i+int(s), fn)
+			}
 			cand &^= 1<<e - 1
 		}
 		i = next
