@@ -4,6 +4,7 @@ package extract
 
 import (
 	"math/bits"
+	"net/netip"
 	"simd/archsimd"
 )
 
@@ -107,7 +108,13 @@ func (m *masks) dotted(b []byte, i int, span uint64, base int, fn func(Candidate
 	t := b[i+int(s) : i+int(e)]
 	letters := (m.hex | m.alpha) & span
 	if letters == 0 {
-		if a, ok := parseIPv4(t); ok {
+		a, ok := netip.Addr{}, false
+		if i+66 <= len(b) {
+			a, ok = ipv4(b[i:i+66], m.dot&(1<<e-1)&^(1<<s-1), s, e)
+		} else {
+			a, ok = parseIPv4(t)
+		}
+		if ok {
 			fn(Candidate{Kind: IPv4, Off: base + i + int(s), Value: t, Addr: a})
 		}
 		return
@@ -117,6 +124,44 @@ func (m *masks) dotted(b []byte, i int, span uint64, base int, fn func(Candidate
 		return
 	}
 	fn(Candidate{Kind: Domain, Off: base + i + int(s), Value: t})
+}
+
+// octetMul holds, for an octet of 1, 2 or 3 digits, what its first three
+// digits are worth.
+var octetMul = [4][3]uint{{}, {1, 0, 0}, {10, 1, 0}, {100, 10, 1}}
+
+// ipv4 is parseIPv4 for the digits and dots w[s:e] whose dots are the bits
+// dots, without a branch per octet: the dots give the octets' bounds, and
+// each octet's value is its first three digits times what octetMul says
+// they are worth (w has two bytes after the window, read and ignored).
+func ipv4(w []byte, dots uint64, s, e uint) (netip.Addr, bool) {
+	w = w[:66]
+	if bits.OnesCount64(dots) != 3 {
+		return netip.Addr{}, false
+	}
+	p1 := uint(bits.TrailingZeros64(dots))
+	dots &= dots - 1
+	p2 := uint(bits.TrailingZeros64(dots))
+	dots &= dots - 1
+	p3 := uint(bits.TrailingZeros64(dots))
+	var ip [4]byte
+	bad := uint(0)
+	for k, o := range [4][2]uint{{s, p1}, {p1 + 1, p2}, {p2 + 1, p3}, {p3 + 1, e}} {
+		at, l := o[0]&63, o[1]-o[0]
+		mul := &octetMul[l&3]
+		d0 := uint(w[at] - '0')
+		v := d0*mul[0] + uint(w[at+1]-'0')*mul[1] + uint(w[at+2]-'0')*mul[2]
+		bad |= b2u(l-1 > 2) | b2u(d0 == 0)&b2u(l > 1) | v>>8
+		ip[k] = byte(v)
+	}
+	return netip.AddrFrom4(ip), bad == 0
+}
+
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // scanVector is Scan 64 bytes at a time. Each window starts where the
