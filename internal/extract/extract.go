@@ -212,10 +212,7 @@ func scanURL(b []byte, start, afterColon, base int, fn func(Candidate)) int {
 	if s > start {
 		token(b[start:s], tokenFlags(b[start:s]), base+start, fn)
 	}
-	end := afterColon + 2
-	for end < len(b) && class[b[end]]&cURLStop == 0 {
-		end++
-	}
+	end := urlEnd(b, afterColon+2)
 	for end > afterColon+2 && (b[end-1] == '.' || b[end-1] == ',' || b[end-1] == ';') {
 		end--
 	}
@@ -228,8 +225,38 @@ func scanURL(b []byte, start, afterColon, base int, fn func(Candidate)) int {
 	return end
 }
 
+// urlEndBytes is urlEnd one byte at a time: the first byte at or after
+// from that ends a URL, or len(b).
+func urlEndBytes(b []byte, from int) int {
+	for from < len(b) && class[b[from]]&cURLStop == 0 {
+		from++
+	}
+	return from
+}
+
 // host reports the host of a URL authority (userinfo and port removed).
+// The usual authority, a bare host of token bytes followed by '/', '?',
+// '#' or the URL's end, takes one pass; any other goes to hostSlow.
 func host(b []byte, base int, fn func(Candidate)) {
+	var flags uint16
+	j := 0
+	for ; j < len(b); j++ {
+		c := b[j]
+		cl := class[c]
+		if cl&cTok == 0 || c == ':' || c == '@' {
+			break
+		}
+		flags |= cl
+	}
+	if j < len(b) && b[j] != '/' && b[j] != '?' && b[j] != '#' {
+		hostSlow(b, base, fn)
+		return
+	}
+	dotted(b[:j], flags, base, fn)
+}
+
+// hostSlow is host for every authority.
+func hostSlow(b []byte, base int, fn func(Candidate)) {
 	end := len(b)
 	for i, c := range b {
 		if c == '/' || c == '?' || c == '#' {

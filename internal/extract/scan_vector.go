@@ -27,6 +27,42 @@ func Scan(b []byte, base int, fn func(Candidate)) {
 // Vector reports whether Scan uses vector instructions.
 func Vector() bool { return useVector }
 
+// urlStops are the bytes above the space that end a URL.
+var urlStops = func() (t [11][64]byte) {
+	for i, c := range []byte("\"'<>`\\^{}|\x7f") {
+		for j := range t[i] {
+			t[i][j] = c
+		}
+	}
+	return t
+}()
+
+// urlEnd is the first byte at or after from that ends a URL (a control
+// byte, a space, one of "'<>`\\^{}| or DEL), or len(b): 64 bytes at a time.
+func urlEnd(b []byte, from int) int {
+	if !useVector {
+		return urlEndBytes(b, from)
+	}
+	for from+64 <= len(b) {
+		if m := urlStopMask((*[64]byte)(b[from : from+64])); m != 0 {
+			return from + bits.TrailingZeros64(m)
+		}
+		from += 64
+	}
+	return urlEndBytes(b, from)
+}
+
+// urlStopMask has a bit for each of w's bytes that ends a URL.
+func urlStopMask(w *[64]byte) uint64 {
+	v := archsimd.LoadUint8x64(w)
+	m := v.Less(archsimd.LoadUint8x64(&vconst[15])).ToBits() // <= ' '
+	for k := range urlStops {
+		m |= v.Equal(archsimd.LoadUint8x64(&urlStops[k])).ToBits()
+	}
+	archsimd.ClearAVXUpperBits()
+	return m
+}
+
 // masks has one bit per byte of a 64-byte window for each byte class.
 type masks struct {
 	tok, dot, colon, at, digit, hex, alpha, upper, other uint64
@@ -34,8 +70,8 @@ type masks struct {
 
 // vconst holds the bytes classify compares with, each repeated 64 times
 // (loading one costs less than a broadcast).
-var vconst = func() (t [15][64]byte) {
-	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, 'A', 26, '.', ':', '@', '_', '-', '+'} {
+var vconst = func() (t [16][64]byte) {
+	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, 'A', 26, '.', ':', '@', '_', '-', '+', ' ' + 1} {
 		for j := range t[i] {
 			t[i][j] = c
 		}

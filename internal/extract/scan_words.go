@@ -11,3 +11,7 @@ func Scan(b []byte, base int, fn func(Candidate)) { scanWords(b, 0, base, fn) }
 // Vector reports whether Scan uses vector instructions (never in this
 // build).
 func Vector() bool { return false }
+
+// urlEnd is the first byte at or after from that ends a URL (a control
+// byte, a space, one of "'<>`\\^{}| or DEL), or len(b).
+func urlEnd(b []byte, from int) int { return urlEndBytes(b, from) }
