@@ -91,7 +91,7 @@ type Index struct {
 	arena   []byte
 	entries []entry
 	slots   []uint64 // a chain's head: hash tag << 32 | entry index+1; 0 empty
-	// filter is a blocked Bloom filter of the keys (two bits in one word
+	// filter is a blocked Bloom filter of the keys (three bits in one word
 	// per key, 4 bits per slot): most telemetry values are not indicators,
 	// and the filter answers for them with one access to a table 16 times
 	// smaller than the slots, likely in cache.
@@ -142,11 +142,11 @@ func (x *Index) resetFilter() {
 	x.fshift = uint(64 - bits.TrailingZeros(uint(words)))
 }
 
-// filterWord is the word of hash h in the filter and the two bits it sets
+// filterWord is the word of hash h in the filter and the three bits it sets
 // there (a blocked filter: one memory access per test).
 func (x *Index) filterWord(h uint64) (uint64, uint64) {
 	m := h * 0x9E3779B97F4A7C15
-	return m >> x.fshift, 1<<(m&63) | 1<<((m>>6)&63)
+	return m >> x.fshift, 1<<(m&63) | 1<<((m>>6)&63) | 1<<((m>>12)&63)
 }
 
 func (x *Index) mayHave(h uint64) bool {
