@@ -40,7 +40,7 @@ var pieces = []string{
 	"fe80::1%eth0", "d41d8cd98f00b204e9800998ecf8427e", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709",
 	strings.Repeat("ab", 32), strings.Repeat("0f", 64), "0123456789", "abcdef", "ghijklmno", ";<=>?`",
 	" ", "\t", "\n", "\r\n", "\"", "'", ",", ";", "/", "?", "#", "%41", "_", "-", "+", "é", "\xff", "\x00",
-	"1764115200.123", "12:34:56", "SRC=", "query[A]", "/a/../b", ":8080", "x",
+	"1764115200.123", "12:34:56", "SRC=", "query[A]", "/a/../b", ":8080", "x", "1:2:3:4:5:6:7:8", "a:b:c:d:e:f:0", "kernel:",
 }
 
 // TestScanMatchesReference compares Scan with the straightforward

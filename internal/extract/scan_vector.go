@@ -244,6 +244,11 @@ func scanVector(b []byte, base int, fn func(Candidate)) {
 			span := (uint64(1)<<e - 1) &^ (1<<s - 1)
 			if m.dot&span != 0 && (m.colon|m.at|m.other)&span == 0 {
 				m.dotted(b, i, span, base, fn) // the usual value: an address or a domain
+			} else if c := m.colon & span; c != 0 && (m.dot|m.at)&span == 0 && e-s < 32 &&
+				c&(c>>1) == 0 && bits.OnesCount64(c) < 6 {
+				// A time of day, "key:": no "::" and too few colons for
+				// an IPv6 address, no dot, too short for a hash (colon
+				// would report nothing).
 			} else {
 				token(b[i+int(s):i+int(e)], m.flags(span), base+i+int(s), fn)
 			}
