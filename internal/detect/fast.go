@@ -176,6 +176,18 @@ var (
 	urlAuthMix = kindMix(kURLAuth, 0)
 )
 
+// authStop is 1 for the bytes that end a URL's authority, 2 for those
+// that take it off the usual case (userinfo, port, IPv6 literal).
+var authStop = func() (t [256]uint8) {
+	for _, c := range "/?#" {
+		t[c] = 1
+	}
+	for _, c := range "@:[" {
+		t[c] = 2
+	}
+	return t
+}()
+
 // urlAuthorityHash is the hash (without kindMix) of the authority key
 // normURLAuthority makes of u, in the usual case (a lower-case scheme and a
 // bare host: no user, port or IPv6 literal), computed without copying; ok
@@ -189,14 +201,11 @@ func urlAuthorityHash(seed uint64, u []byte) (uint64, bool) {
 		return 0, false
 	}
 	k := i + 3
-	for ; k < len(u); k++ {
-		c := u[k]
-		if c == '/' || c == '?' || c == '#' {
-			break
-		}
-		if c == '@' || c == ':' || c == '[' {
-			return 0, false
-		}
+	for k < len(u) && authStop[u[k]] == 0 {
+		k++
+	}
+	if k < len(u) && authStop[u[k]] == 2 {
+		return 0, false
 	}
 	for k > i+3 && u[k-1] == '.' {
 		k--
