@@ -95,9 +95,10 @@ func (s *lineScanner) collect(c extract.Candidate) {
 				return
 			}
 			v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-			p.kind, p.bits, p.from, p.v4 = kIPv4, 32, fromV4, v
-			p.hash = hashV4(x.seed, v) ^ v4Mix
-			s.add(p)
+			q := s.slot()
+			q.off, q.vlen = p.off, p.vlen
+			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, v
+			q.hash = hashV4(x.seed, v) ^ v4Mix
 			return
 		}
 		if !s.opts.Exact {
@@ -110,11 +111,12 @@ func (s *lineScanner) collect(c extract.Candidate) {
 		// The extractor reports domains without leading or trailing dots
 		// or spaces, so the key is the value in lower case.
 		d := c.Value
-		p.kind, p.from = kDomain, fromLower
 		for i := 0; i < len(d); {
-			p.koff, p.klen = int32(c.Off+i), int32(len(d)-i)
-			p.hash = hashLower(x.seed, d[i:]) ^ domainMix
-			s.add(p)
+			q := s.slot()
+			q.off, q.vlen = p.off, p.vlen
+			q.kind, q.from = kDomain, fromLower
+			q.koff, q.klen = int32(c.Off+i), int32(len(d)-i)
+			q.hash = hashLower(x.seed, d[i:]) ^ domainMix
 			if s.opts.Exact {
 				return
 			}
@@ -168,6 +170,21 @@ func (s *lineScanner) addStored(p probe, k kind, start int) {
 }
 
 func (s *lineScanner) add(p probe) { s.batch = append(s.batch, p) }
+
+// slot appends a zero probe to the batch and returns it to be filled in
+// place: a probe built in a local and copied in is written field by field
+// and read back in 16-byte pieces, which the processor cannot forward from
+// the smaller stores (a stall per probe).
+func (s *lineScanner) slot() *probe {
+	n := len(s.batch)
+	if n == cap(s.batch) {
+		s.batch = append(s.batch, probe{})
+	} else {
+		s.batch = s.batch[:n+1]
+		s.batch[n] = probe{}
+	}
+	return &s.batch[n]
+}
 
 // Precomputed kindMix values of the keys hashed on the block path.
 var (
