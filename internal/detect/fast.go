@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 
 	"github.com/phalanx-ledger/phalanx/internal/extract"
 )
@@ -111,19 +112,31 @@ func (s *lineScanner) collect(c extract.Candidate) {
 		// The extractor reports domains without leading or trailing dots
 		// or spaces, so the key is the value in lower case.
 		d := c.Value
-		for i := 0; i < len(d); {
+		if s.opts.Exact {
+			q := s.slot()
+			q.off, q.vlen = p.off, p.vlen
+			q.kind, q.from = kDomain, fromLower
+			q.koff, q.klen = int32(c.Off), int32(len(d))
+			q.hash = hashLower(x.seed, d) ^ domainMix
+			return
+		}
+		// The domain and each parent, longest first (the per-line path's
+		// order), hashed in one pass from the end.
+		starts := append(s.starts[:0], 0)
+		for i, ch := range d {
+			if ch == '.' && i+1 < len(d) {
+				starts = append(starts, i+1)
+			}
+		}
+		s.starts = starts
+		s.hashes = slices.Grow(s.hashes[:0], len(starts))[:len(starts)]
+		hashSuffixes(x.seed, d, starts, s.hashes)
+		for k, i := range starts {
 			q := s.slot()
 			q.off, q.vlen = p.off, p.vlen
 			q.kind, q.from = kDomain, fromLower
 			q.koff, q.klen = int32(c.Off+i), int32(len(d)-i)
-			q.hash = hashLower(x.seed, d[i:]) ^ domainMix
-			if s.opts.Exact {
-				return
-			}
-			for i < len(d) && d[i] != '.' {
-				i++
-			}
-			i++
+			q.hash = s.hashes[k] ^ domainMix
 		}
 	case extract.URL:
 		if h, ok := urlAuthorityHash(x.seed, c.Value); ok && !x.mayHave(h^urlAuthMix) {

@@ -52,6 +52,28 @@ func hashLower(seed uint64, b []byte) uint64 {
 	return mum(h^uint64(len(b)), hk3)
 }
 
+// hashSuffixes sets hs[k] to hashLower(seed, d[starts[k]:]) for each of
+// the ascending offsets starts, reading d once from its end: the hash
+// folds a key's words from its end, so every suffix shares the words of
+// the shorter ones (a domain's parents cost one pass, not one each).
+func hashSuffixes(seed uint64, d []byte, starts []int, hs []uint64) {
+	n := len(d)
+	h := seed
+	j := n // d[j:] is folded into h
+	for k := len(starts) - 1; k >= 0; k-- {
+		i := starts[k]
+		for j-i >= 8 {
+			h = mum(h^lowerWord(binary.LittleEndian.Uint64(d[j-8:j])), hk1)
+			j -= 8
+		}
+		g := h
+		if j > i {
+			g = mum(g^lowerWord(headWord(d[i:j])), hk2)
+		}
+		hs[k] = mum(g^uint64(n-i), hk3)
+	}
+}
+
 // hashV4 is hashBytes of the four bytes of the IPv4 address v (big
 // endian, as keys hold it).
 func hashV4(seed uint64, v uint32) uint64 {

@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzHashLower checks that hashing a value while lower-casing it gives
-// the hash of its lower-case copy, that an IPv4 address hashed from its
+// the hash of its lower-case copy, that the suffixes hashed in one pass
+// from the end get the hashes they get one by one, that an IPv4 address hashed from its
 // value gives the hash of its four key bytes, and that a URL authority
 // hashed in place gives the hash of the key normURLAuthority makes.
 func FuzzHashLower(f *testing.F) {
@@ -18,6 +19,19 @@ func FuzzHashLower(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte, seed uint64) {
 		if got, want := hashLower(seed, b), hashBytes(seed, lower(b, nil)); got != want {
 			t.Fatalf("hashLower(%q) = %x, hashBytes of its lower case %x", b, got, want)
+		}
+		var starts []int
+		for i := 0; i < len(b); i++ {
+			if i == 0 || b[i-1] == '.' {
+				starts = append(starts, i)
+			}
+		}
+		hs := make([]uint64, len(starts))
+		hashSuffixes(seed, b, starts, hs)
+		for k, i := range starts {
+			if want := hashLower(seed, b[i:]); hs[k] != want {
+				t.Fatalf("hashSuffixes(%q)[%d] (from %d) = %x, hashLower %x", b, k, i, hs[k], want)
+			}
 		}
 		if len(b) >= 4 {
 			v := binary.BigEndian.Uint32(b)

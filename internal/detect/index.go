@@ -531,7 +531,7 @@ func (x *Index) lookupAddr(a netip.Addr, exact bool, fn func(int)) {
 				m = v &^ (1<<(32-bits) - 1)
 			}
 			kb := [4]byte{byte(m >> 24), byte(m >> 16), byte(m >> 8), byte(m)}
-			if e := x.find(key{kind: kIPv4, b: kb[:], bits: uint8(bits)}, x.hashKey(key{kind: kIPv4, b: kb[:], bits: uint8(bits)})); e >= 0 {
+			if e := x.find(key{kind: kIPv4, b: kb[:], bits: uint8(bits)}, hashV4(x.seed, m)^kindMix(kIPv4, uint8(bits))); e >= 0 {
 				fn(e)
 				return
 			}
