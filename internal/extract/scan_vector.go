@@ -146,7 +146,7 @@ func (m *masks) dotted(b []byte, i int, span uint64, base int, fn func(Candidate
 	if letters == 0 {
 		a, ok := netip.Addr{}, false
 		if i+66 <= len(b) {
-			a, ok = ipv4(b[i:i+66], m.dot&(1<<e-1)&^(1<<s-1), s, e)
+			a, ok = ipv4((*[66]byte)(b[i:i+66]), m.dot&(1<<e-1)&^(1<<s-1), s, e)
 		} else {
 			a, ok = parseIPv4(t)
 		}
@@ -170,8 +170,7 @@ var octetMul = [4][3]uint{{}, {1, 0, 0}, {10, 1, 0}, {100, 10, 1}}
 // dots, without a branch per octet: the dots give the octets' bounds, and
 // each octet's value is its first three digits times what octetMul says
 // they are worth (w has two bytes after the window, read and ignored).
-func ipv4(w []byte, dots uint64, s, e uint) (netip.Addr, bool) {
-	w = w[:66]
+func ipv4(w *[66]byte, dots uint64, s, e uint) (netip.Addr, bool) {
 	if bits.OnesCount64(dots) != 3 {
 		return netip.Addr{}, false
 	}
@@ -180,17 +179,34 @@ func ipv4(w []byte, dots uint64, s, e uint) (netip.Addr, bool) {
 	p2 := uint(bits.TrailingZeros64(dots))
 	dots &= dots - 1
 	p3 := uint(bits.TrailingZeros64(dots))
-	var ip [4]byte
-	bad := uint(0)
-	for k, o := range [4][2]uint{{s, p1}, {p1 + 1, p2}, {p2 + 1, p3}, {p3 + 1, e}} {
-		at, l := o[0]&63, o[1]-o[0]
-		mul := &octetMul[l&3]
-		d0 := uint(w[at] - '0')
-		v := d0*mul[0] + uint(w[at+1]-'0')*mul[1] + uint(w[at+2]-'0')*mul[2]
-		bad |= b2u(l-1 > 2) | b2u(d0 == 0)&b2u(l > 1) | v>>8
-		ip[k] = byte(v)
+	// Each octet's value is its first three digits times what octetMul
+	// says they are worth for its length (written out four times: as a
+	// function it is too big for the compiler to inline).
+	var bad uint
+	a0, l0 := (s)&63, p1-(s)
+	m0 := &octetMul[l0&3]
+	d0 := uint(w[a0] - '0')
+	v0 := d0*m0[0] + uint(w[a0+1]-'0')*m0[1] + uint(w[a0+2]-'0')*m0[2]
+	bad |= b2u(l0-1 > 2) | b2u(d0 == 0)&b2u(l0 > 1) | v0>>8
+	a1, l1 := (p1+1)&63, p2-(p1+1)
+	m1 := &octetMul[l1&3]
+	d1 := uint(w[a1] - '0')
+	v1 := d1*m1[0] + uint(w[a1+1]-'0')*m1[1] + uint(w[a1+2]-'0')*m1[2]
+	bad |= b2u(l1-1 > 2) | b2u(d1 == 0)&b2u(l1 > 1) | v1>>8
+	a2, l2 := (p2+1)&63, p3-(p2+1)
+	m2 := &octetMul[l2&3]
+	d2 := uint(w[a2] - '0')
+	v2 := d2*m2[0] + uint(w[a2+1]-'0')*m2[1] + uint(w[a2+2]-'0')*m2[2]
+	bad |= b2u(l2-1 > 2) | b2u(d2 == 0)&b2u(l2 > 1) | v2>>8
+	a3, l3 := (p3+1)&63, e-(p3+1)
+	m3 := &octetMul[l3&3]
+	d3 := uint(w[a3] - '0')
+	v3 := d3*m3[0] + uint(w[a3+1]-'0')*m3[1] + uint(w[a3+2]-'0')*m3[2]
+	bad |= b2u(l3-1 > 2) | b2u(d3 == 0)&b2u(l3 > 1) | v3>>8
+	if bad != 0 {
+		return netip.Addr{}, false
 	}
-	return netip.AddrFrom4(ip), bad == 0
+	return netip.AddrFrom4([4]byte{byte(v0), byte(v1), byte(v2), byte(v3)}), true
 }
 
 func b2u(b bool) uint {
