@@ -38,7 +38,7 @@ var urlStops = func() (t [11][64]byte) {
 }()
 
 // urlEnd is the first byte at or after from that ends a URL (a control
-// byte, a space, one of "'<>`\\^{}| or DEL), or len(b): 64 bytes at a time.
+// byte, a space, one of "'<>`\^{}| or DEL), or len(b): 64 bytes at a time.
 func urlEnd(b []byte, from int) int {
 	if !useVector {
 		return urlEndBytes(b, from)
@@ -183,7 +183,7 @@ func ipv4(w *[66]byte, dots uint64, s, e uint) (netip.Addr, bool) {
 	// says they are worth for its length (written out four times: as a
 	// function it is too big for the compiler to inline).
 	var bad uint
-	a0, l0 := (s)&63, p1-(s)
+	a0, l0 := s&63, p1-s
 	m0 := &octetMul[l0&3]
 	d0 := uint(w[a0] - '0')
 	v0 := d0*m0[0] + uint(w[a0+1]-'0')*m0[1] + uint(w[a0+2]-'0')*m0[2]

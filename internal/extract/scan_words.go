@@ -13,5 +13,5 @@ func Scan(b []byte, base int, fn func(Candidate)) { scanWords(b, 0, base, fn) }
 func Vector() bool { return false }
 
 // urlEnd is the first byte at or after from that ends a URL (a control
-// byte, a space, one of "'<>`\\^{}| or DEL), or len(b).
+// byte, a space, one of "'<>`\^{}| or DEL), or len(b).
 func urlEnd(b []byte, from int) int { return urlEndBytes(b, from) }
