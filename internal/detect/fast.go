@@ -85,36 +85,36 @@ func (s *lineScanner) collect(c extract.Candidate) {
 		s.flush() // between candidates: a candidate's probes share its keys
 	}
 	x := s.x
-	p := probe{off: int32(c.Off), vlen: int32(len(c.Value))}
+	off, vlen := int32(c.Off), int32(len(c.Value))
 	switch c.Kind {
 	case extract.IPv4, extract.IPv6:
 		a := c.Addr.Unmap()
 		if a.Is4() {
 			b := a.As4()
 			if !s.opts.Exact && x.covered(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])) {
-				s.addWalk(p, a)
+				s.addWalk(probe{off: off, vlen: vlen}, a)
 				return
 			}
 			v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 			q := s.slot()
-			q.off, q.vlen = p.off, p.vlen
+			q.off, q.vlen = off, vlen
 			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, v
 			q.hash = hashV4(x.seed, v) ^ v4Mix
 			return
 		}
 		if !s.opts.Exact {
-			s.addWalk(p, a)
+			s.addWalk(probe{off: off, vlen: vlen}, a)
 			return
 		}
 		b := a.As16()
-		s.addKey(p, kIPv6, 128, b[:])
+		s.addKey(probe{off: off, vlen: vlen}, kIPv6, 128, b[:])
 	case extract.Domain:
 		// The extractor reports domains without leading or trailing dots
 		// or spaces, so the key is the value in lower case.
 		d := c.Value
 		if s.opts.Exact {
 			q := s.slot()
-			q.off, q.vlen = p.off, p.vlen
+			q.off, q.vlen = off, vlen
 			q.kind, q.from = kDomain, fromLower
 			q.koff, q.klen = int32(c.Off), int32(len(d))
 			q.hash = hashLower(x.seed, d) ^ domainMix
@@ -133,7 +133,7 @@ func (s *lineScanner) collect(c extract.Candidate) {
 		hashSuffixes(x.seed, d, starts, s.hashes)
 		for k, i := range starts {
 			q := s.slot()
-			q.off, q.vlen = p.off, p.vlen
+			q.off, q.vlen = off, vlen
 			q.kind, q.from = kDomain, fromLower
 			q.koff, q.klen = int32(c.Off+i), int32(len(d)-i)
 			q.hash = s.hashes[k] ^ domainMix
@@ -149,11 +149,11 @@ func (s *lineScanner) collect(c extract.Candidate) {
 			return // no URL indicator has this scheme, host and port
 		}
 		s.keys = normURLPath(a, rest)
-		s.addStored(p, kURL, start)
+		s.addStored(probe{off: off, vlen: vlen}, kURL, start)
 	case extract.Email:
 		start := len(s.keys)
 		s.keys = lower(c.Value, s.keys)
-		s.addStored(p, kEmail, start)
+		s.addStored(probe{off: off, vlen: vlen}, kEmail, start)
 	case extract.MD5, extract.SHA1, extract.SHA256, extract.SHA512:
 		k := hashKindOf[c.Kind]
 		start := len(s.keys)
@@ -162,7 +162,7 @@ func (s *lineScanner) collect(c extract.Candidate) {
 			return
 		}
 		s.keys = b
-		s.addStored(p, k, start)
+		s.addStored(probe{off: off, vlen: vlen}, k, start)
 	}
 }
 
