@@ -41,6 +41,14 @@ go vet ./...
 echo "== go test"
 go test -count=1 -timeout 25m ./...
 
+echo "== extractor and matcher built with GOEXPERIMENT=simd"
+# The vector extractor (internal/extract/scan_vector.go) exists only in
+# this build; the same differential tests check it against the reference
+# model (on a processor without AVX-512 they check the fallback again), and
+# its fuzz target runs against the reference in that build too.
+GOEXPERIMENT=simd go test -count=1 ./internal/extract/ ./internal/detect/
+GOEXPERIMENT=simd go test -run '^$' -fuzz '^FuzzScanMatchesReference$' -fuzztime "$FUZZTIME" ./internal/extract/
+
 echo "== fuzz ($FUZZTIME each)"
 # Every Fuzz* function in the module, found by listing the tests.
 for pkg in $(go list ./...); do

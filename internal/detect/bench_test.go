@@ -74,6 +74,25 @@ func BenchmarkExtract(b *testing.B) {
 // is set, added as bare values, and 32 MB of log lines with about one
 // planted value in 2,000 lines.
 func benchMillion(b *testing.B, cidr bool) (*Index, []byte) {
+	if m, ok := millionCache[cidr]; ok {
+		return m.x, m.log // -count N runs reuse the index and log (read-only)
+	}
+	x, log := makeMillion(b, cidr)
+	millionCache[cidr] = struct {
+		x   *Index
+		log []byte
+	}{x, log}
+	return x, log
+}
+
+// millionCache holds benchMillion's results by cidr (benchmarks run one at
+// a time).
+var millionCache = map[bool]struct {
+	x   *Index
+	log []byte
+}{}
+
+func makeMillion(b *testing.B, cidr bool) (*Index, []byte) {
 	values, err := loggen.SharedIOCs(testutil.SharedTestdata(b) + "/iocs")
 	if err != nil {
 		b.Fatal(err)

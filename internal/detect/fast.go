@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 
 	"github.com/phalanx-ledger/phalanx/internal/extract"
 )
@@ -25,13 +26,26 @@ type probe struct {
 	hash uint64
 	off  int32 // the candidate's value in the block
 	vlen int32
-	koff int32 // the key's bytes in lineScanner.keys
+	koff int32 // the key's bytes: in lineScanner.keys, or in the block (from)
 	klen int32
+	v4   uint32 // the key of an IPv4 address (from == fromV4)
 	kind kind
 	bits uint8
+	from keyFrom
 	walk bool // a longest-prefix walk over the blocks of s.walks[koff]
 	keep bool
 }
+
+// keyFrom says where a probe's key bytes are. Only the few probes that
+// pass the Bloom filter need them, so the usual values (addresses,
+// domains) are hashed straight from the input and their keys made later.
+type keyFrom uint8
+
+const (
+	fromKeys  keyFrom = iota // s.keys[koff : koff+klen]
+	fromV4                   // the four bytes of v4
+	fromLower                // s.data[koff : koff+klen] in lower case
+)
 
 // batchSize is the number of probes a batch is flushed at (8 KiB of
 // probes: they stay in L1).
@@ -71,54 +85,75 @@ func (s *lineScanner) collect(c extract.Candidate) {
 		s.flush() // between candidates: a candidate's probes share its keys
 	}
 	x := s.x
-	p := probe{off: int32(c.Off), vlen: int32(len(c.Value))}
+	off, vlen := int32(c.Off), int32(len(c.Value))
 	switch c.Kind {
 	case extract.IPv4, extract.IPv6:
 		a := c.Addr.Unmap()
 		if a.Is4() {
 			b := a.As4()
 			if !s.opts.Exact && x.covered(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])) {
-				s.addWalk(p, a)
+				s.addWalk(probe{off: off, vlen: vlen}, a)
 				return
 			}
-			s.addKey(p, kIPv4, 32, b[:])
+			v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+			q := s.slot()
+			q.off, q.vlen = off, vlen
+			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, v
+			q.hash = hashV4(x.seed, v) ^ v4Mix
 			return
 		}
 		if !s.opts.Exact {
-			s.addWalk(p, a)
+			s.addWalk(probe{off: off, vlen: vlen}, a)
 			return
 		}
 		b := a.As16()
-		s.addKey(p, kIPv6, 128, b[:])
+		s.addKey(probe{off: off, vlen: vlen}, kIPv6, 128, b[:])
 	case extract.Domain:
-		start := len(s.keys)
-		s.keys = normDomain(c.Value, s.keys)
-		d := s.keys[start:]
-		for i := 0; i < len(d); {
-			p.koff, p.klen = int32(start+i), int32(len(d)-i)
-			p.kind, p.bits = kDomain, 0
-			p.hash = x.hashKey(key{kind: kDomain, b: d[i:]})
-			s.add(p)
-			if s.opts.Exact {
-				return
+		// The extractor reports domains without leading or trailing dots
+		// or spaces, so the key is the value in lower case.
+		d := c.Value
+		if s.opts.Exact {
+			q := s.slot()
+			q.off, q.vlen = off, vlen
+			q.kind, q.from = kDomain, fromLower
+			q.koff, q.klen = int32(c.Off), int32(len(d))
+			q.hash = hashLower(x.seed, d) ^ domainMix
+			return
+		}
+		// The domain and each parent, longest first (the per-line path's
+		// order), hashed in one pass from the end.
+		starts := append(s.starts[:0], 0)
+		for i, ch := range d {
+			if ch == '.' && i+1 < len(d) {
+				starts = append(starts, i+1)
 			}
-			for i < len(d) && d[i] != '.' {
-				i++
-			}
-			i++
+		}
+		s.starts = starts
+		s.hashes = slices.Grow(s.hashes[:0], len(starts))[:len(starts)]
+		hashSuffixes(x.seed, d, starts, s.hashes)
+		for k, i := range starts {
+			q := s.slot()
+			q.off, q.vlen = off, vlen
+			q.kind, q.from = kDomain, fromLower
+			q.koff, q.klen = int32(c.Off+i), int32(len(d)-i)
+			q.hash = s.hashes[k] ^ domainMix
 		}
 	case extract.URL:
+		if h, ok := urlAuthorityHash(x.seed, c.Value); ok && !x.mayHave(h^urlAuthMix) {
+			return // no URL indicator has this scheme, host and port (the usual case)
+		}
 		start := len(s.keys)
 		a, rest, ok := normURLAuthority(c.Value, s.keys)
 		if !ok || !x.mayHave(x.hashKey(key{kind: kURLAuth, b: a[start:]})) {
+			s.keys = s.keys[:start]
 			return // no URL indicator has this scheme, host and port
 		}
 		s.keys = normURLPath(a, rest)
-		s.addStored(p, kURL, start)
+		s.addStored(probe{off: off, vlen: vlen}, kURL, start)
 	case extract.Email:
 		start := len(s.keys)
 		s.keys = lower(c.Value, s.keys)
-		s.addStored(p, kEmail, start)
+		s.addStored(probe{off: off, vlen: vlen}, kEmail, start)
 	case extract.MD5, extract.SHA1, extract.SHA256, extract.SHA512:
 		k := hashKindOf[c.Kind]
 		start := len(s.keys)
@@ -127,7 +162,7 @@ func (s *lineScanner) collect(c extract.Candidate) {
 			return
 		}
 		s.keys = b
-		s.addStored(p, k, start)
+		s.addStored(probe{off: off, vlen: vlen}, k, start)
 	}
 }
 
@@ -148,6 +183,68 @@ func (s *lineScanner) addStored(p probe, k kind, start int) {
 }
 
 func (s *lineScanner) add(p probe) { s.batch = append(s.batch, p) }
+
+// slot appends a zero probe to the batch and returns it to be filled in
+// place: a probe built in a local and copied in is written field by field
+// and read back in 16-byte pieces, which the processor cannot forward from
+// the smaller stores (a stall per probe).
+func (s *lineScanner) slot() *probe {
+	n := len(s.batch)
+	if n == cap(s.batch) {
+		s.batch = append(s.batch, probe{})
+	} else {
+		s.batch = s.batch[:n+1]
+		s.batch[n] = probe{}
+	}
+	return &s.batch[n]
+}
+
+// Precomputed kindMix values of the keys hashed on the block path.
+var (
+	v4Mix      = kindMix(kIPv4, 32)
+	domainMix  = kindMix(kDomain, 0)
+	urlAuthMix = kindMix(kURLAuth, 0)
+)
+
+// authStop is 1 for the bytes that end a URL's authority, 2 for those
+// that take it off the usual case (userinfo, port, IPv6 literal).
+var authStop = func() (t [256]uint8) {
+	for _, c := range "/?#" {
+		t[c] = 1
+	}
+	for _, c := range "@:[" {
+		t[c] = 2
+	}
+	return t
+}()
+
+// urlAuthorityHash is the hash (without kindMix) of the authority key
+// normURLAuthority makes of u, in the usual case (a lower-case scheme and a
+// bare host: no user, port or IPv6 literal), computed without copying; ok
+// is false for the other cases.
+func urlAuthorityHash(seed uint64, u []byte) (uint64, bool) {
+	i := 0
+	for i < len(u) && 'a' <= u[i] && u[i] <= 'z' {
+		i++
+	}
+	if i == 0 || i+3 > len(u) || u[i] != ':' || u[i+1] != '/' || u[i+2] != '/' {
+		return 0, false
+	}
+	k := i + 3
+	for k < len(u) && authStop[u[k]] == 0 {
+		k++
+	}
+	if k < len(u) && authStop[u[k]] == 2 {
+		return 0, false
+	}
+	for k > i+3 && u[k-1] == '.' {
+		k--
+	}
+	if k == i+3 {
+		return 0, false
+	}
+	return hashLower(seed, u[:k]), true
+}
 
 // addWalk adds a probe for the longest prefix holding a.
 func (s *lineScanner) addWalk(p probe, a netip.Addr) {
@@ -178,7 +275,7 @@ func (s *lineScanner) flush() {
 				x.lookupAddr(s.walks[p.koff], false, s.onHead)
 				continue
 			}
-			k := key{kind: p.kind, bits: p.bits, b: s.keys[p.koff : p.koff+p.klen]}
+			k := s.keyOf(p)
 			if e := x.probe(k, p.hash); e >= 0 {
 				s.onHead(e)
 			}
@@ -187,6 +284,22 @@ func (s *lineScanner) flush() {
 	s.batch = batch[:0]
 	s.keys = s.keys[:0]
 	s.walks = s.walks[:0]
+}
+
+// keyOf makes the key of probe p.
+func (s *lineScanner) keyOf(p *probe) key {
+	k := key{kind: p.kind, bits: p.bits}
+	switch p.from {
+	case fromV4:
+		s.kbuf = append(s.kbuf[:0], byte(p.v4>>24), byte(p.v4>>16), byte(p.v4>>8), byte(p.v4))
+		k.b = s.kbuf
+	case fromLower:
+		s.kbuf = lower(s.data[p.koff:p.koff+p.klen], s.kbuf[:0])
+		k.b = s.kbuf
+	default:
+		k.b = s.keys[p.koff : p.koff+p.klen]
+	}
+	return k
 }
 
 // head reports the live indicators on the chain at entry head for the

@@ -24,8 +24,8 @@ package detect
 import (
 	"encoding/hex"
 	"fmt"
-	"hash/maphash"
 	"math/bits"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"time"
@@ -87,11 +87,11 @@ const maxTerms = 64
 // Index is the in-memory indicator index. It is safe for concurrent use.
 type Index struct {
 	mu      sync.RWMutex
-	seed    maphash.Seed
+	seed    uint64 // of the key hash (hash.go)
 	arena   []byte
 	entries []entry
 	slots   []uint64 // a chain's head: hash tag << 32 | entry index+1; 0 empty
-	// filter is a blocked Bloom filter of the keys (two bits in one word
+	// filter is a blocked Bloom filter of the keys (three bits in one word
 	// per key, 4 bits per slot): most telemetry values are not indicators,
 	// and the filter answers for them with one access to a table 16 times
 	// smaller than the slots, likely in cache.
@@ -122,7 +122,7 @@ func New(n int) *Index {
 		size <<= 1
 	}
 	x := &Index{
-		seed:    maphash.MakeSeed(),
+		seed:    rand.Uint64(),
 		slots:   make([]uint64, size),
 		entries: make([]entry, 0, n),
 		metas:   make([]meta, 0, n),
@@ -142,11 +142,11 @@ func (x *Index) resetFilter() {
 	x.fshift = uint(64 - bits.TrailingZeros(uint(words)))
 }
 
-// filterWord is the word of hash h in the filter and the two bits it sets
+// filterWord is the word of hash h in the filter and the three bits it sets
 // there (a blocked filter: one memory access per test).
 func (x *Index) filterWord(h uint64) (uint64, uint64) {
 	m := h * 0x9E3779B97F4A7C15
-	return m >> x.fshift, 1<<(m&63) | 1<<((m>>6)&63)
+	return m >> x.fshift, 1<<(m&63) | 1<<((m>>6)&63) | 1<<((m>>12)&63)
 }
 
 func (x *Index) mayHave(h uint64) bool {
@@ -303,7 +303,7 @@ func (x *Index) idOf(m *meta) string {
 }
 
 func (x *Index) hashKey(k key) uint64 {
-	return maphash.Bytes(x.seed, k.b) ^ (uint64(k.kind)<<8|uint64(k.bits))*0x9E3779B97F4A7C15
+	return hashBytes(x.seed, k.b) ^ kindMix(k.kind, k.bits)
 }
 
 // tagOf is the part of a hash kept in a slot, so that most probes that
@@ -531,7 +531,7 @@ func (x *Index) lookupAddr(a netip.Addr, exact bool, fn func(int)) {
 				m = v &^ (1<<(32-bits) - 1)
 			}
 			kb := [4]byte{byte(m >> 24), byte(m >> 16), byte(m >> 8), byte(m)}
-			if e := x.find(key{kind: kIPv4, b: kb[:], bits: uint8(bits)}, x.hashKey(key{kind: kIPv4, b: kb[:], bits: uint8(bits)})); e >= 0 {
+			if e := x.find(key{kind: kIPv4, b: kb[:], bits: uint8(bits)}, hashV4(x.seed, m)^kindMix(kIPv4, uint8(bits))); e >= 0 {
 				fn(e)
 				return
 			}

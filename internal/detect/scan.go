@@ -335,6 +335,9 @@ type lineScanner struct {
 	pendingLine int64 // the line of s.pending's hits
 	batch       []probe
 	keys        []byte
+	kbuf        []byte   // the key of a probe that passed the filter
+	starts      []int    // a domain's label starts
+	hashes      []uint64 // the hashes of its suffixes from those starts
 	walks       []netip.Addr
 	cur         *probe
 	onCandidate func(extract.Candidate) // s.collect, bound once

@@ -17,11 +17,18 @@ func candidates(scan func([]byte, int, func(Candidate)), b []byte, base int) []s
 	return out
 }
 
+// sameAsReference checks Scan, and the word-at-a-time scanWords it falls
+// back on (the same function unless built with GOEXPERIMENT=simd), against
+// the reference extractor.
 func sameAsReference(t *testing.T, b []byte) {
 	t.Helper()
-	got, want := candidates(Scan, b, 7), candidates(refScan, b, 7)
-	if !slices.Equal(got, want) {
-		t.Fatalf("Scan(%q)\n got  %q\n want %q", b, got, want)
+	want := candidates(refScan, b, 7)
+	if got := candidates(Scan, b, 7); !slices.Equal(got, want) {
+		t.Fatalf("Scan(%q) (vector: %v)\n got  %q\n want %q", b, Vector(), got, want)
+	}
+	words := func(b []byte, base int, fn func(Candidate)) { scanWords(b, 0, base, fn) }
+	if got := candidates(words, b, 7); !slices.Equal(got, want) {
+		t.Fatalf("scanWords(%q)\n got  %q\n want %q", b, got, want)
 	}
 }
 
@@ -33,7 +40,7 @@ var pieces = []string{
 	"fe80::1%eth0", "d41d8cd98f00b204e9800998ecf8427e", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709",
 	strings.Repeat("ab", 32), strings.Repeat("0f", 64), "0123456789", "abcdef", "ghijklmno", ";<=>?`",
 	" ", "\t", "\n", "\r\n", "\"", "'", ",", ";", "/", "?", "#", "%41", "_", "-", "+", "é", "\xff", "\x00",
-	"1764115200.123", "12:34:56", "SRC=", "query[A]", "/a/../b", ":8080", "x",
+	"1764115200.123", "12:34:56", "SRC=", "query[A]", "/a/../b", ":8080", "x", "1:2:3:4:5:6:7:8", "a:b:c:d:e:f:0", "kernel:",
 }
 
 // TestScanMatchesReference compares Scan with the straightforward
@@ -57,6 +64,38 @@ func TestScanMatchesReference(t *testing.T) {
 		"http://a.com/x.,foo.com", "a http://b.example/c; d", "x@" + strings.Repeat("e", 64),
 	} {
 		sameAsReference(t, []byte(s))
+	}
+}
+
+// TestScanMatchesReferenceLong compares on inputs of hundreds of pieces,
+// long tokens among them (hashes, URLs and runs of 64 to 200 token bytes
+// fill or cross the 64-byte windows of the vector path), at each of the 64
+// alignments of a window.
+func TestScanMatchesReferenceLong(t *testing.T) {
+	t.Logf("vector path: %v", Vector())
+	r := rand.New(rand.NewPCG(3, 4))
+	long := []string{strings.Repeat("ab", 32), strings.Repeat("0F", 64), strings.Repeat("a", 63) + ".b",
+		"http://" + strings.Repeat("x", 70) + ".example/" + strings.Repeat("p", 60), strings.Repeat("c", 31) + "@" + strings.Repeat("d", 40) + ".org",
+		strings.Repeat("1.", 40), strings.Repeat("9", 65), strings.Repeat("e", 200), "2001:0db8:0000:0000:0000:ff00:0042:8329"}
+	for range 1500 {
+		var sb strings.Builder
+		for range 50 + r.IntN(300) {
+			if r.IntN(10) == 0 {
+				sb.WriteString(long[r.IntN(len(long))])
+			} else {
+				sb.WriteString(pieces[r.IntN(len(pieces))])
+			}
+		}
+		b := []byte(sb.String())
+		cut := r.IntN(64)
+		sameAsReference(t, b[min(cut, len(b)):])
+	}
+	for cut := range 64 {
+		var sb strings.Builder
+		for _, s := range long {
+			sb.WriteString(s + " ")
+		}
+		sameAsReference(t, []byte(strings.Repeat(" ", cut)+sb.String()))
 	}
 }
 

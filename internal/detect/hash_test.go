@@ -1,0 +1,77 @@
+package detect
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+)
+
+// FuzzHashLower checks that hashing a value while lower-casing it gives
+// the hash of its lower-case copy, that the suffixes hashed in one pass
+// from the end get the hashes they get one by one, that an IPv4 address hashed from its
+// value gives the hash of its four key bytes, and that a URL authority
+// hashed in place gives the hash of the key normURLAuthority makes.
+func FuzzHashLower(f *testing.F) {
+	for _, s := range []string{"", "a", "Evil.Example", "WWW.GOOGLE.COM.", "http://A.B/c", "hxxp://x..", "ftp://u@h:21/",
+		"\x80\xc1@[`{Z", "1.2.3.4", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q"} {
+		f.Add([]byte(s), uint64(7))
+	}
+	f.Fuzz(func(t *testing.T, b []byte, seed uint64) {
+		if got, want := hashLower(seed, b), hashBytes(seed, lower(b, nil)); got != want {
+			t.Fatalf("hashLower(%q) = %x, hashBytes of its lower case %x", b, got, want)
+		}
+		var starts []int
+		for i := 0; i < len(b); i++ {
+			if i == 0 || b[i-1] == '.' {
+				starts = append(starts, i)
+			}
+		}
+		hs := make([]uint64, len(starts))
+		hashSuffixes(seed, b, starts, hs)
+		for k, i := range starts {
+			if want := hashLower(seed, b[i:]); hs[k] != want {
+				t.Fatalf("hashSuffixes(%q)[%d] (from %d) = %x, hashLower %x", b, k, i, hs[k], want)
+			}
+		}
+		if len(b) >= 4 {
+			v := binary.BigEndian.Uint32(b)
+			if got, want := hashV4(seed, v), hashBytes(seed, b[:4]); got != want {
+				t.Fatalf("hashV4(%x) = %x, hashBytes %x", v, got, want)
+			}
+		}
+		if h, ok := urlAuthorityHash(seed, b); ok {
+			a, _, aok := normURLAuthority(b, nil)
+			if !aok || h != hashBytes(seed, a) {
+				t.Fatalf("urlAuthorityHash(%q) = %x, %v; normURLAuthority %q, %v (hash %x)", b, h, ok, a, aok, hashBytes(seed, a))
+			}
+		}
+	})
+}
+
+// TestHashSpreads checks that keys differing in one byte, or only in
+// length, hash apart (a broken mix would put them in one slot).
+func TestHashSpreads(t *testing.T) {
+	seen := map[uint64]string{}
+	add := func(b []byte) {
+		h := hashBytes(1, b)
+		if prev, ok := seen[h]; ok && prev != string(b) {
+			t.Fatalf("%q and %q hash alike", prev, b)
+		}
+		seen[h] = string(b)
+	}
+	base := []byte("host1234.svc56.benign.example")
+	for n := 0; n <= len(base); n++ {
+		add(base[:n])
+		for i := range n {
+			for _, c := range []byte{0, 1, 'A', 'z', 0x80} {
+				b := bytes.Clone(base[:n])
+				b[i] ^= c | 1
+				add(b)
+			}
+		}
+	}
+	for v := range uint32(1 << 16) {
+		k := [4]byte{byte(v >> 8), 0, byte(v), 7}
+		add(k[:])
+	}
+}

@@ -1,0 +1,276 @@
+//go:build goexperiment.simd && amd64
+
+package extract
+
+import (
+	"math/bits"
+	"net/netip"
+	"simd/archsimd"
+)
+
+// useVector is set when the processor has AVX-512 (F, BW, VL and the rest
+// of the set archsimd requires).
+var useVector = archsimd.X86.AVX512()
+
+// Scan reports every value in b to fn, in order of position; offsets are
+// base plus the position in b. This build (GOEXPERIMENT=simd on amd64)
+// classifies 64 bytes at a time with AVX-512 when the processor has it
+// (scanVector), else eight at a time (scanWords).
+func Scan(b []byte, base int, fn func(Candidate)) {
+	if useVector {
+		scanVector(b, base, fn)
+		return
+	}
+	scanWords(b, 0, base, fn)
+}
+
+// Vector reports whether Scan uses vector instructions.
+func Vector() bool { return useVector }
+
+// urlStops are the bytes above the space that end a URL.
+var urlStops = func() (t [11][64]byte) {
+	for i, c := range []byte("\"'<>`\\^{}|\x7f") {
+		for j := range t[i] {
+			t[i][j] = c
+		}
+	}
+	return t
+}()
+
+// urlEnd is the first byte at or after from that ends a URL (a control
+// byte, a space, one of "'<>`\^{}| or DEL), or len(b): 64 bytes at a time.
+func urlEnd(b []byte, from int) int {
+	if !useVector {
+		return urlEndBytes(b, from)
+	}
+	for from+64 <= len(b) {
+		if m := urlStopMask((*[64]byte)(b[from : from+64])); m != 0 {
+			return from + bits.TrailingZeros64(m)
+		}
+		from += 64
+	}
+	return urlEndBytes(b, from)
+}
+
+// urlStopMask has a bit for each of w's bytes that ends a URL.
+func urlStopMask(w *[64]byte) uint64 {
+	v := archsimd.LoadUint8x64(w)
+	m := v.Less(archsimd.LoadUint8x64(&vconst[15])).ToBits() // <= ' '
+	for k := range urlStops {
+		m |= v.Equal(archsimd.LoadUint8x64(&urlStops[k])).ToBits()
+	}
+	archsimd.ClearAVXUpperBits()
+	return m
+}
+
+// masks has one bit per byte of a 64-byte window for each byte class.
+type masks struct {
+	tok, dot, colon, at, digit, hex, alpha, upper, other uint64
+}
+
+// vconst holds the bytes classify compares with, each repeated 64 times
+// (loading one costs less than a broadcast).
+var vconst = func() (t [16][64]byte) {
+	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, 'A', 26, '.', ':', '@', '_', '-', '+', ' ' + 1} {
+		for j := range t[i] {
+			t[i][j] = c
+		}
+	}
+	return t
+}()
+
+// classify computes the class masks of w's 64 bytes. It clears the upper
+// halves of the vector registers before it returns: the Go code around it
+// uses SSE instructions, which pay for dirty upper halves.
+func classify(w *[64]byte, m *masks) {
+	k := &vconst
+	v := archsimd.LoadUint8x64(w)
+	y := v.Or(archsimd.LoadUint8x64(&k[0])) // letters folded to lower case
+	m.digit = v.Sub(archsimd.LoadUint8x64(&k[1])).Less(archsimd.LoadUint8x64(&k[2])).ToBits()
+	m.hex = y.Sub(archsimd.LoadUint8x64(&k[3])).Less(archsimd.LoadUint8x64(&k[4])).ToBits()
+	m.alpha = y.Sub(archsimd.LoadUint8x64(&k[5])).Less(archsimd.LoadUint8x64(&k[6])).ToBits()
+	m.upper = v.Sub(archsimd.LoadUint8x64(&k[7])).Less(archsimd.LoadUint8x64(&k[8])).ToBits()
+	m.dot = v.Equal(archsimd.LoadUint8x64(&k[9])).ToBits()
+	m.colon = v.Equal(archsimd.LoadUint8x64(&k[10])).ToBits()
+	m.at = v.Equal(archsimd.LoadUint8x64(&k[11])).ToBits()
+	m.other = v.Equal(archsimd.LoadUint8x64(&k[12])).Or(v.Equal(archsimd.LoadUint8x64(&k[13]))).
+		Or(v.Equal(archsimd.LoadUint8x64(&k[14]))).ToBits()
+	archsimd.ClearAVXUpperBits()
+	m.tok = m.digit | m.hex | m.alpha | m.dot | m.colon | m.at | m.other
+}
+
+// flags is the OR of class[] over the bytes of span (a token's bits).
+func (m *masks) flags(span uint64) uint16 {
+	f := cTok
+	if m.digit&span != 0 {
+		f |= cDigit
+	}
+	if m.hex&span != 0 {
+		f |= cHex
+	}
+	if m.alpha&span != 0 {
+		f |= cAlpha
+	}
+	if m.upper&span != 0 {
+		f |= cUpper
+	}
+	if m.dot&span != 0 {
+		f |= cDot
+	}
+	if m.colon&span != 0 {
+		f |= cColon
+	}
+	if m.at&span != 0 {
+		f |= cAt
+	}
+	if m.other&span != 0 {
+		f |= cOther
+	}
+	return f
+}
+
+// dotted is the extractor's dotted for a token of letters, digits and
+// dots (the bits span of the window at b[i:]), with the masks instead of
+// loops: the dots around the token are trimmed, digits and dots only make
+// an IPv4 address, else a domain needs no empty label and a letter in its
+// last label.
+func (m *masks) dotted(b []byte, i int, span uint64, base int, fn func(Candidate)) {
+	body := span &^ m.dot
+	if body == 0 {
+		return
+	}
+	s := uint(bits.TrailingZeros64(body))
+	e := uint(bits.Len64(body))
+	t := b[i+int(s) : i+int(e)]
+	letters := (m.hex | m.alpha) & span
+	if letters == 0 {
+		a, ok := netip.Addr{}, false
+		if i+66 <= len(b) {
+			a, ok = ipv4((*[66]byte)(b[i:i+66]), m.dot&(1<<e-1)&^(1<<s-1), s, e)
+		} else {
+			a, ok = parseIPv4(t)
+		}
+		if ok {
+			fn(Candidate{Kind: IPv4, Off: base + i + int(s), Value: t, Addr: a})
+		}
+		return
+	}
+	dots := m.dot & (1<<e - 1) &^ (1<<s - 1)
+	if dots == 0 || dots&(dots>>1) != 0 || letters>>(bits.Len64(dots)-1) == 0 {
+		return
+	}
+	fn(Candidate{Kind: Domain, Off: base + i + int(s), Value: t})
+}
+
+// octetMul holds, for an octet of 1, 2 or 3 digits, what its first three
+// digits are worth.
+var octetMul = [4][3]uint{{}, {1, 0, 0}, {10, 1, 0}, {100, 10, 1}}
+
+// ipv4 is parseIPv4 for the digits and dots w[s:e] whose dots are the bits
+// dots, without a branch per octet: the dots give the octets' bounds, and
+// each octet's value is its first three digits times what octetMul says
+// they are worth (w has two bytes after the window, read and ignored).
+func ipv4(w *[66]byte, dots uint64, s, e uint) (netip.Addr, bool) {
+	if bits.OnesCount64(dots) != 3 {
+		return netip.Addr{}, false
+	}
+	p1 := uint(bits.TrailingZeros64(dots))
+	dots &= dots - 1
+	p2 := uint(bits.TrailingZeros64(dots))
+	dots &= dots - 1
+	p3 := uint(bits.TrailingZeros64(dots))
+	// Each octet's value is its first three digits times what octetMul
+	// says they are worth for its length (written out four times: as a
+	// function it is too big for the compiler to inline).
+	var bad uint
+	a0, l0 := s&63, p1-s
+	m0 := &octetMul[l0&3]
+	d0 := uint(w[a0] - '0')
+	v0 := d0*m0[0] + uint(w[a0+1]-'0')*m0[1] + uint(w[a0+2]-'0')*m0[2]
+	bad |= b2u(l0-1 > 2) | b2u(d0 == 0)&b2u(l0 > 1) | v0>>8
+	a1, l1 := (p1+1)&63, p2-(p1+1)
+	m1 := &octetMul[l1&3]
+	d1 := uint(w[a1] - '0')
+	v1 := d1*m1[0] + uint(w[a1+1]-'0')*m1[1] + uint(w[a1+2]-'0')*m1[2]
+	bad |= b2u(l1-1 > 2) | b2u(d1 == 0)&b2u(l1 > 1) | v1>>8
+	a2, l2 := (p2+1)&63, p3-(p2+1)
+	m2 := &octetMul[l2&3]
+	d2 := uint(w[a2] - '0')
+	v2 := d2*m2[0] + uint(w[a2+1]-'0')*m2[1] + uint(w[a2+2]-'0')*m2[2]
+	bad |= b2u(l2-1 > 2) | b2u(d2 == 0)&b2u(l2 > 1) | v2>>8
+	a3, l3 := (p3+1)&63, e-(p3+1)
+	m3 := &octetMul[l3&3]
+	d3 := uint(w[a3] - '0')
+	v3 := d3*m3[0] + uint(w[a3+1]-'0')*m3[1] + uint(w[a3+2]-'0')*m3[2]
+	bad |= b2u(l3-1 > 2) | b2u(d3 == 0)&b2u(l3 > 1) | v3>>8
+	if bad != 0 {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4([4]byte{byte(v0), byte(v1), byte(v2), byte(v3)}), true
+}
+
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// scanVector is Scan 64 bytes at a time. Each window starts where the
+// previous stopped (a token start or a non-token byte, like scanWords' lo)
+// and finds with bit operations the tokens that hold '.', ':' or '@' or a
+// run of 32 hex digits; token classifies them with the flags the masks
+// give. A token that reaches the window's end is left to the next window,
+// which starts at it; one that fills a whole window (a SHA-256 or longer)
+// is classified byte by byte (scanToken), as is the input's last 63 bytes.
+func scanVector(b []byte, base int, fn func(Candidate)) {
+	n := len(b)
+	i := 0
+	var m masks
+	for i+64 <= n {
+		classify((*[64]byte)(b[i:i+64]), &m)
+		hd := m.digit | m.hex
+		run := hd & (hd >> 1) // bit k: bytes k.. are hex for 2, then 4, ... 32 bytes
+		run &= run >> 2
+		run &= run >> 4
+		run &= run >> 8
+		run &= run >> 16
+		cand := m.dot | m.colon | m.at | run
+		starts := m.tok &^ (m.tok << 1)
+		limit := uint(64)
+		if m.tok>>63 != 0 {
+			limit = uint(bits.Len64(starts)) - 1 // the last token may go on
+			if limit == 0 {
+				i = scanToken(b, i, i, base, fn)
+				continue
+			}
+			cand &= 1<<limit - 1
+		}
+		next := i + int(limit)
+		for cand != 0 {
+			p := uint(bits.TrailingZeros64(cand))
+			s := uint(bits.Len64(starts&(2<<p-1))) - 1
+			e := p + uint(bits.TrailingZeros64(^m.tok>>p)) // < limit: the token ends in the window
+			if m.colon&(1<<(e-1)) != 0 && i+int(e)+1 < n && b[i+int(e)] == '/' && b[i+int(e)+1] == '/' {
+				if end := scanURL(b, i+int(s), i+int(e), base, fn); end > 0 {
+					next = end
+					break
+				}
+			}
+			span := (uint64(1)<<e - 1) &^ (1<<s - 1)
+			if m.dot&span != 0 && (m.colon|m.at|m.other)&span == 0 {
+				m.dotted(b, i, span, base, fn) // the usual value: an address or a domain
+			} else if c := m.colon & span; c != 0 && (m.dot|m.at)&span == 0 && e-s < 32 &&
+				c&(c>>1) == 0 && bits.OnesCount64(c) < 6 {
+				// A time of day, "key:": no "::" and too few colons for
+				// an IPv6 address, no dot, too short for a hash (colon
+				// would report nothing).
+			} else {
+				token(b[i+int(s):i+int(e)], m.flags(span), base+i+int(s), fn)
+			}
+			cand &^= 1<<e - 1
+		}
+		i = next
+	}
+	scanWords(b, i, base, fn)
+}
