@@ -1,11 +1,8 @@
 package ledger
 
 import (
-	"context"
 	"fmt"
 	"testing"
-
-	abci "github.com/cometbft/cometbft/abci/types"
 )
 
 // TestIDFilterNoFalseNegatives: every id added is reported as possibly
@@ -44,18 +41,13 @@ func TestIDFilterNoFalseNegatives(t *testing.T) {
 func TestIDFilterAcrossRestart(t *testing.T) {
 	alice, bob := newMember("alice"), newMember("bob")
 	kv := NewMemKV()
-	a, err := New(kv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: genesis(t, alice, bob)}); err != nil {
-		t.Fatal(err)
-	}
+	a := newAppOn(t, kv, nil, alice, bob)
 	res := finalize(t, a, 1, publishTx(t, alice, testChain, 1, indicator(1, "2026-01-01T00:00:00.000Z"), indicator(2, "2026-01-01T00:00:00.000Z")))
 	if res.TxResults[0].Code != CodeOK {
 		t.Fatalf("publish: %+v", res.TxResults[0])
 	}
-	if a, err = New(kv, nil); err != nil {
+	a, err := New(kv, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"indicator--00000001-0000-4000-8000-000000000000", "indicator--00000002-0000-4000-8000-000000000000"} {

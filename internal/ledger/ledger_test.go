@@ -45,14 +45,21 @@ func genesis(t testing.TB, ms ...member) []byte {
 func newApp(t testing.TB, ms ...member) (*App, *[]Committed) {
 	t.Helper()
 	var commits []Committed
-	a, err := New(NewMemKV(), func(c Committed) { commits = append(commits, c) })
+	a := newAppOn(t, NewMemKV(), func(c Committed) { commits = append(commits, c) }, ms...)
+	return a, &commits
+}
+
+// newAppOn starts a chain of the members ms on kv.
+func newAppOn(t testing.TB, kv KV, onCommit func(Committed), ms ...member) *App {
+	t.Helper()
+	a, err := New(kv, onCommit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: genesis(t, ms...)}); err != nil {
 		t.Fatal(err)
 	}
-	return a, &commits
+	return a
 }
 
 func indicator(n int, modified string) string {
@@ -228,17 +235,12 @@ func TestDeterminism(t *testing.T) {
 	a1, _ := newApp(t, alice, bob)
 	a2, _ := newApp(t, alice, bob)
 	kv := NewMemKV()
-	a3, err := New(kv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a3.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: genesis(t, alice, bob)}); err != nil {
-		t.Fatal(err)
-	}
+	a3 := newAppOn(t, kv, nil, alice, bob)
 	seen := map[string]bool{}
 	for i, txs := range blocks {
 		h := int64(i + 1)
 		if i == 2 { // restart a3 from its store
+			var err error
 			if a3, err = New(kv, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -315,19 +317,14 @@ func TestStateDivergence(t *testing.T) {
 func TestRemovedMemberRejected(t *testing.T) {
 	alice, bob := newMember("alice"), newMember("bob")
 	kv := NewMemKV()
-	a, err := New(kv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: genesis(t, alice, bob)}); err != nil {
-		t.Fatal(err)
-	}
+	a := newAppOn(t, kv, nil, alice, bob)
 	m := a.Members()[1] // bob
 	m.Status = StatusRemoved
 	if err := kv.Write([]Pair{{Key: memberKey("bob"), Value: mustEncode(m)}}); err != nil {
 		t.Fatal(err)
 	}
-	if a, err = New(kv, nil); err != nil {
+	a, err := New(kv, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	raw := publishTx(t, bob, testChain, 1, indicator(1, "2026-01-01T00:00:00.000Z"))

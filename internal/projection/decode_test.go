@@ -3,11 +3,8 @@ package projection
 import (
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
-
-	"github.com/phalanx-ledger/phalanx/internal/testutil"
 )
 
 // decodeStd is object.decode as it was with encoding/json: the reference
@@ -76,15 +73,8 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 	for _, c := range decodeCases {
 		sameDecode(t, []byte(c))
 	}
-	dir := filepath.Join(testutil.SharedTestdata(t), "stix2.1-examples")
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, _ := filepath.Glob(filepath.Join(dir, "threat-reports", "*.json"))
-	files = append(files, more...)
 	n := 0
-	for _, f := range files {
+	for _, f := range exampleFiles(t) {
 		for _, o := range exampleObjects(t, f) {
 			raw, err := json.Marshal(o)
 			if err != nil {

@@ -15,13 +15,7 @@ import (
 // reads each one back.
 func TestOASISExamples(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(testutil.SharedTestdata(t), "stix2.1-examples")
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, _ := filepath.Glob(filepath.Join(dir, "threat-reports", "*.json"))
-	files = append(files, more...)
+	files := exampleFiles(t)
 
 	var l ledger
 	for _, f := range files {
@@ -59,6 +53,19 @@ func TestOASISExamples(t *testing.T) {
 
 // exampleObjects returns the objects of a bundle file, or the file's one
 // object if it is not a bundle.
+// exampleFiles lists the OASIS STIX 2.1 example bundles of the shared
+// test data, threat reports included.
+func exampleFiles(t *testing.T) []string {
+	t.Helper()
+	dir := filepath.Join(testutil.SharedTestdata(t), "stix2.1-examples")
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob(filepath.Join(dir, "threat-reports", "*.json"))
+	return append(files, more...)
+}
+
 func exampleObjects(t *testing.T, path string) []obj {
 	t.Helper()
 	b, err := os.ReadFile(path)
