@@ -68,7 +68,7 @@ type App struct {
 	parsed       *parseCache                // payload validation results by transaction hash
 	envelopes    *envelopeCache             // decoded, signature-checked transactions by hash
 	ids          *idFilter                  // every stored object id (Bloom filter)
-	nodes        *nodeCache                 // upper tree node hashes read by proofs
+	nodes        *nodeCache                 // tree node hashes read by proofs
 	txItems      *txItemsCache              // signed headers of v2 transactions read by proofs
 }
 

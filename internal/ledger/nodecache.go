@@ -1,12 +1,14 @@
 package ledger
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/transparency-dev/merkle/compact"
 )
 
-// nodeCacheLevel is the lowest tree level whose node hashes are cached:
+// nodeCacheLevel is the lowest tree level whose node hashes are cached in
+// maps (the levels below are kept in flat arrays):
 // every inclusion or consistency proof reads a path of ~log₂(size) nodes
 // (each a store read), and the upper ones are shared by many proofs: at
 // level 2 and above a log of 1,000,000 records has ~500,000 nodes, so once
@@ -19,7 +21,8 @@ const nodeCacheLevel = 2
 // full: the nodes from level 2 up of a log of ~1,000,000 records).
 const nodeCacheEntries = 1 << 19
 
-// nodeCache keeps the hashes of upper tree nodes read by proofs. A stored
+// nodeCache keeps the hashes of tree nodes read by proofs: in maps from
+// nodeCacheLevel up, in flat arrays below (see low). A stored
 // node is the hash of a complete subtree of committed records: written
 // once, at the commit that completes it, and never changed (the ledger
 // never rewrites or deletes committed records), so an entry cannot go
@@ -29,7 +32,20 @@ const nodeCacheEntries = 1 << 19
 // queue on one lock.
 type nodeCache struct {
 	shards [nodeCacheShards]nodeShard
+
+	// The levels below nodeCacheLevel (the leaves and their parents, two
+	// of the nodes every proof reads) are kept in flat arrays indexed by
+	// node index, 32 bytes a node: 48 MB at 1,000,000 records, a third of
+	// what map entries would cost. An all-zero slot is empty (no SHA-256
+	// is zero). Bounded at lowCacheLeaves leaves.
+	lowMu    sync.RWMutex
+	low      [nodeCacheLevel][]byte
+	lowCount int // filled slots
 }
+
+// lowCacheLeaves bounds the flat arrays of the lowest levels: 2^21 leaves,
+// at most 64 MiB for the leaves and 32 MiB for their parents.
+const lowCacheLeaves = 1 << 21
 
 const nodeCacheShards = 16
 
@@ -52,7 +68,7 @@ func (c *nodeCache) shard(id compact.NodeID) *nodeShard {
 
 func (c *nodeCache) get(id compact.NodeID) ([]byte, bool) {
 	if id.Level < nodeCacheLevel {
-		return nil, false
+		return c.getLow(id)
 	}
 	s := c.shard(id)
 	s.mu.RLock()
@@ -64,12 +80,15 @@ func (c *nodeCache) get(id compact.NodeID) ([]byte, bool) {
 	return h[:], true // a copy: callers may change what they get
 }
 
-// full reports whether the cache takes no more entries.
+// full reports whether the cache of the levels from nodeCacheLevel up
+// takes no more entries.
 func (c *nodeCache) full() bool { return c.len() >= nodeCacheEntries-nodeCacheShards }
 
 // len is the number of cached nodes.
 func (c *nodeCache) len() int {
-	n := 0
+	c.lowMu.RLock()
+	n := c.lowCount
+	c.lowMu.RUnlock()
 	for i := range c.shards {
 		c.shards[i].mu.RLock()
 		n += len(c.shards[i].m)
@@ -79,7 +98,11 @@ func (c *nodeCache) len() int {
 }
 
 func (c *nodeCache) put(id compact.NodeID, h []byte) {
-	if id.Level < nodeCacheLevel || len(h) != sha256Size {
+	if len(h) != sha256Size {
+		return
+	}
+	if id.Level < nodeCacheLevel {
+		c.putLow(id, h)
 		return
 	}
 	s := c.shard(id)
@@ -120,4 +143,51 @@ func (c *txItemsCache) put(t TxItems) {
 		clear(c.m)
 	}
 	c.m[string(t.txHash)] = t
+}
+
+// takes reports whether the cache has room for the node id.
+func (c *nodeCache) takes(id compact.NodeID) bool {
+	if id.Level < nodeCacheLevel {
+		return id.Index < lowLimit(id.Level)
+	}
+	return !c.full()
+}
+
+// lowLimit is the number of nodes of a low level the cache keeps.
+func lowLimit(level uint) uint64 { return lowCacheLeaves >> level }
+
+func (c *nodeCache) getLow(id compact.NodeID) ([]byte, bool) {
+	c.lowMu.RLock()
+	defer c.lowMu.RUnlock()
+	s := c.low[id.Level]
+	if id.Index >= uint64(len(s))/sha256Size {
+		return nil, false
+	}
+	slot := s[id.Index*sha256Size : (id.Index+1)*sha256Size]
+	if [sha256Size]byte(slot) == ([sha256Size]byte{}) {
+		return nil, false
+	}
+	return bytes.Clone(slot), true // a copy: callers may change what they get
+}
+
+// putLow stores a node of a low level, growing its array by doubling up to
+// the bound.
+func (c *nodeCache) putLow(id compact.NodeID, h []byte) {
+	limit := lowLimit(id.Level)
+	if id.Index >= limit {
+		return
+	}
+	c.lowMu.Lock()
+	defer c.lowMu.Unlock()
+	s := c.low[id.Level]
+	if need := (id.Index + 1) * sha256Size; need > uint64(len(s)) {
+		grown := make([]byte, min(max(need, 2*uint64(len(s))), limit*sha256Size))
+		copy(grown, s)
+		s, c.low[id.Level] = grown, grown
+	}
+	slot := s[id.Index*sha256Size : (id.Index+1)*sha256Size]
+	if [sha256Size]byte(slot) == ([sha256Size]byte{}) {
+		c.lowCount++
+	}
+	copy(slot, h)
 }

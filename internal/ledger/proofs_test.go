@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 )
@@ -247,16 +248,17 @@ func TestNodeCache(t *testing.T) {
 	grow(2, 700, 1500)
 	check(1500)
 
-	// A node warming its cache at start-up loads every stored node from
-	// level 2 up (1,500 leaves: 375+187+93+46+23+11+5+2+1 = 743 nodes with a complete
-	// subtree), and serves the same proofs and roots from it.
+	// A node warming its cache at start-up loads every stored node: from
+	// level 2 up into maps (1,500 leaves: 375+187+93+46+23+11+5+2+1 = 743
+	// nodes with a complete subtree), levels 1 and 0 into flat arrays (750
+	// + 1,500), and serves the same proofs and roots from it.
 	warm, err := New(kv, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n, err := warm.WarmProofCache(t.Context())
-	if err != nil || n != 743 || warm.nodes.len() != n {
-		t.Fatalf("warmed %d nodes (%d cached), %v; want 743", n, warm.nodes.len(), err)
+	if err != nil || n != 2993 || warm.nodes.len() != n {
+		t.Fatalf("warmed %d nodes (%d cached), %v; want 2993", n, warm.nodes.len(), err)
 	}
 	a = warm
 	check(1500)
@@ -274,4 +276,35 @@ func reopen(t *testing.T, kv KV) *App {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestNodeCacheLowLevels: the flat arrays of levels 0 and 1 grow to the
+// highest index stored, keep nothing past their bound, treat unfilled
+// slots as absent and hand out copies.
+func TestNodeCacheLowLevels(t *testing.T) {
+	c := newNodeCache()
+	h := bytes.Repeat([]byte{7}, sha256Size)
+	c.put(compact.NodeID{Level: 0, Index: 1000}, h)
+	c.put(compact.NodeID{Level: 1, Index: lowLimit(1)}, h) // past the bound
+	if got, ok := c.get(compact.NodeID{Level: 0, Index: 1000}); !ok || !bytes.Equal(got, h) {
+		t.Fatalf("level 0 node 1000: %x %v", got, ok)
+	}
+	if _, ok := c.get(compact.NodeID{Level: 0, Index: 999}); ok {
+		t.Fatal("an unfilled slot below a filled one is served")
+	}
+	if _, ok := c.get(compact.NodeID{Level: 1, Index: lowLimit(1)}); ok || c.takes(compact.NodeID{Level: 1, Index: lowLimit(1)}) {
+		t.Fatal("a node past the bound is kept")
+	}
+	got, _ := c.get(compact.NodeID{Level: 0, Index: 1000})
+	got[0] = 0
+	if again, _ := c.get(compact.NodeID{Level: 0, Index: 1000}); again[0] != 7 {
+		t.Fatal("get handed out the cache's own bytes")
+	}
+	c.put(compact.NodeID{Level: 0, Index: 1000}, h) // again: not counted twice
+	if c.len() != 1 {
+		t.Fatalf("len %d, want 1", c.len())
+	}
+	if len(c.low[0]) != 1001*sha256Size || len(c.low[1]) != 0 {
+		t.Fatalf("arrays of %d and %d bytes", len(c.low[0]), len(c.low[1]))
+	}
 }
