@@ -47,9 +47,9 @@ func (b *background) stop() {
 	}
 }
 
-// warmProofs loads the upper levels of the record tree into the ledger's
-// proof cache, so proofs served after start-up read two tree nodes from
-// the store instead of a dozen.
+// warmProofs loads the record tree's nodes into the ledger's proof cache
+// (within its bounds), so proofs served after start-up read no tree node
+// from the store instead of a dozen.
 func (d *Daemon) warmProofs(ctx context.Context) {
 	start := time.Now()
 	n, err := d.app.WarmProofCache(ctx)
