@@ -41,8 +41,9 @@ func VerifyStream(ctx context.Context, r io.Reader, ms []Member, workers int, fa
 	v := NewVerifier(ms)
 	br := bufio.NewReaderSize(r, 1<<20)
 	for line := 0; ; {
-		lines, start, err := readLines(br, line, streamChunk)
-		line = start + len(lines)
+		start := line
+		lines, err := readLines(br, start, streamChunk)
+		line += len(lines)
 		failures := verifyChunk(ctx, v, lines, start, max(workers, 1))
 		sum.Bundles += countBundles(lines)
 		sum.Failed += len(failures)
@@ -62,9 +63,9 @@ func VerifyStream(ctx context.Context, r io.Reader, ms []Member, workers int, fa
 	}
 }
 
-// readLines reads up to n lines after line number after; blank lines come
-// back as nil. It returns the first line's number minus one.
-func readLines(br *bufio.Reader, after, n int) ([][]byte, int, error) {
+// readLines reads up to n lines after line number after (for error
+// messages); blank lines come back empty.
+func readLines(br *bufio.Reader, after, n int) ([][]byte, error) {
 	var lines [][]byte
 	for len(lines) < n {
 		b, err := readLine(br)
@@ -72,14 +73,14 @@ func readLines(br *bufio.Reader, after, n int) ([][]byte, int, error) {
 			if errors.Is(err, errLineTooLong) {
 				err = fmt.Errorf("line %d: %w", after+len(lines)+1, err)
 			}
-			return lines, after, err
+			return lines, err
 		}
 		lines = append(lines, bytes.TrimSpace(b))
 		if err != nil {
-			return lines, after, err
+			return lines, err
 		}
 	}
-	return lines, after, nil
+	return lines, nil
 }
 
 var errLineTooLong = fmt.Errorf("over %d bytes: not a proof bundle", MaxBundleBytes)
