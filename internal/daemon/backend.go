@@ -100,23 +100,25 @@ func (d *Daemon) Status(ctx context.Context) (api.Status, error) {
 	return s, nil
 }
 
-// outcome looks a committed transaction up in CometBFT's tx index. With
-// projected set, a transaction whose block the projection has not applied
-// yet counts as not found.
-func (d *Daemon) outcome(ctx context.Context, txHash string, projected bool) (intake.Outcome, error) {
+// outcome looks a committed transaction up in the ledger's record of
+// transaction results. With projected set, a transaction whose block the
+// projection has not applied yet counts as not found.
+func (d *Daemon) outcome(_ context.Context, txHash string, projected bool) (intake.Outcome, error) {
 	h, err := hex.DecodeString(txHash)
 	if err != nil || len(h) != 32 {
 		return intake.Outcome{}, errs.Errorf(errs.Invalid, "transaction hash %q: want 64 hex digits", txHash)
 	}
-	res, err := d.cmt.Tx(ctx, h)
+	res, ok, err := d.app.TxOutcome(h)
 	if err != nil {
+		return intake.Outcome{}, err
+	}
+	if !ok {
 		return intake.Outcome{}, errs.Errorf(errs.NotFound, "transaction %s is not committed", strings.ToUpper(txHash))
 	}
 	if projected && res.Height > d.follow.height.Load() {
 		return intake.Outcome{}, errs.Errorf(errs.NotFound, "transaction %s is committed but not yet indexed", strings.ToUpper(txHash))
 	}
-	r := res.TxResult
-	return intake.OutcomeOf(strings.ToUpper(txHash), res.Height, r.Code, r.Log, r.Data), nil
+	return intake.OutcomeOf(strings.ToUpper(txHash), res.Height, res.Code, res.Log, res.Data), nil
 }
 
 func (b backend) Propose(ctx context.Context, p ledger.Propose) (intake.Submission, error) {

@@ -2,7 +2,11 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/node"
 
 	"github.com/phalanx-ledger/phalanx/internal/proof"
 	"github.com/phalanx-ledger/phalanx/internal/prover"
@@ -12,10 +16,30 @@ import (
 // newProver serves proofs and checkpoints from the ledger and the block
 // store; checkpoint notes are signed with the member's current key.
 func (d *Daemon) newProver() *prover.Prover {
-	return prover.New(d.app, d.cmt, func() *proof.Signer {
+	return prover.New(d.app, proofChain{d.cmt, d.app}, func() *proof.Signer {
 		id := d.intake.Identity()
 		return proof.NewSigner(id.Member, id.Sign)
 	})
+}
+
+// proofChain is the prover's view of the chain: headers and commits from
+// the block store, and a committed transaction's bytes found through the
+// ledger's record of where it was committed.
+type proofChain struct {
+	*node.Node
+	app *ledger.App
+}
+
+// RawTx implements prover.Chain.
+func (c proofChain) RawTx(_ context.Context, hash []byte) ([]byte, error) {
+	out, ok, err := c.app.TxOutcome(hash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("transaction %X is not committed", hash)
+	}
+	return c.TxAt(out.Height, out.Index, hash)
 }
 
 // The web UI's proof pages and checkpoints use the same prover as the API.

@@ -245,7 +245,11 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	}
 	a.pending = nil
 	a.ids.add(b.newIDs...) // before the writes: the filter may hold more ids than pebble, never fewer
-	if err := a.kv.Write(b.pairs()); err != nil {
+	pairs, err := b.pairs()
+	if err != nil {
+		return nil, fmt.Errorf("commit height %d: %w", b.height, err)
+	}
+	if err := a.kv.Write(pairs); err != nil {
 		return nil, fmt.Errorf("commit height %d: %w", b.height, err)
 	}
 	a.mu.Lock()

@@ -157,15 +157,21 @@ func (b *block) finish() {
 	b.appHash = computeAppHash(b.tree.End(), rootOf(b.tree), b.stateHash)
 }
 
-// pairs is everything Commit writes, state and meta, in key order.
-func (b *block) pairs() []Pair {
+// pairs is everything Commit writes: the state writes in key order, then
+// the meta bookkeeping.
+func (b *block) pairs() ([]Pair, error) {
+	results, err := b.txResultPairs()
+	if err != nil {
+		return nil, err
+	}
 	pairs := slices.Clip(b.sorted) // appended to below: never into b.sorted
 	pairs = append(pairs,
 		Pair{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
 		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))},
 		Pair{checkpointKey(b.height), mustEncode(storedCheckpoint{Size: b.tree.End(), StateHash: b.stateHash})})
 	pairs = append(pairs, b.txFirst...)
-	return append(pairs, b.txItems...)
+	pairs = append(pairs, b.txItems...)
+	return append(pairs, results...), nil
 }
 
 // view is the state a transaction is validated against.

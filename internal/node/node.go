@@ -98,6 +98,14 @@ func (c Config) cometConfig() (*cfg.Config, error) {
 	}
 	conf.Mempool.Size = 10000
 	conf.Instrumentation.Prometheus = false
+	// Nothing reads CometBFT's tx index or its past ABCI responses: the
+	// ledger records each transaction's height, position and result itself
+	// (ledger.App.TxOutcome), and the tx bytes are in the block store. The
+	// kv indexer wrote every transaction (up to 1 MiB) once more with its
+	// events, and pebble flushed and compacted it: 5-10% of a node's CPU
+	// under ingest (docs/benchmarks.md, session 5).
+	conf.TxIndex.Indexer = "null"
+	conf.Storage.DiscardABCIResponses = true
 	if err := conf.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("consensus config: %w", err)
 	}
@@ -123,11 +131,6 @@ func (c Config) logger() (cmtlog.Logger, error) {
 // result. "mempool is full" comes back as an error.
 func (n *Node) Broadcast(ctx context.Context, tx []byte) (*coretypes.ResultBroadcastTx, error) {
 	return n.rpc.BroadcastTxSync(ctx, tx)
-}
-
-// Tx looks up a committed transaction by hash in the node's tx index.
-func (n *Node) Tx(ctx context.Context, hash []byte) (*coretypes.ResultTx, error) {
-	return n.rpc.Tx(ctx, hash, false)
 }
 
 // Status returns CometBFT's view of the node.

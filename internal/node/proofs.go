@@ -40,13 +40,25 @@ func (n *Node) SignedHeader(_ context.Context, height int64) (*types.Header, *ty
 	return &meta.Header, c, nil
 }
 
-// RawTx returns the bytes of a committed transaction from the tx index.
-func (n *Node) RawTx(ctx context.Context, hash []byte) ([]byte, error) {
-	res, err := n.rpc.Tx(ctx, hash, false)
-	if err != nil {
-		return nil, fmt.Errorf("transaction %X: %w", hash, err)
+// TxAt returns the bytes of transaction index of block height from the
+// block store, checking that its hash is hash.
+func (n *Node) TxAt(height int64, index int, hash []byte) ([]byte, error) {
+	bs := n.cmt.BlockStore()
+	if height < bs.Base() || height > bs.Height() {
+		return nil, fmt.Errorf("transaction %X: block %d is not in the block store [%d, %d]", hash, height, bs.Base(), bs.Height())
 	}
-	return res.Tx, nil
+	b, _ := bs.LoadBlock(height)
+	if b == nil {
+		return nil, fmt.Errorf("transaction %X: block %d is missing from the block store", hash, height)
+	}
+	if index < 0 || index >= len(b.Txs) {
+		return nil, fmt.Errorf("transaction %X: block %d has %d transactions, not %d", hash, height, len(b.Txs), index+1)
+	}
+	raw := b.Txs[index]
+	if !bytes.Equal(raw.Hash(), hash) {
+		return nil, fmt.Errorf("transaction %d of block %d has hash %X, not %X", index, height, raw.Hash(), hash)
+	}
+	return raw, nil
 }
 
 // ValidatorPubKey reads the Ed25519 public key of the validator key file
