@@ -59,6 +59,7 @@ type config struct {
 	latencyDuration time.Duration
 	poll            time.Duration
 	perf            string
+	perfNode        int // index of the node perf records: 0 = A
 	dump            string
 	tmp             string
 	runTimeout      time.Duration
@@ -93,7 +94,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.rate, "rate", 200, "objects/s of the latency run (one per request); 0 skips it")
 	fs.DurationVar(&c.latencyDuration, "latency-duration", 25*time.Second, "length of the latency run")
 	fs.DurationVar(&c.poll, "poll", 10*time.Millisecond, "latency run: pause after a GET that did not find the object")
-	fs.StringVar(&c.perf, "perf", "", "record node A with `perf record -g` into `file` during the largest-batch run")
+	fs.StringVar(&c.perf, "perf", "", "record one node (-perf-node) with `perf record -g` into `file` during the largest-batch run")
+	perfNode := fs.String("perf-node", "A", "the node -perf records: A (REST, intake, signing) or B, C, D (replicas only)")
 	fs.StringVar(&c.dump, "latency-csv", "", "write each object of the latency run (publish time, per-node latency, lost) to `file`")
 	fs.StringVar(&c.tmp, "tmp", "", "parent of the testnets' temporary directories (default: the system's)")
 	fs.DurationVar(&c.runTimeout, "run-timeout", 5*time.Minute, "give up on a run after this long")
@@ -103,6 +105,10 @@ func parseFlags(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if len(*perfNode) != 1 || (*perfNode)[0] < 'A' || (*perfNode)[0] > 'D' {
+		return c, fmt.Errorf("-perf-node %q: want A, B, C or D", *perfNode)
+	}
+	c.perfNode = int((*perfNode)[0] - 'A')
 	if c.bin == "" {
 		return c, errors.New("-bin is required: build the node with go build -o FILE ./cmd/phalanx")
 	}
@@ -160,10 +166,10 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 		}
 		r := throughputRun{bin: cfg.bin, tmp: cfg.tmp, hc: hc, objs: objs, batch: b, conc: cfg.conc(b)}
 		if b == largest && cfg.perf != "" {
-			r.perf, cfg.perf = cfg.perf, ""
+			r.perf, r.perfNode, cfg.perf = cfg.perf, cfg.perfNode, ""
 		}
 		fmt.Fprintf(w, "batch %d: fresh 4-member network, %d objects in requests of %d, %d in flight%s …\n",
-			b, len(objs), b, r.conc, map[bool]string{true: ", perf on node A", false: ""}[r.perf != ""])
+			b, len(objs), b, r.conc, perfNote(r.perf, r.perfNode))
 		rctx, cancel := context.WithTimeout(ctx, cfg.runTimeout)
 		t, err := r.run(rctx)
 		cancel()
@@ -172,7 +178,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 		}
 		fmt.Fprintln(w, t)
 		if r.perf != "" {
-			fmt.Fprintf(w, "            perf profile of node A: %s (perf report -i %s --no-children --sort symbol)\n", r.perf, r.perf)
+			fmt.Fprintf(w, "            perf profile of node %c: %s (perf report -i %s --no-children --sort symbol)\n", 'A'+r.perfNode, r.perf, r.perf)
 		}
 		res.Throughput = append(res.Throughput, t)
 	}
@@ -192,4 +198,12 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	fmt.Fprintln(w)
 	res.WriteTable(w)
 	return nil
+}
+
+// perfNote is what the run's heading says about perf recording.
+func perfNote(perf string, node int) string {
+	if perf == "" {
+		return ""
+	}
+	return fmt.Sprintf(", perf on node %c", 'A'+node)
 }

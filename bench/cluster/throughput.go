@@ -67,7 +67,8 @@ type throughputRun struct {
 	objs     []*stix.Object
 	batch    int
 	conc     int
-	perf     string // "": no perf profile of node A
+	perf     string // "": no perf profile
+	perfNode int    // the node perf records (0 = A)
 }
 
 // run publishes every object on member A of a fresh network, in requests
@@ -97,7 +98,7 @@ func (r throughputRun) run(ctx context.Context) (res ThroughputResult, err error
 
 	var prof *perfRecorder
 	if r.perf != "" {
-		if prof, err = startPerf(r.perf, cl.nodes[0].pid()); err != nil {
+		if prof, err = startPerf(r.perf, cl.nodes[r.perfNode].pid()); err != nil {
 			return res, err
 		}
 		defer func() { err = errors.Join(err, prof.stop()) }()
