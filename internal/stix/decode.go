@@ -34,6 +34,9 @@ type decoder struct {
 	// inSpans is set while decoding the elements whose spans are recorded,
 	// so an error can be attributed to element len(spans).
 	inSpans bool
+	// spaced is set once whitespace outside strings has been skipped: an
+	// input without any is already in compact form.
+	spaced bool
 }
 
 // syntaxError describes malformed JSON at a byte offset.
@@ -72,6 +75,7 @@ func (d *decoder) skipSpace() {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':
 			d.pos++
+			d.spaced = true
 		default:
 			return
 		}

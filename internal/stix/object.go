@@ -16,6 +16,7 @@
 package stix
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -129,7 +130,7 @@ func Parse(data []byte) (*Object, error) {
 		return nil, &ValidationError{Index: -1, ObjectID: stringOf(top.m["id"]), Field: "type",
 			Msg: "a bundle is not a STIX object; use ParseInput for bundles"}
 	}
-	return build(top.m, compacted(data), -1)
+	return build(top.m, top.compact(data), -1)
 }
 
 // ParseInput parses a STIX 2.1 bundle, {"type":"bundle","id":"bundle--UUID",
@@ -144,7 +145,7 @@ func ParseInput(data []byte) ([]*Object, error) {
 		return nil, err
 	}
 	if top.m["type"] != "bundle" {
-		o, err := build(top.m, compacted(data), -1)
+		o, err := build(top.m, top.compact(data), -1)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +162,7 @@ func ParseInput(data []byte) ([]*Object, error) {
 			return nil, &ValidationError{Index: i, Field: fmt.Sprintf("objects[%d]", i), Msg: "must be a JSON object"}
 		}
 		span := top.spans[i]
-		o, err := build(obj, compacted(data[span[0]:span[1]]), i)
+		o, err := build(obj, top.compact(data[span[0]:span[1]]), i)
 		if err != nil {
 			return nil, err
 		}
@@ -172,8 +173,19 @@ func ParseInput(data []byte) ([]*Object, error) {
 
 // topLevel is the decoded top-level object of an input.
 type topLevel struct {
-	m     map[string]any // the decoded object
-	spans [][2]int       // byte spans in the input of the elements of m[spanKey]
+	m      map[string]any // the decoded object
+	spans  [][2]int       // byte spans in the input of the elements of m[spanKey]
+	spaced bool           // the input has whitespace outside strings
+}
+
+// compact returns a copy of part of the input (all of it, or a span) in
+// compact form. An input the decoder found no whitespace in is compact
+// already (the ledger accepts only such objects), so it is copied as is.
+func (t *topLevel) compact(part []byte) []byte {
+	if !t.spaced {
+		return bytes.Clone(part)
+	}
+	return compacted(part)
 }
 
 // decodeTop decodes the input's top-level object, recording the spans of
@@ -188,7 +200,7 @@ func decodeTop(data []byte, spanKey string) (*topLevel, error) {
 		}
 		return nil, &ValidationError{Index: -1, Msg: err.Error()}
 	}
-	return &topLevel{m: m, spans: d.spans}, nil
+	return &topLevel{m: m, spans: d.spans, spaced: d.spaced}, nil
 }
 
 // compacted returns data without insignificant whitespace: for JSON the

@@ -500,3 +500,33 @@ func TestLexicalRules(t *testing.T) {
 		}
 	}
 }
+
+// TestRawOfCompactInput: input without whitespace outside strings (what
+// the ledger stores) comes back byte for byte as Raw, in a copy of its
+// own; a bundle in compact form yields each object's bytes the same way.
+func TestRawOfCompactInput(t *testing.T) {
+	obj := `{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","name":"a name with  spaces\t","pattern":"[ipv4-addr:value = '198.51.100.3']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"}`
+	in := []byte(obj)
+	o, err := Parse(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(o.Raw) != obj {
+		t.Fatalf("Raw = %s", o.Raw)
+	}
+	in[2] = 'X' // the caller's buffer is its own
+	if string(o.Raw) != obj {
+		t.Fatal("Raw shares the input's bytes")
+	}
+	bundle := []byte(`{"type":"bundle","id":"bundle--00000000-2222-4222-8222-222222222222","objects":[` + obj + `,` + obj[:len(obj)-1] + `,"revoked":true}]}`)
+	objs, err := ParseInput(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 2 || string(objs[0].Raw) != obj || string(objs[1].Raw) != obj[:len(obj)-1]+`,"revoked":true}` {
+		t.Fatalf("bundle objects: %d", len(objs))
+	}
+	if o.Name != "a name with  spaces\t" {
+		t.Fatalf("name %q: whitespace inside strings must stay", o.Name)
+	}
+}
