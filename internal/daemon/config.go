@@ -54,6 +54,10 @@ type Config struct {
 	// indicator per SightingInterval (Go duration, default 5m).
 	Sightings        map[string]bool `json:"sightings,omitempty"`
 	SightingInterval string          `json:"sighting_interval,omitempty"`
+	// P2PRate caps, in bytes per second, what the node sends to and
+	// receives from each peer (CometBFT's p2p send_rate and recv_rate);
+	// 0 means node.DefaultP2PRate (32 MiB/s).
+	P2PRate int64 `json:"p2p_rate,omitempty"`
 }
 
 // integrityInterval is the configured interval (validated), or a very long
@@ -280,6 +284,9 @@ func (c Config) validate() error {
 			return fmt.Errorf("config: sighting_interval %q: want a positive Go duration such as 5m", c.SightingInterval)
 		}
 	}
+	if c.P2PRate != 0 && c.P2PRate < node.MinP2PRate {
+		return fmt.Errorf("config: p2p_rate %d: want bytes per second, at least %d (1 MiB/s), or 0 for the default", c.P2PRate, node.MinP2PRate)
+	}
 	for name, d := range map[string]string{"timeout_commit": c.TimeoutCommit, "empty_blocks": c.EmptyBlocks} {
 		if _, err := time.ParseDuration(d); err != nil {
 			return fmt.Errorf("config: %s %q: %w", name, d, err)
@@ -300,7 +307,7 @@ func (c Config) nodeConfig(dir string) node.Config {
 	tc, _ := time.ParseDuration(c.TimeoutCommit) // validated
 	eb, _ := time.ParseDuration(c.EmptyBlocks)
 	return node.Config{Home: filepath.Join(dir, cometDir), P2PListen: c.P2PListen, RPCListen: c.RPCListen,
-		Peers: c.Peers, TimeoutCommit: tc, EmptyBlocks: eb, MaxTxBytes: 64 << 20}
+		Peers: c.Peers, TimeoutCommit: tc, EmptyBlocks: eb, MaxTxBytes: 64 << 20, P2PRate: c.P2PRate}
 }
 
 // DefaultMemoryLimit is the Go runtime's soft memory limit for a node

@@ -40,7 +40,19 @@ type Config struct {
 	LogLevel      string        // CometBFT log filter, default "*:error"
 	Log           io.Writer     // default os.Stderr
 	Keys          KeySchedule   // when a prepared validator key takes over (nil: never)
+	P2PRate       int64         // bytes/s sent to and received from each peer (0: DefaultP2PRate)
 }
+
+// DefaultP2PRate is what a node sends to and receives from each peer at
+// most, in bytes per second, unless configured otherwise. CometBFT's
+// default, 5 MB/s, capped a four-member network at about 2,500 objects/s
+// of 540 bytes: every transaction crosses each connection once by mempool
+// gossip and once more in the block's parts (docs/benchmarks.md,
+// "Session 5"). MinP2PRate is the least a configuration may set.
+const (
+	DefaultP2PRate = 32 << 20
+	MinP2PRate     = 1 << 20
+)
 
 // Node is a running CometBFT node.
 type Node struct {
@@ -97,6 +109,11 @@ func (c Config) cometConfig() (*cfg.Config, error) {
 		conf.Mempool.MaxTxBytes = c.MaxTxBytes
 	}
 	conf.Mempool.Size = 10000
+	rate := c.P2PRate
+	if rate == 0 {
+		rate = DefaultP2PRate
+	}
+	conf.P2P.SendRate, conf.P2P.RecvRate = rate, rate
 	conf.Instrumentation.Prometheus = false
 	// Nothing reads CometBFT's tx index or its past ABCI responses: the
 	// ledger records each transaction's height, position and result itself
