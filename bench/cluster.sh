@@ -6,6 +6,7 @@
 #
 # Run from anywhere; extra arguments go to the benchmark, e.g.
 #   bench/cluster.sh -perf /tmp/node-a.perf.data   # perf record node A in the batch-1,000 run
+#   bench/cluster.sh -perf /tmp/b.perf.data -perf-node B   # … or a replica
 #   bench/cluster.sh -batches 1000 -rate 0         # throughput at batch 1,000 only
 set -euo pipefail
 
