@@ -7,7 +7,6 @@ import (
 
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
-
 	"github.com/phalanx-ledger/phalanx/internal/proof"
 	"github.com/phalanx-ledger/phalanx/internal/prover"
 	"github.com/phalanx-ledger/phalanx/internal/web"
