@@ -13,13 +13,14 @@ import (
 // value, so the values are the same), line numbers are counted only where
 // a hit is, and index lookups are made in batches. The extractor hands over
 // a batch of typed values (extract.Values: kind, place, an IPv4 address's
-// number, a URL's authority), with no call per value; the batch first
-// computes every key's hash, then tests all of them against the Bloom
-// filter in one tight loop, then reads the table slots of the few that
-// pass, then probes the table for them: the filter and table reads of
-// different values do not depend on each other, so the processor overlaps
-// their cache misses instead of waiting for each in turn. Hits come out in
-// the order the per-line path reports them.
+// number, a URL's authority), with no call per value. One tight loop over
+// the batch hashes each key and tests it against the Bloom filter, keeping
+// a probe only for the few that pass; a second reads the table slots of
+// those, a third probes the table for them. The filter and table reads of
+// different values do not depend on each other (the branch on a filter
+// test is nearly always "no", so the processor runs ahead of it), so their
+// cache misses overlap instead of coming one after the other. Hits come
+// out in the order the per-line path reports them.
 //
 // Structured formats, and indexes with LIKE or MATCHES terms (tested
 // against every value), take the per-line path.
@@ -36,7 +37,6 @@ type probe struct {
 	bits uint8
 	from keyFrom
 	walk bool // a longest-prefix walk over the blocks of s.walks[koff]
-	keep bool
 }
 
 // keyFrom says where a probe's key bytes are. Only the few probes that
@@ -102,20 +102,28 @@ func (s *lineScanner) collect(vals []extract.Value) {
 				s.addWalk(probe{off: off, vlen: vlen}, addr4(v.V4))
 				continue
 			}
+			h := hashV4(seed, v.V4) ^ v4Mix
+			if !x.mayHave(h) {
+				continue
+			}
 			q := s.slot()
 			q.off, q.vlen = off, vlen
 			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, v.V4
-			q.hash = hashV4(seed, v.V4) ^ v4Mix
+			q.hash = h
 		case extract.Domain:
 			// The extractor reports domains without leading or trailing
 			// dots or spaces, so the key is the value in lower case.
 			d := s.data[v.Off : v.Off+int(v.Len)]
 			if exact {
+				h := hashLower(seed, d) ^ domainMix
+				if !x.mayHave(h) {
+					continue
+				}
 				q := s.slot()
 				q.off, q.vlen = off, vlen
 				q.kind, q.from = kDomain, fromLower
 				q.koff, q.klen = off, vlen
-				q.hash = hashLower(seed, d) ^ domainMix
+				q.hash = h
 				continue
 			}
 			s.addParents(off, d)
@@ -145,11 +153,15 @@ func (s *lineScanner) addParents(off int32, d []byte) {
 	s.hashes = slices.Grow(s.hashes[:0], len(starts))[:len(starts)]
 	hashSuffixes(s.x.seed, d, starts, s.hashes)
 	for k, i := range starts {
+		h := s.hashes[k] ^ domainMix
+		if !s.x.mayHave(h) {
+			continue
+		}
 		q := s.slot()
 		q.off, q.vlen = off, int32(len(d))
 		q.kind, q.from = kDomain, fromLower
 		q.koff, q.klen = off+int32(i), int32(len(d)-i)
-		q.hash = s.hashes[k] ^ domainMix
+		q.hash = h
 	}
 }
 
@@ -161,7 +173,7 @@ func (s *lineScanner) addURL(v *extract.Value) {
 	off, vlen := int32(v.Off), int32(v.Len)
 	u := s.data[v.Off : v.Off+int(v.Len)]
 	if v.Host > 0 {
-		if h, ok := authorityHash(x.seed, u, int(v.Host)); ok {
+		if h, ok := authorityHash(x.seed, u, int(v.Host)); ok && x.mayHave(h^urlAuthMix) {
 			q := s.slot()
 			q.off, q.vlen = off, vlen
 			q.kind, q.from = kURL, fromURL
@@ -198,10 +210,14 @@ func (s *lineScanner) addOther(v *extract.Value) {
 				s.addWalk(probe{off: off, vlen: vlen}, a)
 				return
 			}
+			h := hashV4(s.x.seed, w) ^ v4Mix
+			if !s.x.mayHave(h) {
+				return
+			}
 			q := s.slot()
 			q.off, q.vlen = off, vlen
 			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, w
-			q.hash = hashV4(s.x.seed, w) ^ v4Mix
+			q.hash = h
 			return
 		}
 		if !s.opts.Exact {
@@ -239,7 +255,9 @@ func (s *lineScanner) addStored(p probe, k kind, start int) {
 	b := s.keys[start:]
 	p.kind, p.koff, p.klen = k, int32(start), int32(len(b))
 	p.hash = s.x.hashKey(key{kind: k, b: b, bits: p.bits})
-	s.add(p)
+	if s.x.mayHave(p.hash) {
+		s.add(p)
+	}
 }
 
 func (s *lineScanner) add(p probe) { s.batch = append(s.batch, p) }
@@ -297,29 +315,18 @@ func (s *lineScanner) addWalk(p probe, a netip.Addr) {
 func (s *lineScanner) flush() {
 	x := s.x
 	batch := s.batch
-	// One pass over the filter: independent loads, overlapped misses.
-	any := false
-	for i := range batch {
-		p := &batch[i]
-		p.keep = p.walk || x.mayHave(p.hash)
-		any = any || p.keep
-	}
-	if any {
-		// Then the table slots of those that passed, in one pass, so that
-		// their misses overlap too.
+	if len(batch) > 0 {
+		// The table slots in one pass, so that their misses overlap.
 		mask := uint64(len(x.slots) - 1)
 		var touch uint64
 		for i := range batch {
-			if p := &batch[i]; p.keep && !p.walk {
+			if p := &batch[i]; !p.walk {
 				touch += x.slots[p.hash&mask]
 			}
 		}
 		s.touched += touch
 		for i := range batch {
 			p := &batch[i]
-			if !p.keep {
-				continue
-			}
 			s.cur = p
 			if p.walk {
 				x.lookupAddr(s.walks[p.koff], false, s.onHead)
