@@ -117,11 +117,26 @@ type sink struct {
 func (s *sink) full() bool { return len(s.v) >= s.min }
 
 func (s *sink) add(k Kind, off, n int) {
-	s.v = append(s.v, Value{Kind: k, Off: off, Len: uint32(n)})
+	v := s.next()
+	v.Off, v.Len, v.V4, v.Host, v.Kind = off, uint32(n), 0, 0, k
 }
 
-func (s *sink) addV4(off, n int, v uint32) {
-	s.v = append(s.v, Value{Kind: IPv4, Off: off, Len: uint32(n), V4: v})
+func (s *sink) addV4(off, n int, a uint32) {
+	v := s.next()
+	v.Off, v.Len, v.V4, v.Host, v.Kind = off, uint32(n), a, 0, IPv4
+}
+
+// next appends a value to be filled in place: one built in a local and
+// appended is written field by field and copied in 16-byte pieces, which
+// the processor cannot forward from the smaller stores (a stall a value).
+func (s *sink) next() *Value {
+	n := len(s.v)
+	if n == cap(s.v) {
+		s.v = append(s.v, Value{})
+	} else {
+		s.v = s.v[:n+1]
+	}
+	return &s.v[n]
 }
 
 // Candidate is one value found in the input.
