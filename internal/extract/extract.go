@@ -63,9 +63,9 @@ type Value struct {
 	// V4 is an IPv4 address's number (1.2.3.4 is 0x01020304).
 	V4 uint32
 	// Host is, for a URL whose authority is a bare host (no user, port or
-	// IPv6 literal, host ending at '/', '?', '#' or the URL's end), the
-	// length of its "scheme://host" prefix, the host's trailing dots
-	// included; 0 for any other URL.
+	// IPv6 literal: letters, digits and "._+-" up to '/', '?', '#' or the
+	// URL's end; possibly empty), the length of its "scheme://host"
+	// prefix, the host's trailing dots included; 0 for any other URL.
 	Host uint32
 	Kind Kind
 }
@@ -267,8 +267,19 @@ func scanToken(b []byte, lo, p int, out *sink) int {
 	if class[b[p]]&cTok == 0 {
 		return p + 1
 	}
+	// Both ways four bytes at a time while all four are token bytes, then
+	// byte by byte.
 	start := p
 	var flags uint16
+	for start-4 >= lo {
+		w := b[start-4 : start : start]
+		c0, c1, c2, c3 := class[w[0]], class[w[1]], class[w[2]], class[w[3]]
+		if c0&c1&c2&c3&cTok == 0 {
+			break
+		}
+		flags |= c0 | c1 | c2 | c3
+		start -= 4
+	}
 	for start > lo {
 		c := class[b[start-1]]
 		if c&cTok == 0 {
@@ -278,6 +289,15 @@ func scanToken(b []byte, lo, p int, out *sink) int {
 		start--
 	}
 	i := p
+	for i+4 <= len(b) {
+		w := b[i : i+4 : i+4]
+		c0, c1, c2, c3 := class[w[0]], class[w[1]], class[w[2]], class[w[3]]
+		if c0&c1&c2&c3&cTok == 0 {
+			break
+		}
+		flags |= c0 | c1 | c2 | c3
+		i += 4
+	}
 	for i < len(b) {
 		c := class[b[i]]
 		if c&cTok == 0 {
