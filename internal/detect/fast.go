@@ -2,6 +2,8 @@ package detect
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"slices"
 
@@ -143,12 +145,7 @@ func addr4(v uint32) netip.Addr {
 // parents, longest first (the per-line path's order), hashed in one pass
 // from the end.
 func (s *lineScanner) addParents(off int32, d []byte) {
-	starts := append(s.starts[:0], 0)
-	for i, ch := range d {
-		if ch == '.' && i+1 < len(d) {
-			starts = append(starts, i+1)
-		}
-	}
+	starts := labelStarts(d, append(s.starts[:0], 0))
 	s.starts = starts
 	s.hashes = slices.Grow(s.hashes[:0], len(starts))[:len(starts)]
 	hashSuffixes(s.x.seed, d, starts, s.hashes)
@@ -163,6 +160,30 @@ func (s *lineScanner) addParents(off int32, d []byte) {
 		q.koff, q.klen = off+int32(i), int32(len(d)-i)
 		q.hash = h
 	}
+}
+
+const low7 = 0x7f7f7f7f7f7f7f7f
+
+// labelStarts appends to starts the offset after each dot of d that is
+// not d's last byte, reading d eight bytes at a time.
+func labelStarts(d []byte, starts []int) []int {
+	for i := 0; i < len(d); i += 8 {
+		var w uint64
+		if i+8 <= len(d) {
+			w = binary.LittleEndian.Uint64(d[i:])
+		} else {
+			var tail [8]byte
+			copy(tail[:], d[i:])
+			w = binary.LittleEndian.Uint64(tail[:])
+		}
+		t := w ^ '.'*lsb
+		for m := ^((t&low7 + low7) | t | low7); m != 0; m &= m - 1 { // the high bit of each '.'
+			if j := i + bits.TrailingZeros64(m)/8 + 1; j < len(d) {
+				starts = append(starts, j)
+			}
+		}
+	}
+	return starts
 }
 
 // addURL adds a probe for URL v. The usual URL (a bare host, which the

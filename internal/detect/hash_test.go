@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"testing"
 
 	"github.com/phalanx-ledger/phalanx/internal/extract"
@@ -84,4 +85,23 @@ func TestHashSpreads(t *testing.T) {
 		k := [4]byte{byte(v >> 8), 0, byte(v), 7}
 		add(k[:])
 	}
+}
+
+// FuzzLabelStarts checks the word-at-a-time label starts against a loop
+// over the bytes.
+func FuzzLabelStarts(f *testing.F) {
+	for _, s := range []string{"", ".", "a.b", "host1234.svc56.benign.example", "..x..", "a.b.c.d.e.f.g.h.i.j.", "\xae.\x2e"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		want := []int{0}
+		for i, c := range d {
+			if c == '.' && i+1 < len(d) {
+				want = append(want, i+1)
+			}
+		}
+		if got := labelStarts(d, []int{0}); !slices.Equal(got, want) {
+			t.Fatalf("labelStarts(%q) = %v, want %v", d, got, want)
+		}
+	})
 }
