@@ -267,19 +267,8 @@ func scanToken(b []byte, lo, p int, out *sink) int {
 	if class[b[p]]&cTok == 0 {
 		return p + 1
 	}
-	// Both ways four bytes at a time while all four are token bytes, then
-	// byte by byte.
 	start := p
 	var flags uint16
-	for start-4 >= lo {
-		w := b[start-4 : start : start]
-		c0, c1, c2, c3 := class[w[0]], class[w[1]], class[w[2]], class[w[3]]
-		if c0&c1&c2&c3&cTok == 0 {
-			break
-		}
-		flags |= c0 | c1 | c2 | c3
-		start -= 4
-	}
 	for start > lo {
 		c := class[b[start-1]]
 		if c&cTok == 0 {
@@ -289,15 +278,6 @@ func scanToken(b []byte, lo, p int, out *sink) int {
 		start--
 	}
 	i := p
-	for i+4 <= len(b) {
-		w := b[i : i+4 : i+4]
-		c0, c1, c2, c3 := class[w[0]], class[w[1]], class[w[2]], class[w[3]]
-		if c0&c1&c2&c3&cTok == 0 {
-			break
-		}
-		flags |= c0 | c1 | c2 | c3
-		i += 4
-	}
 	for i < len(b) {
 		c := class[b[i]]
 		if c&cTok == 0 {
