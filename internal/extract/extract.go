@@ -78,7 +78,7 @@ func (v *Value) Candidate(b []byte, base int) Candidate {
 	case IPv4:
 		c.Addr = netip.AddrFrom4([4]byte{byte(v.V4 >> 24), byte(v.V4 >> 16), byte(v.V4 >> 8), byte(v.V4)})
 	case IPv6:
-		c.Addr, _ = netip.ParseAddr(string(c.Value)) // the extractor parsed it: it parses
+		c.Addr, _ = netip.ParseAddr(unsafeString(c.Value)) // the extractor parsed it: it parses
 	}
 	return c
 }
