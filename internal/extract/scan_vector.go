@@ -160,6 +160,60 @@ func (m *masks) dotted(b []byte, i int, span uint64, out *sink) {
 	out.add(Domain, i+int(s), len(t))
 }
 
+// octetMul holds, for an octet of 1, 2 or 3 digits, what its first three
+// digits are worth.
+var octetMul = [4][3]uint{{}, {1, 0, 0}, {10, 1, 0}, {100, 10, 1}}
+
+// ipv4 is parseIPv4 for the digits and dots w[s:e] whose dots are the bits
+// dots, without a branch per octet: the dots give the octets' bounds, and
+// each octet's value is its first three digits times what octetMul says
+// they are worth (w has two bytes after the window, read and ignored).
+func ipv4(w *[66]byte, dots uint64, s, e uint) (uint32, bool) {
+	if bits.OnesCount64(dots) != 3 {
+		return 0, false
+	}
+	p1 := uint(bits.TrailingZeros64(dots))
+	dots &= dots - 1
+	p2 := uint(bits.TrailingZeros64(dots))
+	dots &= dots - 1
+	p3 := uint(bits.TrailingZeros64(dots))
+	// Each octet's value is its first three digits times what octetMul
+	// says they are worth for its length (written out four times: as a
+	// function it is too big for the compiler to inline).
+	var bad uint
+	a0, l0 := s&63, p1-s
+	m0 := &octetMul[l0&3]
+	d0 := uint(w[a0] - '0')
+	v0 := d0*m0[0] + uint(w[a0+1]-'0')*m0[1] + uint(w[a0+2]-'0')*m0[2]
+	bad |= b2u(l0-1 > 2) | b2u(d0 == 0)&b2u(l0 > 1) | v0>>8
+	a1, l1 := (p1+1)&63, p2-(p1+1)
+	m1 := &octetMul[l1&3]
+	d1 := uint(w[a1] - '0')
+	v1 := d1*m1[0] + uint(w[a1+1]-'0')*m1[1] + uint(w[a1+2]-'0')*m1[2]
+	bad |= b2u(l1-1 > 2) | b2u(d1 == 0)&b2u(l1 > 1) | v1>>8
+	a2, l2 := (p2+1)&63, p3-(p2+1)
+	m2 := &octetMul[l2&3]
+	d2 := uint(w[a2] - '0')
+	v2 := d2*m2[0] + uint(w[a2+1]-'0')*m2[1] + uint(w[a2+2]-'0')*m2[2]
+	bad |= b2u(l2-1 > 2) | b2u(d2 == 0)&b2u(l2 > 1) | v2>>8
+	a3, l3 := (p3+1)&63, e-(p3+1)
+	m3 := &octetMul[l3&3]
+	d3 := uint(w[a3] - '0')
+	v3 := d3*m3[0] + uint(w[a3+1]-'0')*m3[1] + uint(w[a3+2]-'0')*m3[2]
+	bad |= b2u(l3-1 > 2) | b2u(d3 == 0)&b2u(l3 > 1) | v3>>8
+	if bad != 0 {
+		return 0, false
+	}
+	return uint32(v0)<<24 | uint32(v1)<<16 | uint32(v2)<<8 | uint32(v3), true
+}
+
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // scanVector is Scan 64 bytes at a time. Each window starts where the
 // previous stopped (a token start or a non-token byte, like scanWords' lo)
 // and finds with bit operations the tokens that hold '.', ':' or '@' or a
