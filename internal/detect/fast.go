@@ -57,8 +57,9 @@ const (
 	fromURL
 )
 
-// batchSize is the number of values a batch is flushed at (about 10 KiB of
-// probes in exact mode: they stay in L1).
+// batchSize is the number of values the extractor hands over at a time
+// (6 KiB of values, and probes only for the few that pass the filter: they
+// stay in L1).
 const batchSize = 256
 
 // useBlockPath reports whether blocks take the block path (under the
