@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -78,14 +77,15 @@ func runMatch(cmd *cobra.Command, g *globals, f matchFlags, files []string) erro
 	out := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<16)
 	table := !g.JSON && isTerminal(cmd.OutOrStdout())
 	sum := newHitSummary()
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
+	var line []byte
 	emit := func(h detect.Hit) error {
 		if table {
 			sum.add(h)
 			return nil
 		}
-		return enc.Encode(h)
+		line = h.AppendJSON(line[:0])
+		_, err := out.Write(line)
+		return err
 	}
 	var total detect.Stats
 	start := time.Now()

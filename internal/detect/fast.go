@@ -2,8 +2,11 @@ package detect
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"slices"
+	"unsafe"
 
 	"github.com/phalanx-ledger/phalanx/internal/extract"
 )
@@ -11,12 +14,16 @@ import (
 // The block path matches plain text a block at a time instead of a line at
 // a time: the extractor runs over the whole block (a newline ends every
 // value, so the values are the same), line numbers are counted only where
-// a hit is, and index lookups are made in batches. A batch first computes
-// every key and its hash, then tests all of them against the Bloom filter
-// in one tight loop, then probes the table for the few that pass: the
-// filter and table reads of different values do not depend on each other,
-// so the processor overlaps their cache misses instead of waiting for each
-// in turn. Hits come out in the order the per-line path reports them.
+// a hit is, and index lookups are made in batches. The extractor hands over
+// a batch of typed values (extract.Values: kind, place, an IPv4 address's
+// number, a URL's authority), with no call per value. One tight loop over
+// the batch hashes each key and tests it against the Bloom filter, keeping
+// a probe only for the few that pass; a second reads the table slots of
+// those, a third probes the table for them. The filter and table reads of
+// different values do not depend on each other (the branch on a filter
+// test is nearly always "no", so the processor runs ahead of it), so their
+// cache misses overlap instead of coming one after the other. Hits come
+// out in the order the per-line path reports them.
 //
 // Structured formats, and indexes with LIKE or MATCHES terms (tested
 // against every value), take the per-line path.
@@ -33,7 +40,6 @@ type probe struct {
 	bits uint8
 	from keyFrom
 	walk bool // a longest-prefix walk over the blocks of s.walks[koff]
-	keep bool
 }
 
 // keyFrom says where a probe's key bytes are. Only the few probes that
@@ -45,10 +51,15 @@ const (
 	fromKeys  keyFrom = iota // s.keys[koff : koff+klen]
 	fromV4                   // the four bytes of v4
 	fromLower                // s.data[koff : koff+klen] in lower case
+	// fromURL: the hash is the URL's authority's; the key is the URL
+	// s.data[off : off+vlen] normalised, made if the authority passes the
+	// filter.
+	fromURL
 )
 
-// batchSize is the number of probes a batch is flushed at (8 KiB of
-// probes: they stay in L1).
+// batchSize is the number of values the extractor hands over at a time
+// (6 KiB of values, and probes only for the few that pass the filter: they
+// stay in L1).
 const batchSize = 256
 
 // useBlockPath reports whether blocks take the block path (under the
@@ -67,8 +78,11 @@ func (s *lineScanner) scanText(j *job) {
 		s.lineEnd = len(data)
 	}
 	s.field = ""
-	extract.Scan(data, 0, s.onCandidate)
-	s.flush()
+	for pos := 0; pos < len(data); {
+		s.vals, pos = extract.Values(data, pos, s.vals[:0], batchSize)
+		s.collect(s.vals)
+		s.flush()
+	}
 	if len(s.pending) > 0 {
 		s.resolve()
 	}
@@ -79,89 +93,174 @@ func (s *lineScanner) scanText(j *job) {
 	s.data = nil
 }
 
-// collect adds the probes of candidate c to the batch.
-func (s *lineScanner) collect(c extract.Candidate) {
-	if len(s.batch) >= batchSize {
-		s.flush() // between candidates: a candidate's probes share its keys
+// collect adds the probes of a batch of values to the batch: addresses and
+// domains are hashed straight from the input, and a URL by its authority.
+func (s *lineScanner) collect(vals []extract.Value) {
+	x, exact, seed := s.x, s.opts.Exact, s.x.seed
+	for k := range vals {
+		v := &vals[k]
+		off, vlen := int32(v.Off), int32(v.Len)
+		switch v.Kind {
+		case extract.IPv4:
+			if !exact && x.covered(v.V4) {
+				s.addWalk(probe{off: off, vlen: vlen}, addr4(v.V4))
+				continue
+			}
+			h := hashV4(seed, v.V4) ^ v4Mix
+			if !x.mayHave(h) {
+				continue
+			}
+			q := s.slot()
+			q.off, q.vlen = off, vlen
+			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, v.V4
+			q.hash = h
+		case extract.Domain:
+			// The extractor reports domains without leading or trailing
+			// dots or spaces, so the key is the value in lower case.
+			d := s.data[v.Off : v.Off+int(v.Len)]
+			if exact {
+				h := hashLower(seed, d) ^ domainMix
+				if !x.mayHave(h) {
+					continue
+				}
+				q := s.slot()
+				q.off, q.vlen = off, vlen
+				q.kind, q.from = kDomain, fromLower
+				q.koff, q.klen = off, vlen
+				q.hash = h
+				continue
+			}
+			s.addParents(off, d)
+		case extract.URL:
+			s.addURL(v)
+		default:
+			s.addOther(v)
+		}
 	}
+}
+
+func addr4(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+// addParents adds probes for domain d at block offset off and each of its
+// parents, longest first (the per-line path's order), hashed in one pass
+// from the end.
+func (s *lineScanner) addParents(off int32, d []byte) {
+	starts := labelStarts(d, append(s.starts[:0], 0))
+	s.starts = starts
+	s.hashes = slices.Grow(s.hashes[:0], len(starts))[:len(starts)]
+	hashSuffixes(s.x.seed, d, starts, s.hashes)
+	for k, i := range starts {
+		h := s.hashes[k] ^ domainMix
+		if !s.x.mayHave(h) {
+			continue
+		}
+		q := s.slot()
+		q.off, q.vlen = off, int32(len(d))
+		q.kind, q.from = kDomain, fromLower
+		q.koff, q.klen = off+int32(i), int32(len(d)-i)
+		q.hash = h
+	}
+}
+
+const low7 = 0x7f7f7f7f7f7f7f7f
+
+// labelStarts appends to starts the offset after each dot of d that is
+// not d's last byte, reading d eight bytes at a time.
+func labelStarts(d []byte, starts []int) []int {
+	for i := 0; i < len(d); i += 8 {
+		var w uint64
+		if i+8 <= len(d) {
+			w = binary.LittleEndian.Uint64(d[i:])
+		} else {
+			var tail [8]byte
+			copy(tail[:], d[i:])
+			w = binary.LittleEndian.Uint64(tail[:])
+		}
+		t := w ^ '.'*lsb
+		for m := ^((t&low7 + low7) | t | low7); m != 0; m &= m - 1 { // the high bit of each '.'
+			if j := i + bits.TrailingZeros64(m)/8 + 1; j < len(d) {
+				starts = append(starts, j)
+			}
+		}
+	}
+	return starts
+}
+
+// addURL adds a probe for URL v. The usual URL (a bare host, which the
+// extractor says) is probed by its authority, hashed in place: its key is
+// made only if some URL indicator has that scheme, host and port.
+func (s *lineScanner) addURL(v *extract.Value) {
 	x := s.x
-	off, vlen := int32(c.Off), int32(len(c.Value))
-	switch c.Kind {
-	case extract.IPv4, extract.IPv6:
-		a := c.Addr.Unmap()
+	off, vlen := int32(v.Off), int32(v.Len)
+	u := s.data[v.Off : v.Off+int(v.Len)]
+	if v.Host > 0 {
+		if h, ok := authorityHash(x.seed, u, int(v.Host)); ok && x.mayHave(h^urlAuthMix) {
+			q := s.slot()
+			q.off, q.vlen = off, vlen
+			q.kind, q.from = kURL, fromURL
+			q.hash = h ^ urlAuthMix
+		}
+		return // else the host is empty: not a URL normURL takes
+	}
+	start := len(s.keys)
+	a, rest, ok := normURLAuthority(u, s.keys)
+	if !ok || !x.mayHave(x.hashKey(key{kind: kURLAuth, b: a[start:]})) {
+		s.keys = s.keys[:start]
+		return // no URL indicator has this scheme, host and port
+	}
+	s.keys = normURLPath(a, rest)
+	s.addStored(probe{off: off, vlen: vlen}, kURL, start)
+}
+
+// addOther adds the probes of an IPv6 address, an e-mail address or a
+// hash.
+func (s *lineScanner) addOther(v *extract.Value) {
+	off, vlen := int32(v.Off), int32(v.Len)
+	b := s.data[v.Off : v.Off+int(v.Len)]
+	switch v.Kind {
+	case extract.IPv6:
+		a, err := netip.ParseAddr(unsafe.String(&b[0], len(b))) // not kept: no zone
+		if err != nil {
+			return // the extractor parsed it: not reached
+		}
+		a = a.Unmap()
 		if a.Is4() {
 			b := a.As4()
-			if !s.opts.Exact && x.covered(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])) {
+			w := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+			if !s.opts.Exact && s.x.covered(w) {
 				s.addWalk(probe{off: off, vlen: vlen}, a)
 				return
 			}
-			v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+			h := hashV4(s.x.seed, w) ^ v4Mix
+			if !s.x.mayHave(h) {
+				return
+			}
 			q := s.slot()
 			q.off, q.vlen = off, vlen
-			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, v
-			q.hash = hashV4(x.seed, v) ^ v4Mix
+			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, w
+			q.hash = h
 			return
 		}
 		if !s.opts.Exact {
 			s.addWalk(probe{off: off, vlen: vlen}, a)
 			return
 		}
-		b := a.As16()
-		s.addKey(probe{off: off, vlen: vlen}, kIPv6, 128, b[:])
-	case extract.Domain:
-		// The extractor reports domains without leading or trailing dots
-		// or spaces, so the key is the value in lower case.
-		d := c.Value
-		if s.opts.Exact {
-			q := s.slot()
-			q.off, q.vlen = off, vlen
-			q.kind, q.from = kDomain, fromLower
-			q.koff, q.klen = int32(c.Off), int32(len(d))
-			q.hash = hashLower(x.seed, d) ^ domainMix
-			return
-		}
-		// The domain and each parent, longest first (the per-line path's
-		// order), hashed in one pass from the end.
-		starts := append(s.starts[:0], 0)
-		for i, ch := range d {
-			if ch == '.' && i+1 < len(d) {
-				starts = append(starts, i+1)
-			}
-		}
-		s.starts = starts
-		s.hashes = slices.Grow(s.hashes[:0], len(starts))[:len(starts)]
-		hashSuffixes(x.seed, d, starts, s.hashes)
-		for k, i := range starts {
-			q := s.slot()
-			q.off, q.vlen = off, vlen
-			q.kind, q.from = kDomain, fromLower
-			q.koff, q.klen = int32(c.Off+i), int32(len(d)-i)
-			q.hash = s.hashes[k] ^ domainMix
-		}
-	case extract.URL:
-		if h, ok := urlAuthorityHash(x.seed, c.Value); ok && !x.mayHave(h^urlAuthMix) {
-			return // no URL indicator has this scheme, host and port (the usual case)
-		}
-		start := len(s.keys)
-		a, rest, ok := normURLAuthority(c.Value, s.keys)
-		if !ok || !x.mayHave(x.hashKey(key{kind: kURLAuth, b: a[start:]})) {
-			s.keys = s.keys[:start]
-			return // no URL indicator has this scheme, host and port
-		}
-		s.keys = normURLPath(a, rest)
-		s.addStored(probe{off: off, vlen: vlen}, kURL, start)
+		k := a.As16()
+		s.addKey(probe{off: off, vlen: vlen}, kIPv6, 128, k[:])
 	case extract.Email:
 		start := len(s.keys)
-		s.keys = lower(c.Value, s.keys)
+		s.keys = lower(b, s.keys)
 		s.addStored(probe{off: off, vlen: vlen}, kEmail, start)
 	case extract.MD5, extract.SHA1, extract.SHA256, extract.SHA512:
-		k := hashKindOf[c.Kind]
+		k := hashKindOf[v.Kind]
 		start := len(s.keys)
-		b, ok := decodeHex(c.Value, hashLen[k], s.keys)
+		key, ok := decodeHex(b, hashLen[k], s.keys)
 		if !ok {
 			return
 		}
-		s.keys = b
+		s.keys = key
 		s.addStored(probe{off: off, vlen: vlen}, k, start)
 	}
 }
@@ -179,7 +278,9 @@ func (s *lineScanner) addStored(p probe, k kind, start int) {
 	b := s.keys[start:]
 	p.kind, p.koff, p.klen = k, int32(start), int32(len(b))
 	p.hash = s.x.hashKey(key{kind: k, b: b, bits: p.bits})
-	s.add(p)
+	if s.x.mayHave(p.hash) {
+		s.add(p)
+	}
 }
 
 func (s *lineScanner) add(p probe) { s.batch = append(s.batch, p) }
@@ -206,41 +307,21 @@ var (
 	urlAuthMix = kindMix(kURLAuth, 0)
 )
 
-// authStop is 1 for the bytes that end a URL's authority, 2 for those
-// that take it off the usual case (userinfo, port, IPv6 literal).
-var authStop = func() (t [256]uint8) {
-	for _, c := range "/?#" {
-		t[c] = 1
-	}
-	for _, c := range "@:[" {
-		t[c] = 2
-	}
-	return t
-}()
-
-// urlAuthorityHash is the hash (without kindMix) of the authority key
-// normURLAuthority makes of u, in the usual case (a lower-case scheme and a
-// bare host: no user, port or IPv6 literal), computed without copying; ok
-// is false for the other cases.
-func urlAuthorityHash(seed uint64, u []byte) (uint64, bool) {
-	i := 0
-	for i < len(u) && 'a' <= u[i] && u[i] <= 'z' {
-		i++
-	}
-	if i == 0 || i+3 > len(u) || u[i] != ':' || u[i+1] != '/' || u[i+2] != '/' {
+// authorityHash is the hash (without kindMix) of the authority key
+// normURLAuthority makes of URL u whose "scheme://host" prefix is u[:host]
+// (extract.Value.Host: the scheme is letters, the host a bare host),
+// computed without copying: the scheme and host in lower case, the host's
+// trailing dots dropped. ok is false when the host is only dots (no key).
+func authorityHash(seed uint64, u []byte, host int) (uint64, bool) {
+	i := bytes.IndexByte(u, ':')
+	if i < 0 || host > len(u) {
 		return 0, false
 	}
-	k := i + 3
-	for k < len(u) && authStop[u[k]] == 0 {
-		k++
-	}
-	if k < len(u) && authStop[u[k]] == 2 {
-		return 0, false
-	}
+	k := host
 	for k > i+3 && u[k-1] == '.' {
 		k--
 	}
-	if k == i+3 {
+	if k <= i+3 {
 		return 0, false
 	}
 	return hashLower(seed, u[:k]), true
@@ -257,22 +338,25 @@ func (s *lineScanner) addWalk(p probe, a netip.Addr) {
 func (s *lineScanner) flush() {
 	x := s.x
 	batch := s.batch
-	// One pass over the filter: independent loads, overlapped misses.
-	any := false
-	for i := range batch {
-		p := &batch[i]
-		p.keep = p.walk || x.mayHave(p.hash)
-		any = any || p.keep
-	}
-	if any {
+	if len(batch) > 0 {
+		// The table slots in one pass, so that their misses overlap.
+		mask := uint64(len(x.slots) - 1)
+		var touch uint64
+		for i := range batch {
+			if p := &batch[i]; !p.walk {
+				touch += x.slots[p.hash&mask]
+			}
+		}
+		s.touched += touch
 		for i := range batch {
 			p := &batch[i]
-			if !p.keep {
-				continue
-			}
 			s.cur = p
 			if p.walk {
 				x.lookupAddr(s.walks[p.koff], false, s.onHead)
+				continue
+			}
+			if p.from == fromURL {
+				s.probeURL(p)
 				continue
 			}
 			k := s.keyOf(p)
@@ -284,6 +368,25 @@ func (s *lineScanner) flush() {
 	s.batch = batch[:0]
 	s.keys = s.keys[:0]
 	s.walks = s.walks[:0]
+}
+
+// probeURL looks up the URL of probe p, whose authority passed the
+// filter: normalised in full, filtered, then probed.
+func (s *lineScanner) probeURL(p *probe) {
+	x := s.x
+	a, rest, ok := normURLAuthority(s.data[p.off:p.off+p.vlen], s.kbuf[:0])
+	if !ok {
+		return
+	}
+	s.kbuf = normURLPath(a, rest)
+	k := key{kind: kURL, b: s.kbuf}
+	h := x.hashKey(k)
+	if !x.mayHave(h) {
+		return
+	}
+	if e := x.probe(k, h); e >= 0 {
+		s.onHead(e)
+	}
 }
 
 // keyOf makes the key of probe p.

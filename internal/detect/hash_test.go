@@ -3,17 +3,22 @@ package detect
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"testing"
+
+	"github.com/phalanx-ledger/phalanx/internal/extract"
 )
 
 // FuzzHashLower checks that hashing a value while lower-casing it gives
 // the hash of its lower-case copy, that the suffixes hashed in one pass
 // from the end get the hashes they get one by one, that an IPv4 address hashed from its
-// value gives the hash of its four key bytes, and that a URL authority
-// hashed in place gives the hash of the key normURLAuthority makes.
+// value gives the hash of its four key bytes, and that the authority of
+// each URL the extractor finds in the input, hashed in place where the
+// extractor says it is a bare host, gives the hash of the key
+// normURLAuthority makes.
 func FuzzHashLower(f *testing.F) {
 	for _, s := range []string{"", "a", "Evil.Example", "WWW.GOOGLE.COM.", "http://A.B/c", "hxxp://x..", "ftp://u@h:21/",
-		"\x80\xc1@[`{Z", "1.2.3.4", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q"} {
+		"\x80\xc1@[`{Z", "1.2.3.4", "see HTTP://WWW.Evil.Example./x?y and ftp://...#", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q"} {
 		f.Add([]byte(s), uint64(7))
 	}
 	f.Fuzz(func(t *testing.T, b []byte, seed uint64) {
@@ -39,10 +44,16 @@ func FuzzHashLower(f *testing.F) {
 				t.Fatalf("hashV4(%x) = %x, hashBytes %x", v, got, want)
 			}
 		}
-		if h, ok := urlAuthorityHash(seed, b); ok {
-			a, _, aok := normURLAuthority(b, nil)
-			if !aok || h != hashBytes(seed, a) {
-				t.Fatalf("urlAuthorityHash(%q) = %x, %v; normURLAuthority %q, %v (hash %x)", b, h, ok, a, aok, hashBytes(seed, a))
+		vals, _ := extract.Values(b, 0, nil, 1<<30)
+		for _, v := range vals {
+			if v.Kind != extract.URL || v.Host == 0 {
+				continue
+			}
+			u := b[v.Off : v.Off+int(v.Len)]
+			h, ok := authorityHash(seed, u, int(v.Host))
+			a, _, aok := normURLAuthority(u, nil)
+			if ok != aok || ok && h != hashBytes(seed, a) {
+				t.Fatalf("authorityHash(%q, %d) = %x, %v; normURLAuthority %q, %v (hash %x)", u, v.Host, h, ok, a, aok, hashBytes(seed, a))
 			}
 		}
 	})
@@ -74,4 +85,23 @@ func TestHashSpreads(t *testing.T) {
 		k := [4]byte{byte(v >> 8), 0, byte(v), 7}
 		add(k[:])
 	}
+}
+
+// FuzzLabelStarts checks the word-at-a-time label starts against a loop
+// over the bytes.
+func FuzzLabelStarts(f *testing.F) {
+	for _, s := range []string{"", ".", "a.b", "host1234.svc56.benign.example", "..x..", "a.b.c.d.e.f.g.h.i.j.", "\xae.\x2e"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		want := []int{0}
+		for i, c := range d {
+			if c == '.' && i+1 < len(d) {
+				want = append(want, i+1)
+			}
+		}
+		if got := labelStarts(d, []int{0}); !slices.Equal(got, want) {
+			t.Fatalf("labelStarts(%q) = %v, want %v", d, got, want)
+		}
+	})
 }

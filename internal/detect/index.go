@@ -507,6 +507,32 @@ func (x *Index) lookupDomain(d []byte, exact bool, fn func(int)) {
 	}
 }
 
+// walkV4 reports the longest prefix holding the IPv4 address v. It tests
+// the filter for every prefix length the index has first, in one loop of
+// independent reads (their misses overlap), then probes the table for those
+// that pass, longest first.
+func (x *Index) walkV4(v uint32, fn func(int)) {
+	var pass uint64
+	for lens := x.v4Lens; lens != 0; lens &= lens - 1 {
+		n := uint(bits.TrailingZeros64(lens))
+		m := v &^ uint32(uint64(1)<<(32-n)-1)
+		w, b := x.filterWord(hashV4(x.seed, m) ^ kindMix(kIPv4, uint8(n)))
+		if x.filter[w]&b == b {
+			pass |= 1 << n
+		}
+	}
+	for pass != 0 {
+		n := uint(63 - bits.LeadingZeros64(pass))
+		pass &^= 1 << n
+		m := v &^ uint32(uint64(1)<<(32-n)-1)
+		kb := [4]byte{byte(m >> 24), byte(m >> 16), byte(m >> 8), byte(m)}
+		if e := x.probe(key{kind: kIPv4, b: kb[:], bits: uint8(n)}, hashV4(x.seed, m)^kindMix(kIPv4, uint8(n))); e >= 0 {
+			fn(e)
+			return
+		}
+	}
+}
+
 // lookupAddr reports the longest prefix holding a (only the full address
 // when exact).
 func (x *Index) lookupAddr(a netip.Addr, exact bool, fn func(int)) {
@@ -522,20 +548,7 @@ func (x *Index) lookupAddr(a netip.Addr, exact bool, fn func(int)) {
 			x.lookupKey(key{kind: kIPv4, b: b[:], bits: 32}, fn)
 			return
 		}
-		for bits := 32; bits >= 0; bits-- {
-			if x.v4Lens&(1<<bits) == 0 {
-				continue
-			}
-			m := v
-			if bits < 32 {
-				m = v &^ (1<<(32-bits) - 1)
-			}
-			kb := [4]byte{byte(m >> 24), byte(m >> 16), byte(m >> 8), byte(m)}
-			if e := x.find(key{kind: kIPv4, b: kb[:], bits: uint8(bits)}, hashV4(x.seed, m)^kindMix(kIPv4, uint8(bits))); e >= 0 {
-				fn(e)
-				return
-			}
-		}
+		x.walkV4(v, fn)
 		return
 	}
 	if exact {

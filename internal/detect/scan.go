@@ -156,7 +156,7 @@ func (p *pipeline) run(ctx context.Context, rd *blockReader, first []byte, rerr 
 			defer wg.Done()
 			sc := &lineScanner{x: p.x, opts: p.cfg.Options, now: p.cfg.Now.UnixNano(), split: splitter,
 				isText: p.cfg.Format == extract.FormatText, reference: p.cfg.perLine}
-			sc.onCandidate, sc.onHead = sc.collect, sc.head
+			sc.onHead = sc.head
 			if workers > 1 {
 				sc.split, _ = extract.NewSplitter(p.cfg.Format, p.cfg.Fields)
 			}
@@ -340,8 +340,9 @@ type lineScanner struct {
 	hashes      []uint64 // the hashes of its suffixes from those starts
 	walks       []netip.Addr
 	cur         *probe
-	onCandidate func(extract.Candidate) // s.collect, bound once
-	onHead      func(int)               // s.head, bound once
+	vals        []extract.Value // the extractor's batch
+	touched     uint64          // the sum of the table slots flush reads ahead (kept so the reads stay)
+	onHead      func(int)       // s.head, bound once
 }
 
 // pending is a term hit of a pattern that needs the whole line (AND) or

@@ -52,6 +52,93 @@ func (k Kind) String() string {
 	return "unknown"
 }
 
+// Value is one value found by Values, as a matcher takes it: where it is
+// and what it is, without a copy of its bytes (b[Off:Off+Len]) and with the
+// little a matcher needs beyond them (an IPv4 address's number, a URL's
+// authority), so that it need not classify or parse the value again.
+type Value struct {
+	// Off is the value's position in the scanned slice.
+	Off int
+	Len uint32
+	// V4 is an IPv4 address's number (1.2.3.4 is 0x01020304).
+	V4 uint32
+	// Host is, for a URL whose authority is a bare host (no user, port or
+	// IPv6 literal: letters, digits and "._+-" up to '/', '?', '#' or the
+	// URL's end; possibly empty), the length of its "scheme://host"
+	// prefix, the host's trailing dots included; 0 for any other URL.
+	Host uint32
+	Kind Kind
+}
+
+// Candidate converts v, found in b, to the Candidate Scan reports (the
+// offset plus base, the bytes, the parsed address).
+func (v *Value) Candidate(b []byte, base int) Candidate {
+	c := Candidate{Kind: v.Kind, Off: base + v.Off, Value: b[v.Off : v.Off+int(v.Len)]}
+	switch v.Kind {
+	case IPv4:
+		c.Addr = netip.AddrFrom4([4]byte{byte(v.V4 >> 24), byte(v.V4 >> 16), byte(v.V4 >> 8), byte(v.V4)})
+	case IPv6:
+		c.Addr, _ = netip.ParseAddr(unsafeString(c.Value)) // the extractor parsed it: it parses
+	}
+	return c
+}
+
+// Values appends the values of b from position from (0, or what the
+// previous call returned) to out until out holds at least min values or the
+// input ends, and returns out and the position to continue from (len(b)
+// at the end). Values are in order of position, as Scan reports them; a
+// call may add a few more than asked for.
+func Values(b []byte, from int, out []Value, min int) ([]Value, int) {
+	s := sink{v: out, min: min}
+	next := scan(b, from, &s)
+	return s.v, next
+}
+
+// Scan reports every value in b to fn, in order of position; offsets are
+// base plus the position in b. It runs Values a batch at a time.
+func Scan(b []byte, base int, fn func(Candidate)) {
+	var buf [64]Value
+	vals := buf[:0]
+	for i := 0; i < len(b); {
+		vals, i = Values(b, i, vals[:0], 32)
+		for k := range vals {
+			fn(vals[k].Candidate(b, base))
+		}
+	}
+}
+
+// sink collects the values of a scan.
+type sink struct {
+	v   []Value
+	min int // the scan stops at the first place it may once it holds this many
+}
+
+// full reports whether the scan may stop.
+func (s *sink) full() bool { return len(s.v) >= s.min }
+
+func (s *sink) add(k Kind, off, n int) {
+	v := s.next()
+	v.Off, v.Len, v.V4, v.Host, v.Kind = off, uint32(n), 0, 0, k
+}
+
+func (s *sink) addV4(off, n int, a uint32) {
+	v := s.next()
+	v.Off, v.Len, v.V4, v.Host, v.Kind = off, uint32(n), a, 0, IPv4
+}
+
+// next appends a value to be filled in place: one built in a local and
+// appended is written field by field and copied in 16-byte pieces, which
+// the processor cannot forward from the smaller stores (a stall a value).
+func (s *sink) next() *Value {
+	n := len(s.v)
+	if n == cap(s.v) {
+		s.v = append(s.v, Value{})
+	} else {
+		s.v = s.v[:n+1]
+	}
+	return &s.v[n]
+}
+
 // Candidate is one value found in the input.
 type Candidate struct {
 	Kind Kind
@@ -111,15 +198,17 @@ var class = func() (t [256]uint16) {
 	return t
 }()
 
-// scanWords is Scan without vector instructions, from b[lo:] (b[:lo] is
-// done; lo is a token start or a non-token byte).
+// scanWords is scan without vector instructions, from b[lo:] (b[:lo] is
+// done; lo is a token start or a non-token byte). It returns where it
+// stopped: len(b), or, once out is full, the end of the last token it
+// classified (a place it may resume from).
 //
 // Only a token holding '.', ':' or '@', or a run of at least 32 hex digits,
 // can yield a value, so scanWords looks for those eight bytes at a time
 // (SWAR) and classifies only the tokens around them; the rest of the input
 // is skipped a word at a time. It reports exactly what a pass over every
 // token would (refScan in the tests is that pass).
-func scanWords(b []byte, lo, base int, fn func(Candidate)) {
+func scanWords(b []byte, lo int, out *sink) int {
 	n := len(b)
 	i := lo
 	for i+8 <= n {
@@ -133,15 +222,19 @@ func scanWords(b []byte, lo, base int, fn func(Candidate)) {
 			m = 1 // a hex run: classify the token holding b[i]
 		}
 		p := i + bits.TrailingZeros64(m)/8
-		lo = scanToken(b, lo, p, base, fn)
+		lo = scanToken(b, lo, p, out)
 		i = lo
+		if out.full() {
+			return lo
+		}
 	}
 	for ; i < n; i++ {
 		if class[b[i]]&(cDot|cColon|cAt) != 0 {
-			lo = scanToken(b, lo, i, base, fn)
+			lo = scanToken(b, lo, i, out)
 			i = lo - 1
 		}
 	}
+	return n
 }
 
 const (
@@ -170,7 +263,7 @@ func hexish(w uint64) bool {
 
 // scanToken classifies the token holding b[p] (which starts at or after
 // lo) and returns where scanning resumes: the token's end, or a URL's.
-func scanToken(b []byte, lo, p, base int, fn func(Candidate)) int {
+func scanToken(b []byte, lo, p int, out *sink) int {
 	if class[b[p]]&cTok == 0 {
 		return p + 1
 	}
@@ -194,17 +287,17 @@ func scanToken(b []byte, lo, p, base int, fn func(Candidate)) int {
 		i++
 	}
 	if b[i-1] == ':' && i+1 < len(b) && b[i] == '/' && b[i+1] == '/' {
-		if end := scanURL(b, start, i, base, fn); end > 0 {
+		if end := scanURL(b, start, i, out); end > 0 {
 			return end
 		}
 	}
-	token(b[start:i], flags, base+start, fn)
+	token(b[start:i], flags, start, out)
 	return i
 }
 
 // scanURL reports the URL whose scheme is b[start:colon+1] and its host; it
 // returns the URL's end, or 0 when b[start:colon] is not a scheme.
-func scanURL(b []byte, start, afterColon, base int, fn func(Candidate)) int {
+func scanURL(b []byte, start, afterColon int, out *sink) int {
 	// The scheme is the token's trailing run of letters (e.g. "hxxp" in
 	// "url:hxxp" is not special: any letters).
 	s := afterColon - 1
@@ -215,7 +308,7 @@ func scanURL(b []byte, start, afterColon, base int, fn func(Candidate)) int {
 		return 0
 	}
 	if s > start {
-		token(b[start:s], tokenFlags(b[start:s]), base+start, fn)
+		token(b[start:s], tokenFlags(b[start:s]), start, out)
 	}
 	end := urlEnd(b, afterColon+2)
 	for end > afterColon+2 && (b[end-1] == '.' || b[end-1] == ',' || b[end-1] == ';') {
@@ -225,8 +318,11 @@ func scanURL(b []byte, start, afterColon, base int, fn func(Candidate)) int {
 	if hostStart == end {
 		return end
 	}
-	fn(Candidate{Kind: URL, Off: base + s, Value: b[s:end]})
-	host(b[hostStart:end], base+hostStart, fn)
+	u := len(out.v)
+	out.add(URL, s, end-s)
+	if n := host(b[hostStart:end], hostStart, out); n >= 0 {
+		out.v[u].Host = uint32(hostStart - s + n)
+	}
 	return end
 }
 
@@ -241,8 +337,9 @@ func urlEndBytes(b []byte, from int) int {
 
 // host reports the host of a URL authority (userinfo and port removed).
 // The usual authority, a bare host of token bytes followed by '/', '?',
-// '#' or the URL's end, takes one pass; any other goes to hostSlow.
-func host(b []byte, base int, fn func(Candidate)) {
+// '#' or the URL's end, takes one pass, and host returns its length; any
+// other goes to hostSlow, and host returns -1.
+func host(b []byte, base int, out *sink) int {
 	var flags uint16
 	j := 0
 	for ; j < len(b); j++ {
@@ -254,14 +351,15 @@ func host(b []byte, base int, fn func(Candidate)) {
 		flags |= cl
 	}
 	if j < len(b) && b[j] != '/' && b[j] != '?' && b[j] != '#' {
-		hostSlow(b, base, fn)
-		return
+		hostSlow(b, base, out)
+		return -1
 	}
-	dotted(b[:j], flags, base, fn)
+	dotted(b[:j], flags, base, out)
+	return j
 }
 
 // hostSlow is host for every authority.
-func hostSlow(b []byte, base int, fn func(Candidate)) {
+func hostSlow(b []byte, base int, out *sink) {
 	end := len(b)
 	for i, c := range b {
 		if c == '/' || c == '?' || c == '#' {
@@ -282,7 +380,7 @@ func hostSlow(b []byte, base int, fn func(Candidate)) {
 			if c == ']' {
 				v := auth[1:i]
 				if a, err := netip.ParseAddr(unsafeString(v)); err == nil && a.Is6() && a.Zone() == "" {
-					fn(Candidate{Kind: IPv6, Off: base + 1, Value: v, Addr: a})
+					out.add(IPv6, base+1, len(v))
 				}
 				return
 			}
@@ -296,7 +394,7 @@ func hostSlow(b []byte, base int, fn func(Candidate)) {
 		}
 	}
 	if f := tokenFlags(auth); f&^(cTok|cDigit|cHex|cAlpha|cUpper|cDot|cOther) == 0 {
-		dotted(auth, f, base, fn)
+		dotted(auth, f, base, out)
 	}
 }
 
@@ -309,20 +407,20 @@ func tokenFlags(b []byte) uint16 {
 }
 
 // token classifies one token.
-func token(t []byte, flags uint16, off int, fn func(Candidate)) {
+func token(t []byte, flags uint16, off int, out *sink) {
 	switch {
 	case flags&cAt != 0:
-		email(t, off, fn)
+		email(t, off, out)
 	case flags&cColon != 0:
-		colon(t, flags, off, fn)
+		colon(t, flags, off, out)
 	case flags&cDot != 0:
-		dotted(t, flags, off, fn)
+		dotted(t, flags, off, out)
 	case flags&^(cTok|cDigit|cHex|cUpper) == 0:
-		hash(t, off, fn)
+		hash(t, off, out)
 	}
 }
 
-func hash(t []byte, off int, fn func(Candidate)) {
+func hash(t []byte, off int, out *sink) {
 	var k Kind
 	switch len(t) {
 	case 32:
@@ -336,15 +434,15 @@ func hash(t []byte, off int, fn func(Candidate)) {
 	default:
 		return
 	}
-	fn(Candidate{Kind: k, Off: off, Value: t})
+	out.add(k, off, len(t))
 }
 
 // colon handles tokens with a colon: IPv6 addresses, host:port, key:value.
-func colon(t []byte, flags uint16, off int, fn func(Candidate)) {
+func colon(t []byte, flags uint16, off int, out *sink) {
 	if flags&^(cTok|cDigit|cHex|cUpper|cColon|cDot) == 0 && maybeIPv6(t) {
 		v := trimRight(t, '.')
 		if a, err := netip.ParseAddr(unsafeString(v)); err == nil && a.Is6() {
-			fn(Candidate{Kind: IPv6, Off: off, Value: v, Addr: a})
+			out.add(IPv6, off, len(v))
 			return
 		}
 	}
@@ -359,9 +457,9 @@ func colon(t []byte, flags uint16, off int, fn func(Candidate)) {
 			if p := t[start:i]; len(p) > 0 {
 				f := tokenFlags(p)
 				if f&cDot != 0 {
-					dotted(p, f, off+start, fn)
+					dotted(p, f, off+start, out)
 				} else if f&^(cTok|cDigit|cHex|cUpper) == 0 {
-					hash(p, off+start, fn)
+					hash(p, off+start, out)
 				}
 			}
 			start = i + 1
@@ -385,7 +483,7 @@ func maybeIPv6(t []byte) bool {
 }
 
 // dotted handles tokens with dots: IPv4 addresses and domain names.
-func dotted(t []byte, flags uint16, off int, fn func(Candidate)) {
+func dotted(t []byte, flags uint16, off int, out *sink) {
 	lead := 0
 	for lead < len(t) && (t[lead] == '.' || t[lead] == '-' || t[lead] == '_' || t[lead] == '+') {
 		lead++
@@ -396,13 +494,13 @@ func dotted(t []byte, flags uint16, off int, fn func(Candidate)) {
 		return
 	}
 	if flags&^(cTok|cDigit|cDot) == 0 {
-		if a, ok := parseIPv4(t); ok {
-			fn(Candidate{Kind: IPv4, Off: off, Value: t, Addr: a})
+		if v, ok := parseIPv4(t); ok {
+			out.addV4(off, len(t), v)
 		}
 		return
 	}
 	if flags&cColon == 0 && domainOK(t, flags) {
-		fn(Candidate{Kind: Domain, Off: off, Value: t})
+		out.add(Domain, off, len(t))
 	}
 }
 
@@ -455,33 +553,33 @@ func validDomain(t []byte) bool {
 	return dots > 0 && letter
 }
 
-// parseIPv4 parses dotted-decimal a.b.c.d without leading zeros. It reads
-// from a copy in a 16-byte array whose byte after the address is 0, so the
-// parse needs no bounds checks.
-func parseIPv4(t []byte) (netip.Addr, bool) {
+// parseIPv4 parses dotted-decimal a.b.c.d without leading zeros into its
+// number (1.2.3.4 is 0x01020304). It reads from a copy in a 16-byte array
+// whose byte after the address is 0, so the parse needs no bounds checks.
+func parseIPv4(t []byte) (uint32, bool) {
 	n := len(t)
 	if n < 7 || n > 15 {
-		return netip.Addr{}, false
+		return 0, false
 	}
 	var a [16]byte
 	copy(a[:], t)
-	var ip [4]byte
+	var ip uint32
 	i := uint(0)
 	for part := range 4 {
 		if part > 0 {
 			if a[i&15] != '.' {
-				return netip.Addr{}, false
+				return 0, false
 			}
 			i++
 		}
 		v := uint(a[i&15] - '0')
 		if v > 9 {
-			return netip.Addr{}, false
+			return 0, false
 		}
 		i++
 		if d := uint(a[i&15] - '0'); d <= 9 {
 			if v == 0 {
-				return netip.Addr{}, false // leading zero
+				return 0, false // leading zero
 			}
 			v = v*10 + d
 			i++
@@ -489,20 +587,20 @@ func parseIPv4(t []byte) (netip.Addr, bool) {
 				v = v*10 + d
 				i++
 				if v > 255 {
-					return netip.Addr{}, false
+					return 0, false
 				}
 			}
 		}
-		ip[part] = byte(v)
+		ip = ip<<8 | uint32(v)
 	}
 	if i != uint(n) {
-		return netip.Addr{}, false
+		return 0, false
 	}
-	return netip.AddrFrom4(ip), true
+	return ip, true
 }
 
 // email reports local@domain and the domain.
-func email(t []byte, off int, fn func(Candidate)) {
+func email(t []byte, off int, out *sink) {
 	at := -1
 	for i := len(t) - 1; i >= 0; i-- {
 		if t[i] == '@' {
@@ -534,9 +632,9 @@ func email(t []byte, off int, fn func(Candidate)) {
 		ls++
 	}
 	if ls < at {
-		fn(Candidate{Kind: Email, Off: off + ls, Value: t[ls : at+1+len(dom)]})
+		out.add(Email, off+ls, at+1+len(dom)-ls)
 	}
-	fn(Candidate{Kind: Domain, Off: off + at + 1, Value: dom})
+	out.add(Domain, off+at+1, len(dom))
 }
 
 func trimRight(t []byte, c byte) []byte {

@@ -3,17 +3,19 @@ package extract
 import (
 	"bytes"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
 // FuzzScan checks that every candidate lies inside the input at its offset
-// and parses as its kind.
+// and parses as its kind, and what checkValues checks of the values.
 func FuzzScan(f *testing.F) {
 	for _, s := range []string{"1.2.3.4 evil.example", "http://a.b/c?d#e", "x@y.z", "::1 fe80::1%eth0 [2001:db8::1]:80",
 		"d41d8cd98f00b204e9800998ecf8427e", "a:b:c.d:e", "hxxp://[::1/", "..--.@", "http://@:/"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkValues(t, b)
 		Scan(b, 0, func(c Candidate) {
 			if c.Off < 0 || c.Off+len(c.Value) > len(b) || !bytes.Equal(b[c.Off:c.Off+len(c.Value)], c.Value) {
 				t.Fatalf("candidate %v at %d is not the input's bytes", c.Value, c.Off)
@@ -84,4 +86,58 @@ func FuzzZeek(f *testing.F) {
 
 func FuzzCSV(f *testing.F) {
 	fuzzSplitter(f, FormatCSV, []string{"a,b"}, `x,"y,""z"""`, `"`, `,,,`)
+}
+
+// checkValues checks what Values says beyond a value's place: an IPv4
+// address's number is the address, and a URL's Host is the length of its
+// "scheme://host" prefix exactly when its authority is a bare host (the
+// host's bytes, if any, are letters, digits and "._+-", and '/', '?', '#'
+// or the URL's end follow it), else 0.
+func checkValues(t *testing.T, b []byte) {
+	t.Helper()
+	vals, next := Values(b, 0, nil, 1<<30)
+	if next != len(b) {
+		t.Fatalf("Values(%q) stopped at %d of %d", b, next, len(b))
+	}
+	for _, v := range vals {
+		val := b[v.Off : v.Off+int(v.Len)]
+		switch v.Kind {
+		case IPv4:
+			a, err := netip.ParseAddr(string(val))
+			if err != nil || a.As4() != [4]byte{byte(v.V4 >> 24), byte(v.V4 >> 16), byte(v.V4 >> 8), byte(v.V4)} {
+				t.Fatalf("IPv4 %q has number %08x", val, v.V4)
+			}
+		case URL:
+			sep := bytes.Index(val, []byte("://"))
+			auth := val[sep+3:]
+			if i := bytes.IndexAny(auth, "/?#"); i >= 0 {
+				auth = auth[:i]
+			}
+			bare := len(bytes.Trim(auth, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")) == 0
+			if want := uint32(0); bare {
+				want = uint32(sep + 3 + len(auth))
+				if v.Host != want {
+					t.Fatalf("URL %q: Host %d, want %d", val, v.Host, want)
+				}
+			} else if v.Host != 0 {
+				t.Fatalf("URL %q (authority %q not a bare host): Host %d, want 0", val, auth, v.Host)
+			}
+		}
+	}
+}
+
+// TestValuesHost checks Values' IPv4 numbers and URL authorities on
+// typical and awkward URLs.
+func TestValuesHost(t *testing.T) {
+	for _, s := range []string{
+		"GET http://evil.example/x?y 1.2.3.4", "HTTPS://Evil.Example.:443/", "ftp://u@h/", "http://[::1]/",
+		"http://a.b?q", "http://a.b#f", "http://x.y", "http://...", "http://a%41.b/", "hxxp://a_b-c+d.e/f",
+		"http://host:8080/p", "see http://x.y.z/" + strings.Repeat("p", 80) + " and http://u.v",
+	} {
+		checkValues(t, []byte(s))
+	}
+	vals, _ := Values([]byte("GET http://evil.example/x"), 0, nil, 10)
+	if len(vals) != 2 || vals[0].Kind != URL || vals[0].Host != uint32(len("http://evil.example")) {
+		t.Fatalf("values %+v: want the URL with Host %d, then its host", vals, len("http://evil.example"))
+	}
 }

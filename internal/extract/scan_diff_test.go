@@ -3,6 +3,7 @@ package extract
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -19,16 +20,39 @@ func candidates(scan func([]byte, int, func(Candidate)), b []byte, base int) []s
 
 // sameAsReference checks Scan, and the word-at-a-time scanWords it falls
 // back on (the same function unless built with GOEXPERIMENT=simd), against
-// the reference extractor.
+// the reference extractor; and Values in batches of every size from one
+// value (stopping and resuming at every place it may) to the whole input.
 func sameAsReference(t *testing.T, b []byte) {
 	t.Helper()
 	want := candidates(refScan, b, 7)
 	if got := candidates(Scan, b, 7); !slices.Equal(got, want) {
 		t.Fatalf("Scan(%q) (vector: %v)\n got  %q\n want %q", b, Vector(), got, want)
 	}
-	words := func(b []byte, base int, fn func(Candidate)) { scanWords(b, 0, base, fn) }
-	if got := candidates(words, b, 7); !slices.Equal(got, want) {
-		t.Fatalf("scanWords(%q)\n got  %q\n want %q", b, got, want)
+	for _, min := range []int{1, 3, 1 << 30} {
+		words := func(b []byte, base int, fn func(Candidate)) { inBatches(b, base, fn, scanWords, min) }
+		if got := candidates(words, b, 7); !slices.Equal(got, want) {
+			t.Fatalf("scanWords(%q) in batches of %d\n got  %q\n want %q", b, min, got, want)
+		}
+		values := func(b []byte, base int, fn func(Candidate)) { inBatches(b, base, fn, scan, min) }
+		if got := candidates(values, b, 7); !slices.Equal(got, want) {
+			t.Fatalf("Values(%q) in batches of %d (vector: %v)\n got  %q\n want %q", b, min, Vector(), got, want)
+		}
+	}
+}
+
+// inBatches is Scan with scanner (scan or scanWords) stopping once it has
+// min values, and resuming where it said.
+func inBatches(b []byte, base int, fn func(Candidate), scanner func([]byte, int, *sink) int, min int) {
+	for i := 0; i < len(b); {
+		s := sink{min: min}
+		next := scanner(b, i, &s)
+		if next <= i && i < len(b) {
+			panic(fmt.Sprintf("no progress from %d", i))
+		}
+		for k := range s.v {
+			fn(s.v[k].Candidate(b, base))
+		}
+		i = next
 	}
 }
 
@@ -115,7 +139,11 @@ func FuzzParseIPv4(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a, ok := parseIPv4(b)
+		v, ok := parseIPv4(b)
+		a := netip.Addr{}
+		if ok {
+			a = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+		}
 		ra, rok := refParseIPv4(b)
 		if a != ra || ok != rok {
 			t.Fatalf("parseIPv4(%q) = %v, %v; reference %v, %v", b, a, ok, ra, rok)

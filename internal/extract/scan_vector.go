@@ -4,7 +4,6 @@ package extract
 
 import (
 	"math/bits"
-	"net/netip"
 	"simd/archsimd"
 )
 
@@ -12,16 +11,15 @@ import (
 // of the set archsimd requires).
 var useVector = archsimd.X86.AVX512()
 
-// Scan reports every value in b to fn, in order of position; offsets are
-// base plus the position in b. This build (GOEXPERIMENT=simd on amd64)
-// classifies 64 bytes at a time with AVX-512 when the processor has it
-// (scanVector), else eight at a time (scanWords).
-func Scan(b []byte, base int, fn func(Candidate)) {
+// scan appends the values of b[from:] to out (see Values) and returns where
+// it stopped. This build (GOEXPERIMENT=simd on amd64) classifies 64 bytes
+// at a time with AVX-512 when the processor has it (scanVector), else
+// eight at a time (scanWords).
+func scan(b []byte, from int, out *sink) int {
 	if useVector {
-		scanVector(b, base, fn)
-		return
+		return scanVector(b, from, out)
 	}
-	scanWords(b, 0, base, fn)
+	return scanWords(b, from, out)
 }
 
 // Vector reports whether Scan uses vector instructions.
@@ -134,7 +132,7 @@ func (m *masks) flags(span uint64) uint16 {
 // loops: the dots around the token are trimmed, digits and dots only make
 // an IPv4 address, else a domain needs no empty label and a letter in its
 // last label.
-func (m *masks) dotted(b []byte, i int, span uint64, base int, fn func(Candidate)) {
+func (m *masks) dotted(b []byte, i int, span uint64, out *sink) {
 	body := span &^ m.dot
 	if body == 0 {
 		return
@@ -144,14 +142,14 @@ func (m *masks) dotted(b []byte, i int, span uint64, base int, fn func(Candidate
 	t := b[i+int(s) : i+int(e)]
 	letters := (m.hex | m.alpha) & span
 	if letters == 0 {
-		a, ok := netip.Addr{}, false
+		v, ok := uint32(0), false
 		if i+66 <= len(b) {
-			a, ok = ipv4((*[66]byte)(b[i:i+66]), m.dot&(1<<e-1)&^(1<<s-1), s, e)
+			v, ok = ipv4((*[66]byte)(b[i:i+66]), m.dot&(1<<e-1)&^(1<<s-1), s, e)
 		} else {
-			a, ok = parseIPv4(t)
+			v, ok = parseIPv4(t)
 		}
 		if ok {
-			fn(Candidate{Kind: IPv4, Off: base + i + int(s), Value: t, Addr: a})
+			out.addV4(i+int(s), len(t), v)
 		}
 		return
 	}
@@ -159,7 +157,7 @@ func (m *masks) dotted(b []byte, i int, span uint64, base int, fn func(Candidate
 	if dots == 0 || dots&(dots>>1) != 0 || letters>>(bits.Len64(dots)-1) == 0 {
 		return
 	}
-	fn(Candidate{Kind: Domain, Off: base + i + int(s), Value: t})
+	out.add(Domain, i+int(s), len(t))
 }
 
 // octetMul holds, for an octet of 1, 2 or 3 digits, what its first three
@@ -170,9 +168,9 @@ var octetMul = [4][3]uint{{}, {1, 0, 0}, {10, 1, 0}, {100, 10, 1}}
 // dots, without a branch per octet: the dots give the octets' bounds, and
 // each octet's value is its first three digits times what octetMul says
 // they are worth (w has two bytes after the window, read and ignored).
-func ipv4(w *[66]byte, dots uint64, s, e uint) (netip.Addr, bool) {
+func ipv4(w *[66]byte, dots uint64, s, e uint) (uint32, bool) {
 	if bits.OnesCount64(dots) != 3 {
-		return netip.Addr{}, false
+		return 0, false
 	}
 	p1 := uint(bits.TrailingZeros64(dots))
 	dots &= dots - 1
@@ -204,9 +202,9 @@ func ipv4(w *[66]byte, dots uint64, s, e uint) (netip.Addr, bool) {
 	v3 := d3*m3[0] + uint(w[a3+1]-'0')*m3[1] + uint(w[a3+2]-'0')*m3[2]
 	bad |= b2u(l3-1 > 2) | b2u(d3 == 0)&b2u(l3 > 1) | v3>>8
 	if bad != 0 {
-		return netip.Addr{}, false
+		return 0, false
 	}
-	return netip.AddrFrom4([4]byte{byte(v0), byte(v1), byte(v2), byte(v3)}), true
+	return uint32(v0)<<24 | uint32(v1)<<16 | uint32(v2)<<8 | uint32(v3), true
 }
 
 func b2u(b bool) uint {
@@ -223,9 +221,10 @@ func b2u(b bool) uint {
 // give. A token that reaches the window's end is left to the next window,
 // which starts at it; one that fills a whole window (a SHA-256 or longer)
 // is classified byte by byte (scanToken), as is the input's last 63 bytes.
-func scanVector(b []byte, base int, fn func(Candidate)) {
+// It starts at from and returns where it stopped (see scan).
+func scanVector(b []byte, from int, out *sink) int {
 	n := len(b)
-	i := 0
+	i := from
 	var m masks
 	for i+64 <= n {
 		classify((*[64]byte)(b[i:i+64]), &m)
@@ -241,7 +240,10 @@ func scanVector(b []byte, base int, fn func(Candidate)) {
 		if m.tok>>63 != 0 {
 			limit = uint(bits.Len64(starts)) - 1 // the last token may go on
 			if limit == 0 {
-				i = scanToken(b, i, i, base, fn)
+				i = scanToken(b, i, i, out)
+				if out.full() {
+					return i
+				}
 				continue
 			}
 			cand &= 1<<limit - 1
@@ -252,25 +254,28 @@ func scanVector(b []byte, base int, fn func(Candidate)) {
 			s := uint(bits.Len64(starts&(2<<p-1))) - 1
 			e := p + uint(bits.TrailingZeros64(^m.tok>>p)) // < limit: the token ends in the window
 			if m.colon&(1<<(e-1)) != 0 && i+int(e)+1 < n && b[i+int(e)] == '/' && b[i+int(e)+1] == '/' {
-				if end := scanURL(b, i+int(s), i+int(e), base, fn); end > 0 {
+				if end := scanURL(b, i+int(s), i+int(e), out); end > 0 {
 					next = end
 					break
 				}
 			}
 			span := (uint64(1)<<e - 1) &^ (1<<s - 1)
 			if m.dot&span != 0 && (m.colon|m.at|m.other)&span == 0 {
-				m.dotted(b, i, span, base, fn) // the usual value: an address or a domain
+				m.dotted(b, i, span, out) // the usual value: an address or a domain
 			} else if c := m.colon & span; c != 0 && (m.dot|m.at)&span == 0 && e-s < 32 &&
 				c&(c>>1) == 0 && bits.OnesCount64(c) < 6 {
 				// A time of day, "key:": no "::" and too few colons for
 				// an IPv6 address, no dot, too short for a hash (colon
 				// would report nothing).
 			} else {
-				token(b[i+int(s):i+int(e)], m.flags(span), base+i+int(s), fn)
+				token(b[i+int(s):i+int(e)], m.flags(span), i+int(s), out)
 			}
 			cand &^= 1<<e - 1
 		}
 		i = next
+		if out.full() {
+			return i
+		}
 	}
-	scanWords(b, i, base, fn)
+	return scanWords(b, i, out)
 }

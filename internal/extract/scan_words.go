@@ -2,11 +2,11 @@
 
 package extract
 
-// Scan reports every value in b to fn, in order of position; offsets are
-// base plus the position in b. This build reads the input eight bytes at a
-// time (scanWords); built with GOEXPERIMENT=simd on amd64, Scan uses
-// AVX-512 where the processor has it (scan_vector.go).
-func Scan(b []byte, base int, fn func(Candidate)) { scanWords(b, 0, base, fn) }
+// scan appends the values of b[from:] to out (see Values) and returns where
+// it stopped. This build reads the input eight bytes at a time
+// (scanWords); built with GOEXPERIMENT=simd on amd64, scan uses AVX-512
+// where the processor has it (scan_vector.go).
+func scan(b []byte, from int, out *sink) int { return scanWords(b, from, out) }
 
 // Vector reports whether Scan uses vector instructions (never in this
 // build).
