@@ -572,3 +572,25 @@ func TestCheckPropertiesMatchesNameOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestInternedStringsDecode decodes every interned string as a key and as a
+// value (alone and in a list): the boxed copies must decode to the same
+// text as any other string.
+func TestInternedStringsDecode(t *testing.T) {
+	t.Parallel()
+	for w := range interned {
+		q, _ := json.Marshal(w)
+		in := fmt.Sprintf(`{%s:%s,"l":[%s,"x-other"]}`, q, q, q)
+		top, err := decodeTop([]byte(in), "")
+		if err != nil {
+			t.Fatalf("decode %s: %v", in, err)
+		}
+		got, ok := top.m[w].(string)
+		if !ok || got != w {
+			t.Fatalf("decode %s: value %#v, want %q", in, top.m[w], w)
+		}
+		if l := top.m["l"].([]any); l[0] != w || l[1] != "x-other" {
+			t.Fatalf("decode %s: list %#v", in, l)
+		}
+	}
+}
