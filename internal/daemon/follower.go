@@ -23,9 +23,10 @@ type follower struct {
 	notify func(ledger.Committed)
 	// preload runs once before catch-up with the projection's next index;
 	// records, when set, receives every batch of records the projection
-	// applies (the detection matcher's feed).
+	// applies (the detection matcher's feed), with what the projection
+	// decoded of their indicators (projection.ApplyDecoded).
 	preload func(ctx context.Context, app *ledger.App, upTo uint64) error
-	records func([]record.Record)
+	records func([]record.Record, map[uint64]*projection.Indicator)
 
 	height atomic.Int64  // last block whose records are queryable
 	next   atomic.Uint64 // next record index the projection expects
@@ -150,11 +151,16 @@ func (f *follower) applyRecords(ctx context.Context, recs []record.Record) error
 	for _, p := range probs {
 		f.log.Warn("sealed record not projected", "index", p.index, "id", p.id, "reason", p.why)
 	}
-	if err := f.proj.Apply(ctx, recs); err != nil {
-		return err
-	}
-	if f.records != nil {
-		f.records(recs)
+	if f.records == nil {
+		if err := f.proj.Apply(ctx, recs); err != nil {
+			return err
+		}
+	} else {
+		decoded, err := f.proj.ApplyDecoded(ctx, recs)
+		if err != nil {
+			return err
+		}
+		f.records(recs, decoded)
 	}
 	if end := recs[len(recs)-1].Index + 1; end > f.next.Load() {
 		f.next.Store(end)

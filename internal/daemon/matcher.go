@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/detect"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/projection"
 	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/sighting"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
@@ -164,19 +165,31 @@ func (m *matcher) load(ctx context.Context, app *ledger.App, upTo uint64) error 
 		if m.open != nil {
 			recs = m.open(recs)
 		}
-		m.apply(recs)
+		m.apply(recs, nil)
 	}
 	return nil
 }
 
+// indicatorOf is detect.FromRecord, from the fields the projection decoded
+// when there are any.
+func indicatorOf(r record.Record, decoded *projection.Indicator) (detect.Indicator, bool, error) {
+	if decoded != nil {
+		return detect.FromFields(r, detect.IndicatorFields(*decoded))
+	}
+	return detect.FromRecord(r)
+}
+
 // apply indexes committed records; an indicator version older than the one
 // indexed is ignored, so records may arrive twice.
-func (m *matcher) apply(recs []record.Record) {
+//
+// decoded holds, by record index, what the projection decoded of
+// indicators (projection.ApplyDecoded); the others are decoded here.
+func (m *matcher) apply(recs []record.Record, decoded map[uint64]*projection.Indicator) {
 	for _, r := range recs {
 		if !readable(r) {
 			continue
 		}
-		in, ok, err := detect.FromRecord(r)
+		in, ok, err := indicatorOf(r, decoded[r.Index])
 		if err != nil {
 			m.log.Warn("indicator not matchable", "id", r.ObjectID, "err", err)
 			continue

@@ -12,7 +12,7 @@ import (
 // agree on raw: both fail, or both succeed with equal results.
 func sameIndicatorDecode(t *testing.T, raw []byte) {
 	t.Helper()
-	var want, got indicatorJSON
+	var want, got IndicatorFields
 	wantErr := json.Unmarshal(raw, &want)
 	gotErr := jsonv1.Unmarshal(raw, &got)
 	if (wantErr == nil) != (gotErr == nil) {

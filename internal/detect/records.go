@@ -34,8 +34,12 @@ func MarkingName(ref string) string {
 	return ref
 }
 
-// indicatorJSON is the part of an indicator the matcher reads.
-type indicatorJSON struct {
+// IndicatorFields is the part of an indicator's JSON the matcher reads. A
+// caller that has decoded the object already, with encoding/json's
+// semantics and no error, passes these to FromFields instead of having
+// FromRecord decode the object again (the projection does: see
+// projection.Indicator, a type convertible to this one).
+type IndicatorFields struct {
 	Type        string   `json:"type"`
 	ID          string   `json:"id"`
 	Pattern     string   `json:"pattern"`
@@ -55,11 +59,22 @@ func FromRecord(r record.Record) (Indicator, bool, error) {
 	if r.Type != "indicator" {
 		return Indicator{}, false, nil
 	}
-	var j indicatorJSON
+	var j IndicatorFields
 	// encoding/json's semantics on the faster v2 engine: this decode runs
-	// for every indicator a node commits (see projection's object.decode).
+	// for every indicator a node commits that the projection has not
+	// decoded (see projection's object.decode).
 	if err := jsonv1.Unmarshal(r.Object, &j); err != nil {
 		return Indicator{}, false, fmt.Errorf("decode indicator %s: %w", r.ObjectID, err)
+	}
+	return FromFields(r, j)
+}
+
+// FromFields is FromRecord for a record whose object is decoded already:
+// j must be what decoding r.Object into IndicatorFields gives, without
+// error. Records that are not indicators give false.
+func FromFields(r record.Record, j IndicatorFields) (Indicator, bool, error) {
+	if r.Type != "indicator" {
+		return Indicator{}, false, nil
 	}
 	version, err := time.Parse(time.RFC3339Nano, r.Modified)
 	if err != nil {

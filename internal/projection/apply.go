@@ -21,10 +21,28 @@ import (
 // A second version of an object with a version it already has (which the
 // ledger never accepts) is skipped, though its index is consumed.
 func (s *Store) Apply(ctx context.Context, recs []record.Record) error {
+	return s.applyAndKeep(ctx, recs, nil)
+}
+
+// ApplyDecoded is Apply, and also returns, by record index, the matcher's
+// fields of each indicator it decoded (see Indicator), so the caller's
+// matcher need not decode them again. Records it skipped, and indicators
+// with a property of an unexpected shape, are not in the map.
+func (s *Store) ApplyDecoded(ctx context.Context, recs []record.Record) (map[uint64]*Indicator, error) {
+	decoded := make(map[uint64]*Indicator, len(recs))
+	if err := s.applyAndKeep(ctx, recs, decoded); err != nil {
+		return nil, err
+	}
+	return decoded, nil
+}
+
+// applyAndKeep applies recs and, when decoded is not nil, records in it
+// the matcher's fields of every indicator decoded.
+func (s *Store) applyAndKeep(ctx context.Context, recs []record.Record, decoded map[uint64]*Indicator) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	if err := inTx(ctx, s.write, func(tx *sql.Tx) error { return s.apply(ctx, tx, recs) }); err != nil {
+	if err := inTx(ctx, s.write, func(tx *sql.Tx) error { return s.apply(ctx, tx, recs, decoded) }); err != nil {
 		return err
 	}
 	_ = s.eraseLog(ctx) // a withdrawal's log not yet truncated: retried here until it is
@@ -32,7 +50,7 @@ func (s *Store) Apply(ctx context.Context, recs []record.Record) error {
 	return nil
 }
 
-func (s *Store) apply(ctx context.Context, tx *sql.Tx, recs []record.Record) error {
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, recs []record.Record, decoded map[uint64]*Indicator) error {
 	next, err := getMeta(ctx, tx, metaNextIndex)
 	if err != nil {
 		return fmt.Errorf("apply: read next index: %w", err)
@@ -41,7 +59,9 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, recs []record.Record) err
 	if err != nil || len(recs) == 0 {
 		return err
 	}
-	if err := newBatch(ctx, tx, s.stmts).apply(recs); err != nil {
+	b := newBatch(ctx, tx, s.stmts)
+	b.decoded = decoded
+	if err := b.apply(recs); err != nil {
 		return err
 	}
 	last := recs[len(recs)-1]
@@ -79,6 +99,8 @@ type batch struct {
 	demote      []int64                    // versions no longer latest
 
 	versions, labels, values, text, sealedText *inserter
+
+	decoded map[uint64]*Indicator // when set, receives each indicator's matcher fields
 }
 
 func newBatch(ctx context.Context, tx *sql.Tx, st *statements) *batch {
@@ -130,6 +152,9 @@ func (b *batch) apply(recs []record.Record) error {
 		}
 		if err := b.add(r, p.fields); err != nil {
 			return fmt.Errorf("apply record %d: %w", r.Index, err)
+		}
+		if p.Indicator != nil && b.decoded != nil {
+			b.decoded[r.Index] = p.Indicator
 		}
 	}
 	if err := b.finish(); err != nil {

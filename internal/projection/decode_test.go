@@ -5,6 +5,10 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/phalanx-ledger/phalanx/internal/detect"
 )
 
 // decodeStd is object.decode as it was with encoding/json: the reference
@@ -25,7 +29,8 @@ func sameDecode(t *testing.T, raw []byte) {
 	t.Helper()
 	want, wantOK := decodeStd(raw)
 	var got object
-	err := got.decode(raw)
+	clean, err := got.decode(raw)
+	sameIndicator(t, raw, got.indicator(clean))
 	if wantOK && !bytesStartObject(raw) {
 		wantOK = false // decode also rejects anything that is not an object
 	}
@@ -35,6 +40,34 @@ func sameDecode(t *testing.T, raw []byte) {
 	if wantOK && !reflect.DeepEqual(got, want) {
 		t.Fatalf("decode(%q) =\n%+v\nencoding/json:\n%+v", raw, got, want)
 	}
+}
+
+// sameIndicator fails unless ind, what the projection hands the matcher,
+// is nil or exactly what the matcher's own decode of raw gives
+// (detect.FromRecord's decoder, without error). ind is nil only for what
+// is not an indicator or has a property of an unexpected shape.
+func sameIndicator(t *testing.T, raw []byte, ind *Indicator) {
+	t.Helper()
+	var want detect.IndicatorFields
+	err := jsonv1.Unmarshal(raw, &want)
+	if ind == nil {
+		if err == nil && want.Type == "indicator" && bytesStartObject(raw) && cleanStd(raw) {
+			t.Fatalf("decode(%q): no indicator handed over, though the matcher decodes it", raw)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("decode(%q): indicator %+v handed over, but the matcher's decode fails: %v", raw, *ind, err)
+	}
+	if got := detect.IndicatorFields(*ind); !reflect.DeepEqual(got, want) {
+		t.Fatalf("decode(%q): indicator\n%+v\nthe matcher decodes\n%+v", raw, got, want)
+	}
+}
+
+// cleanStd reports that encoding/json decodes raw into object without error.
+func cleanStd(raw []byte) bool {
+	var o object
+	return json.Unmarshal(raw, &o) == nil
 }
 
 func bytesStartObject(raw []byte) bool {
@@ -65,6 +98,13 @@ var decodeCases = []string{
 	`"str"`,
 	`{}`,
 	``,
+	`{"type":"indicator","id":"indicator--1","pattern":"[ipv4-addr:value = '10.0.0.1']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","valid_until":"2027-01-01T00:00:00Z","confidence":80,"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"],"revoked":false}`,
+	`{"type":"indicator","Confidence":7,"VALID_FROM":"x","Object_Marking_Refs":["a"],"pattern":"a","pattern":"b"}`,
+	`{"type":"indicator","confidence":1.5,"pattern":"p"}`,
+	`{"type":"indicator","confidence":null,"object_marking_refs":null}`,
+	`{"type":"indicator","number":{},"pattern":"p"}`,
+	`{"type":"indicator","hashes":{"MD5":1},"confidence":3}`,
+	`{"type":"Indicator","pattern":"p"}`,
 }
 
 // TestDecodeMatchesEncodingJSON checks the decoder against encoding/json on

@@ -320,7 +320,7 @@ func checkTLP1(c *checker, def map[string]any) *ValidationError {
 	case c.m["created"] != "2017-01-20T00:00:00.000Z":
 		return fieldErr("created", `must be "2017-01-20T00:00:00.000Z" for the TLP marking definitions`)
 	}
-	for _, k := range c.keys {
+	for _, k := range sortedKeys(c.m) {
 		if !slices.Contains([]string{"type", "id", "spec_version", "created", "name", "definition_type", "definition"}, k) {
 			return fieldErr(k, "the TLP marking definitions carry no other properties")
 		}

@@ -8,9 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// interned maps recurring strings to a shared copy (see internTable). It is
-// written once during package initialisation and only read afterwards.
-var interned map[string]string
+// interned maps recurring strings to a shared copy, boxed in an interface
+// (see internTable). It is written once during package initialisation and
+// only read afterwards.
+var interned map[string]any
 
 // maxDepth bounds the nesting of JSON arrays and objects. STIX content is
 // shallow; the bound keeps hostile input from exhausting the stack.
@@ -93,7 +94,7 @@ func (d *decoder) value() (any, error) {
 	case c == '[':
 		return d.array(false)
 	case c == '"':
-		return d.str()
+		return d.strValue()
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.number()
 	default:
@@ -239,29 +240,47 @@ func (d *decoder) array(record bool) ([]any, error) {
 
 // str decodes a JSON string starting at the opening quote.
 func (d *decoder) str() (string, error) {
+	s, _, err := d.scanStr()
+	return s, err
+}
+
+// strValue is str for a value: an interned string comes already boxed in an
+// interface, so storing it in a map[string]any or []any allocates nothing.
+func (d *decoder) strValue() (any, error) {
+	s, boxed, err := d.scanStr()
+	if boxed != nil || err != nil {
+		return boxed, err
+	}
+	return s, nil
+}
+
+// scanStr decodes the string at d.pos; boxed is the interned copy of an
+// interned string (and nil for any other).
+func (d *decoder) scanStr() (s string, boxed any, err error) {
 	d.pos++ // opening quote
 	start := d.pos
 	for i := start; i < len(d.data); i++ {
 		switch c := d.data[i]; {
 		case c == '"':
 			raw := d.data[start:i]
-			if s, ok := interned[string(raw)]; ok {
+			if v, ok := interned[string(raw)]; ok {
 				d.pos = i + 1
-				return s, nil
+				return v.(string), v, nil
 			}
 			if !utf8.Valid(raw) {
-				return "", d.fail("string is not valid UTF-8")
+				return "", nil, d.fail("string is not valid UTF-8")
 			}
 			d.pos = i + 1
-			return string(raw), nil
+			return string(raw), nil, nil
 		case c == '\\':
-			return d.strEscaped(start)
+			s, err := d.strEscaped(start)
+			return s, nil, err
 		case c < 0x20:
 			d.pos = i
-			return "", d.fail("control character in string")
+			return "", nil, d.fail("control character in string")
 		}
 	}
-	return "", d.fail("unterminated string")
+	return "", nil, d.fail("unterminated string")
 }
 
 // strEscaped is the slow path of str for strings containing escapes.

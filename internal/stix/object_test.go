@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
@@ -528,5 +529,68 @@ func TestRawOfCompactInput(t *testing.T) {
 	}
 	if o.Name != "a name with  spaces\t" {
 		t.Fatalf("name %q: whitespace inside strings must stay", o.Name)
+	}
+}
+
+// TestCheckPropertiesMatchesNameOrder checks that checkProperties, which
+// checks in map order first, reports what checking every property in name
+// order reports, and that a failed first pass leaves no stale timestamps.
+func TestCheckPropertiesMatchesNameOrder(t *testing.T) {
+	t.Parallel()
+	base := `{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",` +
+		`"created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern":"[ipv4-addr:value = '1.2.3.4']",` +
+		`"pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"%s}`
+	extras := []string{"", `,"zz_bad":null`, `,"confidence":101,"aa_bad":[]`, `,"labels":"x","revoked":"no","x_ok":1`, `,"x_hex":"q","b_bin":"!"`}
+	for _, extra := range extras {
+		top, err := decodeTop([]byte(fmt.Sprintf(base, extra)), "")
+		if err != nil {
+			t.Fatalf("decode %q: %v", extra, err)
+		}
+		m := top.m
+		ref := &checker{m: m}
+		if err := ref.identify(); err != nil {
+			t.Fatalf("identify: %v", err)
+		}
+		var want *ValidationError
+		for _, k := range sortedKeys(m) {
+			if want = ref.checkProperty(k); want != nil {
+				break
+			}
+		}
+		for range 50 {
+			c := &checker{m: m}
+			if err := c.identify(); err != nil {
+				t.Fatalf("identify: %v", err)
+			}
+			got := c.checkProperties()
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("extra %q: checkProperties() = %v, name order gives %v", extra, got, want)
+			}
+			if got == nil && len(c.times) != len(ref.times) {
+				t.Fatalf("extra %q: %d timestamps recorded, want %d", extra, len(c.times), len(ref.times))
+			}
+		}
+	}
+}
+
+// TestInternedStringsDecode decodes every interned string as a key and as a
+// value (alone and in a list): the boxed copies must decode to the same
+// text as any other string.
+func TestInternedStringsDecode(t *testing.T) {
+	t.Parallel()
+	for w := range interned {
+		q, _ := json.Marshal(w)
+		in := fmt.Sprintf(`{%s:%s,"l":[%s,"x-other"]}`, q, q, q)
+		top, err := decodeTop([]byte(in), "")
+		if err != nil {
+			t.Fatalf("decode %s: %v", in, err)
+		}
+		got, ok := top.m[w].(string)
+		if !ok || got != w {
+			t.Fatalf("decode %s: value %#v, want %q", in, top.m[w], w)
+		}
+		if l := top.m["l"].([]any); l[0] != w || l[1] != "x-other" {
+			t.Fatalf("decode %s: list %#v", in, l)
+		}
 	}
 }

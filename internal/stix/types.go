@@ -159,11 +159,15 @@ func init() {
 // internTable lists strings that recur in STIX content — type names,
 // property names, a few values — so the decoder can share one copy of each
 // instead of allocating it for every object.
-func internTable() map[string]string {
+func internTable() map[string]any {
 	words := []string{
 		"type", "id", "spec_version", "2.1", "stix", "source_name", "external_id", "url", "description",
 		"kill_chain_name", "phase_name", "selectors", "marking_ref", "extension_type", "statement", "tlp",
 		"mitre-attack", "uses", "indicates", "targets", "mitigates", "attributed-to",
+		"malicious-activity", "anomalous-activity", "benign", "compromised", "attribution", "unknown",
+	}
+	for _, id := range tlp1IDs {
+		words = append(words, id)
 	}
 	for _, common := range []map[string]prop{coreProps, scoProps, markingProps} {
 		for name := range common {
@@ -172,11 +176,12 @@ func internTable() map[string]string {
 	}
 	for typ, def := range typeDefs {
 		words = append(words, typ)
-		for name := range def.props {
+		for name, p := range def.props {
 			words = append(words, name)
+			words = append(words, p.enum...)
 		}
 	}
-	table := make(map[string]string, len(words))
+	table := make(map[string]any, len(words))
 	for _, w := range words {
 		table[w] = w
 	}
