@@ -88,7 +88,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.n, "n", 50_000, "objects for the batched runs (ATT&CK first, the rest IOC indicators)")
 	fs.IntVar(&c.n1, "n1", 10_000, "objects for the batch-size-1 run (one object per request and transaction)")
 	batches := fs.String("batches", "1,100,1000", "comma-separated objects per request (= per transaction), one fresh network each")
-	fs.IntVar(&c.inflight, "inflight", 8_000, "objects to keep in flight: requests at once = inflight/batch, within [-min-conc, -max-conc]")
+	fs.IntVar(&c.inflight, "inflight", 16_000, "objects to keep in flight: requests at once = inflight/batch, within [-min-conc, -max-conc]")
 	fs.IntVar(&c.minConc, "min-conc", 4, "fewest publish requests in flight at once")
 	fs.IntVar(&c.maxConc, "max-conc", 1024, "most publish requests in flight at once")
 	fs.IntVar(&c.rate, "rate", 200, "objects/s of the latency run (one per request); 0 skips it")
