@@ -168,13 +168,13 @@ func (d *Daemon) startLedger(ctx context.Context, cometLog io.Writer) error {
 		return err
 	}
 	d.match.startReporting(ctx, d.intake)
-	d.follow.notify = func(c ledger.Committed) {
+	d.follow.setNotify(func(c ledger.Committed) {
 		d.intake.Committed(c)
 		d.wakeNotifier()
 		if err := d.adoptRotatedKeys(); err != nil {
 			d.log.Error("key rotation", "err", err)
 		}
-	}
+	})
 	return nil
 }
 

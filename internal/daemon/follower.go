@@ -20,7 +20,10 @@ type follower struct {
 	opener *opener // opens sealed records addressed to this member
 	log    *slog.Logger
 	ch     chan ledger.Committed
-	notify func(ledger.Committed)
+	// notify, once set (setNotify), is told of every block after its
+	// records are queryable. It is set after the follower has started,
+	// hence atomic.
+	notify atomic.Pointer[func(ledger.Committed)]
 	// preload runs once before catch-up with the projection's next index;
 	// records, when set, receives every batch of records the projection
 	// applies (the detection matcher's feed), with what the projection
@@ -47,6 +50,10 @@ func (f *follower) start(ctx context.Context, app *ledger.App) {
 	ctx, f.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	go f.run(ctx, app)
 }
+
+// setNotify makes fn the receiver of every block the follower applies
+// from now on; it is safe while the follower runs.
+func (f *follower) setNotify(fn func(ledger.Committed)) { f.notify.Store(&fn) }
 
 func (f *follower) stop() {
 	f.once.Do(func() {
@@ -118,9 +125,9 @@ func (f *follower) apply(ctx context.Context, app *ledger.App, batch []ledger.Co
 	}
 	last := batch[len(batch)-1]
 	f.height.Store(last.Height)
-	if f.notify != nil {
+	if notify := f.notify.Load(); notify != nil {
 		for _, c := range batch {
-			f.notify(c)
+			(*notify)(c)
 		}
 	}
 	return nil
