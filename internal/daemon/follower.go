@@ -158,15 +158,11 @@ func (f *follower) applyRecords(ctx context.Context, recs []record.Record) error
 	for _, p := range probs {
 		f.log.Warn("sealed record not projected", "index", p.index, "id", p.id, "reason", p.why)
 	}
-	if f.records == nil {
-		if err := f.proj.Apply(ctx, recs); err != nil {
-			return err
-		}
-	} else {
-		decoded, err := f.proj.ApplyDecoded(ctx, recs)
-		if err != nil {
-			return err
-		}
+	decoded, err := f.proj.ApplyDecoded(ctx, recs)
+	if err != nil {
+		return err
+	}
+	if f.records != nil {
 		f.records(recs, decoded)
 	}
 	if end := recs[len(recs)-1].Index + 1; end > f.next.Load() {
