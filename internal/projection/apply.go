@@ -222,7 +222,7 @@ func (b *batch) add(r *record.Record, f fields) error {
 		o.latestIdx, o.latest = idx, vkey
 	}
 	ctx := b.rowCtx
-	acc := accessOf(r)
+	acc := accessOf(r, f.Level)
 	err := b.versions.add(ctx, idx, r.ObjectID, r.Type, r.Modified, vkey, f.Created, f.Revoked,
 		r.Author, r.Height, r.Time.UnixNano(), r.TxHash, r.Object, f.Name, isLatest,
 		int64(acc.Level), strings.Join(acc.Recipients, ","), acc.Group, r.Sealed != nil)
@@ -250,10 +250,15 @@ func (b *batch) add(r *record.Record, f fields) error {
 }
 
 // accessOf returns the record's access data, or for a plaintext record
-// without it, its TLP level with GREEN as the default.
-func accessOf(r *record.Record) record.Access {
+// without it (one read back from the ledger's state, as a rebuild does),
+// its TLP level with GREEN as the default: decoded, the level extract
+// read, else tlp.Of's.
+func accessOf(r *record.Record, decoded tlp.Level) record.Access {
 	if r.Access != nil {
 		return *r.Access
+	}
+	if decoded != 0 {
+		return record.Access{Level: uint8(decoded)}
 	}
 	lvl, err := tlp.Of(r.Object, tlp.Green)
 	if err != nil {
