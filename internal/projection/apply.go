@@ -98,7 +98,9 @@ type batch struct {
 	objects     map[string]*objectVersions // stored versions of the batch's objects
 	demote      []int64                    // versions no longer latest
 
-	versions, labels, values, text, sealedText *inserter
+	versions, labels, values, addedAt, text, sealedText *inserter
+	lastAdded                                           int64 // block time of the last version written, if any
+	anyAdded                                            bool
 
 	decoded map[uint64]*Indicator // when set, receives each indicator's matcher fields
 }
@@ -114,6 +116,7 @@ func newBatch(ctx context.Context, tx *sql.Tx, st *statements) *batch {
 		versions: st.versions.in(rowCtx, tx),
 		labels:   st.labels.in(rowCtx, tx),
 		values:   st.values.in(rowCtx, tx),
+		addedAt:  st.addedAt.in(rowCtx, tx),
 		text:     st.text.in(rowCtx, tx),
 
 		sealedText: st.sealedText.in(rowCtx, tx),
@@ -223,10 +226,14 @@ func (b *batch) add(r *record.Record, f fields) error {
 	}
 	ctx := b.rowCtx
 	acc := accessOf(r, f.Level)
+	added := r.Time.UnixNano()
 	err := b.versions.add(ctx, idx, r.ObjectID, r.Type, r.Modified, vkey, f.Created, f.Revoked,
-		r.Author, r.Height, r.Time.UnixNano(), r.TxHash, r.Object, f.Name, isLatest,
+		r.Author, r.Height, added, r.TxHash, r.Object, f.Name, isLatest,
 		int64(acc.Level), strings.Join(acc.Recipients, ","), acc.Group, r.Sealed != nil)
 	if err != nil {
+		return err
+	}
+	if err := b.addTime(added, idx); err != nil {
 		return err
 	}
 	for _, l := range f.Labels {
@@ -247,6 +254,16 @@ func (b *batch) add(r *record.Record, f fields) error {
 		return b.sealedText.add(ctx, idx, f.Name, f.Description, f.Pattern, vals)
 	}
 	return b.text.add(ctx, idx, f.Name, f.Description, f.Pattern, vals)
+}
+
+// addTime records that version idx was stored at block time added: one
+// added_at row for each run of versions with the same time (a block).
+func (b *batch) addTime(added, idx int64) error {
+	if b.anyAdded && added == b.lastAdded {
+		return nil
+	}
+	b.anyAdded, b.lastAdded = true, added
+	return b.addedAt.add(b.rowCtx, added, idx)
 }
 
 // accessOf returns the record's access data, or for a plaintext record
@@ -272,7 +289,7 @@ func accessOf(r *record.Record, decoded tlp.Level) record.Access {
 // flush its pending terms into a new segment, so interleaving text with
 // other writes would create many small segments and spend time merging.
 func (b *batch) finish() error {
-	for _, in := range []*inserter{b.versions, b.labels, b.values, b.sealedText} {
+	for _, in := range []*inserter{b.versions, b.labels, b.values, b.addedAt, b.sealedText} {
 		if err := in.flush(b.rowCtx); err != nil {
 			return err
 		}

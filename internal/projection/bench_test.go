@@ -73,7 +73,9 @@ func benchRecords(i int, object func(n int) obj) []record.Record {
 	for j := range recs {
 		n := i*benchBatch + j
 		r := l.add(fmt.Sprintf("member-%d", n%7), object(n))
-		r.Index, r.Height, r.Time = uint64(n), int64(n/100+1), t0.Add(time.Duration(n)*time.Millisecond)
+		// 100 records a block; every record of a block has its block's time
+		r.Index, r.Height = uint64(n), int64(n/100+1)
+		r.Time = t0.Add(time.Duration(r.Height) * time.Second)
 		recs[j] = r
 		l.recs = l.recs[:0]
 	}

@@ -135,6 +135,7 @@ func (s *Store) Reset(ctx context.Context) error {
 			`DELETE FROM versions`,
 			`DELETE FROM labels`,
 			`DELETE FROM obs_values`,
+			`DELETE FROM added_at`,
 			`INSERT INTO fts (fts) VALUES ('delete-all')`,
 			`INSERT INTO fts_sealed (fts_sealed) VALUES ('delete-all')`,
 			`UPDATE meta SET value = 0`,
