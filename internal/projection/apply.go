@@ -46,9 +46,22 @@ func (s *Store) applyAndKeep(ctx context.Context, recs []record.Record, decoded 
 		return err
 	}
 	_ = s.eraseLog(ctx) // a withdrawal's log not yet truncated: retried here until it is
-	s.ckpt.request()
+	if s.sinceCheckpoint.Add(int64(len(recs))) >= checkpointRecords {
+		s.sinceCheckpoint.Store(0)
+		s.ckpt.request()
+	}
 	return nil
 }
+
+// checkpointRecords is how many records Apply writes to the log between
+// checkpoints. A checkpoint copies every page in the log into the
+// database, so pages that successive Apply calls write again (index
+// leaves, the newest pages of versions, the full-text index's structure)
+// are copied once per checkpoint rather than once per block: about 5% of
+// Apply's CPU at 1,000 records a call (docs/benchmarks.md, "Session 6").
+// At that pace the log holds a few MB; the writer's wal_autocheckpoint
+// bounds it should the checkpointer fall behind.
+const checkpointRecords = 4096
 
 func (s *Store) apply(ctx context.Context, tx *sql.Tx, recs []record.Record, decoded map[uint64]*Indicator) error {
 	next, err := getMeta(ctx, tx, metaNextIndex)

@@ -39,6 +39,9 @@ type Store struct {
 	// the write-ahead log: every Apply retries the truncating checkpoint
 	// until one succeeds.
 	eraseDue atomic.Bool
+	// sinceCheckpoint counts the records applied since the last
+	// checkpoint request (see checkpointRecords).
+	sinceCheckpoint atomic.Int64
 
 	closeOnce sync.Once
 	closeErr  error
