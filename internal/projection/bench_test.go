@@ -191,3 +191,50 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexCost reports what each secondary index of versions costs
+// Apply: projections with and without it take the same batches in turn
+// (the order rotating), and the CPU each used during its own Apply calls
+// is reported per record. Taking turns within one process lets a shared
+// machine whose speed drifts by ±30% between runs resolve differences of
+// a few per cent (docs/benchmarks.md, "Session 6"). Checkpoints run
+// inside each Apply here, so that none is counted against another
+// projection.
+func BenchmarkIndexCost(b *testing.B) {
+	variants := []struct{ name, ddl string }{
+		{"as-is", ""},
+		{"without-versions_vkey", "DROP INDEX versions_vkey"},
+		{"without-versions_type", "DROP INDEX versions_type"},
+		{"without-versions_author", "DROP INDEX versions_author"},
+		{"with-versions_added", "CREATE INDEX versions_added ON versions (added)"},
+	}
+	ctx := b.Context()
+	stores := make([]*Store, len(variants))
+	for k, v := range variants {
+		s, _ := openTest(b)
+		if v.ddl != "" {
+			if _, err := s.write.ExecContext(ctx, v.ddl); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stores[k] = s
+	}
+	cpu := make([]time.Duration, len(variants))
+	for i := 0; b.Loop(); i++ {
+		recs := benchRecords(i, mixedObject)
+		for j := range stores {
+			k := (i + j) % len(stores)
+			start := processCPU(b)
+			if err := stores[k].Apply(ctx, recs); err != nil {
+				b.Fatal(err)
+			}
+			if err := stores[k].ckpt.truncate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			cpu[k] += processCPU(b) - start
+		}
+	}
+	for k, v := range variants {
+		b.ReportMetric(float64(cpu[k].Microseconds())/float64(b.N*benchBatch), "cpu-µs/record-"+v.name)
+	}
+}
