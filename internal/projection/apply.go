@@ -57,7 +57,7 @@ func (s *Store) applyAndKeep(ctx context.Context, recs []record.Record, decoded 
 // checkpoints. A checkpoint copies every page in the log into the
 // database, so pages that successive Apply calls write again (index
 // leaves, the newest pages of versions, the full-text index's structure)
-// are copied once per checkpoint rather than once per block: about 5% of
+// are copied once per checkpoint rather than once per block: 2–8% of
 // Apply's CPU at 1,000 records a call (docs/benchmarks.md, "Session 6").
 // At that pace the log holds a few MB; the writer's wal_autocheckpoint
 // bounds it should the checkpointer fall behind.
