@@ -72,7 +72,11 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, recs []record.Record, dec
 	if err != nil || len(recs) == 0 {
 		return err
 	}
+	if err := s.ids.ready(ctx, tx); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
 	b := newBatch(ctx, tx, s.stmts)
+	b.ids = s.ids
 	b.decoded = decoded
 	if err := b.apply(recs); err != nil {
 		return err
@@ -115,6 +119,7 @@ type batch struct {
 	lastAdded                                           int64 // block time of the last version written, if any
 	anyAdded                                            bool
 
+	ids     *idFilter             // ids that may be stored
 	decoded map[uint64]*Indicator // when set, receives each indicator's matcher fields
 }
 
@@ -179,11 +184,18 @@ func (b *batch) apply(recs []record.Record) error {
 	return nil
 }
 
-// loadObjects reads the stored versions of every object recs name.
+// loadObjects reads the stored versions of every object recs name that
+// the id filter says may have some.
 func (b *batch) loadObjects(recs []record.Record) error {
-	ids := make([]string, len(recs))
+	b.objects = make(map[string]*objectVersions, len(recs))
+	var ids []string
 	for i := range recs {
-		ids[i] = recs[i].ObjectID
+		if b.ids.mayHave(recs[i].ObjectID) {
+			ids = append(ids, recs[i].ObjectID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	idsJSON, err := json.Marshal(ids)
 	if err != nil {
@@ -195,7 +207,6 @@ func (b *batch) loadObjects(recs []record.Record) error {
 		return fmt.Errorf("load versions: %w", err)
 	}
 	defer rs.Close()
-	b.objects = make(map[string]*objectVersions, len(recs))
 	for rs.Next() {
 		var id, vkey string
 		var idx int64
@@ -246,6 +257,7 @@ func (b *batch) add(r *record.Record, f fields) error {
 	if err != nil {
 		return err
 	}
+	b.ids.add(r.ObjectID)
 	if err := b.addTime(added, idx); err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ type Store struct {
 	write *sql.DB // one connection, so Apply and Reset are serialised
 	stmts *statements
 	ckpt  *checkpointer
+	ids   *idFilter // the writer's: ids that may be stored
 
 	// eraseDue is set while a withdrawal's deleted pages may still be in
 	// the write-ahead log: every Apply retries the truncating checkpoint
@@ -63,7 +64,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
-	s := &Store{write: write}
+	s := &Store{write: write, ids: newIDFilter()}
 	if err := s.init(ctx, path); err != nil {
 		s.Close()
 		return nil, err
@@ -147,6 +148,7 @@ func (s *Store) Reset(ctx context.Context) error {
 				return err
 			}
 		}
+		s.ids.stale = true // rebuilt by the next Apply from what is then stored
 		return nil
 	})
 	if err != nil {
