@@ -46,9 +46,22 @@ func (s *Store) applyAndKeep(ctx context.Context, recs []record.Record, decoded 
 		return err
 	}
 	_ = s.eraseLog(ctx) // a withdrawal's log not yet truncated: retried here until it is
-	s.ckpt.request()
+	if s.sinceCheckpoint.Add(int64(len(recs))) >= checkpointRecords {
+		s.sinceCheckpoint.Store(0)
+		s.ckpt.request()
+	}
 	return nil
 }
+
+// checkpointRecords is how many records Apply writes to the log between
+// checkpoints. A checkpoint copies every page in the log into the
+// database, so pages that successive Apply calls write again (index
+// leaves, the newest pages of versions, the full-text index's structure)
+// are copied once per checkpoint rather than once per block: 2–8% of
+// Apply's CPU at 1,000 records a call (docs/benchmarks.md, "Session 6").
+// At that pace the log holds a few MB; the writer's wal_autocheckpoint
+// bounds it should the checkpointer fall behind.
+const checkpointRecords = 4096
 
 func (s *Store) apply(ctx context.Context, tx *sql.Tx, recs []record.Record, decoded map[uint64]*Indicator) error {
 	next, err := getMeta(ctx, tx, metaNextIndex)
@@ -59,7 +72,11 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, recs []record.Record, dec
 	if err != nil || len(recs) == 0 {
 		return err
 	}
+	if err := s.ids.ready(ctx, tx); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
 	b := newBatch(ctx, tx, s.stmts)
+	b.ids = s.ids
 	b.decoded = decoded
 	if err := b.apply(recs); err != nil {
 		return err
@@ -98,8 +115,11 @@ type batch struct {
 	objects     map[string]*objectVersions // stored versions of the batch's objects
 	demote      []int64                    // versions no longer latest
 
-	versions, labels, values, text, sealedText *inserter
+	versions, labels, values, addedAt, text, sealedText *inserter
+	lastAdded                                           int64 // block time of the last version written, if any
+	anyAdded                                            bool
 
+	ids     *idFilter             // ids that may be stored
 	decoded map[uint64]*Indicator // when set, receives each indicator's matcher fields
 }
 
@@ -114,6 +134,7 @@ func newBatch(ctx context.Context, tx *sql.Tx, st *statements) *batch {
 		versions: st.versions.in(rowCtx, tx),
 		labels:   st.labels.in(rowCtx, tx),
 		values:   st.values.in(rowCtx, tx),
+		addedAt:  st.addedAt.in(rowCtx, tx),
 		text:     st.text.in(rowCtx, tx),
 
 		sealedText: st.sealedText.in(rowCtx, tx),
@@ -163,11 +184,18 @@ func (b *batch) apply(recs []record.Record) error {
 	return nil
 }
 
-// loadObjects reads the stored versions of every object recs name.
+// loadObjects reads the stored versions of every object recs name that
+// the id filter says may have some.
 func (b *batch) loadObjects(recs []record.Record) error {
-	ids := make([]string, len(recs))
+	b.objects = make(map[string]*objectVersions, len(recs))
+	var ids []string
 	for i := range recs {
-		ids[i] = recs[i].ObjectID
+		if b.ids.mayHave(recs[i].ObjectID) {
+			ids = append(ids, recs[i].ObjectID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	idsJSON, err := json.Marshal(ids)
 	if err != nil {
@@ -179,7 +207,6 @@ func (b *batch) loadObjects(recs []record.Record) error {
 		return fmt.Errorf("load versions: %w", err)
 	}
 	defer rs.Close()
-	b.objects = make(map[string]*objectVersions, len(recs))
 	for rs.Next() {
 		var id, vkey string
 		var idx int64
@@ -222,11 +249,16 @@ func (b *batch) add(r *record.Record, f fields) error {
 		o.latestIdx, o.latest = idx, vkey
 	}
 	ctx := b.rowCtx
-	acc := accessOf(r)
+	acc := accessOf(r, f.Level)
+	added := r.Time.UnixNano()
 	err := b.versions.add(ctx, idx, r.ObjectID, r.Type, r.Modified, vkey, f.Created, f.Revoked,
-		r.Author, r.Height, r.Time.UnixNano(), r.TxHash, r.Object, f.Name, isLatest,
+		r.Author, r.Height, added, r.TxHash, r.Object, f.Name, isLatest,
 		int64(acc.Level), strings.Join(acc.Recipients, ","), acc.Group, r.Sealed != nil)
 	if err != nil {
+		return err
+	}
+	b.ids.add(r.ObjectID)
+	if err := b.addTime(added, idx); err != nil {
 		return err
 	}
 	for _, l := range f.Labels {
@@ -249,11 +281,26 @@ func (b *batch) add(r *record.Record, f fields) error {
 	return b.text.add(ctx, idx, f.Name, f.Description, f.Pattern, vals)
 }
 
+// addTime records that version idx was stored at block time added: one
+// added_at row for each run of versions with the same time (a block).
+func (b *batch) addTime(added, idx int64) error {
+	if b.anyAdded && added == b.lastAdded {
+		return nil
+	}
+	b.anyAdded, b.lastAdded = true, added
+	return b.addedAt.add(b.rowCtx, added, idx)
+}
+
 // accessOf returns the record's access data, or for a plaintext record
-// without it, its TLP level with GREEN as the default.
-func accessOf(r *record.Record) record.Access {
+// without it (one read back from the ledger's state, as a rebuild does),
+// its TLP level with GREEN as the default: decoded, the level extract
+// read, else tlp.Of's.
+func accessOf(r *record.Record, decoded tlp.Level) record.Access {
 	if r.Access != nil {
 		return *r.Access
+	}
+	if decoded != 0 {
+		return record.Access{Level: uint8(decoded)}
 	}
 	lvl, err := tlp.Of(r.Object, tlp.Green)
 	if err != nil {
@@ -267,7 +314,7 @@ func accessOf(r *record.Record) record.Access {
 // flush its pending terms into a new segment, so interleaving text with
 // other writes would create many small segments and spend time merging.
 func (b *batch) finish() error {
-	for _, in := range []*inserter{b.versions, b.labels, b.values, b.sealedText} {
+	for _, in := range []*inserter{b.versions, b.labels, b.values, b.addedAt, b.sealedText} {
 		if err := in.flush(b.rowCtx); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package projection
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,20 +37,33 @@ func BenchmarkApply(b *testing.B) {
 		b.Run(mix.name, func(b *testing.B) {
 			s, _ := openTest(b)
 			ctx := b.Context() // cancellable, as a node's is
-			var elapsed time.Duration
+			var elapsed, cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				recs := benchRecords(i, mix.object)
 				b.StartTimer()
-				start := time.Now()
+				start, cpuStart := time.Now(), processCPU(b)
 				if err := s.Apply(ctx, recs); err != nil {
 					b.Fatal(err)
 				}
 				elapsed += time.Since(start)
+				cpu += processCPU(b) - cpuStart
 			}
 			b.ReportMetric(float64(b.N*benchBatch)/elapsed.Seconds(), "records/s")
+			// CPU time (every thread: SQL, the decoder goroutine, GC) says
+			// more than wall time on a shared machine.
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*benchBatch), "cpu-µs/record")
 		})
 	}
+}
+
+// processCPU returns the user and system CPU time the process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchRecords returns batch number i of benchBatch records.
@@ -59,7 +73,9 @@ func benchRecords(i int, object func(n int) obj) []record.Record {
 	for j := range recs {
 		n := i*benchBatch + j
 		r := l.add(fmt.Sprintf("member-%d", n%7), object(n))
-		r.Index, r.Height, r.Time = uint64(n), int64(n/100+1), t0.Add(time.Duration(n)*time.Millisecond)
+		// 100 records a block; every record of a block has its block's time
+		r.Index, r.Height = uint64(n), int64(n/100+1)
+		r.Time = t0.Add(time.Duration(r.Height) * time.Second)
 		recs[j] = r
 		l.recs = l.recs[:0]
 	}
@@ -173,5 +189,52 @@ func BenchmarkSearch(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkIndexCost reports what each secondary index of versions costs
+// Apply: projections with and without it take the same batches in turn
+// (the order rotating), and the CPU each used during its own Apply calls
+// is reported per record. Taking turns within one process lets a shared
+// machine whose speed drifts by ±30% between runs resolve differences of
+// a few per cent (docs/benchmarks.md, "Session 6"). Checkpoints run
+// inside each Apply here, so that none is counted against another
+// projection.
+func BenchmarkIndexCost(b *testing.B) {
+	variants := []struct{ name, ddl string }{
+		{"as-is", ""},
+		{"without-versions_vkey", "DROP INDEX versions_vkey"},
+		{"without-versions_type", "DROP INDEX versions_type"},
+		{"without-versions_author", "DROP INDEX versions_author"},
+		{"with-versions_added", "CREATE INDEX versions_added ON versions (added)"},
+	}
+	ctx := b.Context()
+	stores := make([]*Store, len(variants))
+	for k, v := range variants {
+		s, _ := openTest(b)
+		if v.ddl != "" {
+			if _, err := s.write.ExecContext(ctx, v.ddl); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stores[k] = s
+	}
+	cpu := make([]time.Duration, len(variants))
+	for i := 0; b.Loop(); i++ {
+		recs := benchRecords(i, mixedObject)
+		for j := range stores {
+			k := (i + j) % len(stores)
+			start := processCPU(b)
+			if err := stores[k].Apply(ctx, recs); err != nil {
+				b.Fatal(err)
+			}
+			if err := stores[k].ckpt.truncate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			cpu[k] += processCPU(b) - start
+		}
+	}
+	for k, v := range variants {
+		b.ReportMetric(float64(cpu[k].Microseconds())/float64(b.N*benchBatch), "cpu-µs/record-"+v.name)
 	}
 }

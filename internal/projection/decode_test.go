@@ -9,6 +9,8 @@ import (
 	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/phalanx-ledger/phalanx/internal/detect"
+	"github.com/phalanx-ledger/phalanx/internal/record"
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // decodeStd is object.decode as it was with encoding/json: the reference
@@ -31,6 +33,7 @@ func sameDecode(t *testing.T, raw []byte) {
 	var got object
 	clean, err := got.decode(raw)
 	sameIndicator(t, raw, got.indicator(clean))
+	sameLevel(t, raw)
 	if wantOK && !bytesStartObject(raw) {
 		wantOK = false // decode also rejects anything that is not an object
 	}
@@ -61,6 +64,25 @@ func sameIndicator(t *testing.T, raw []byte, ind *Indicator) {
 	}
 	if got := detect.IndicatorFields(*ind); !reflect.DeepEqual(got, want) {
 		t.Fatalf("decode(%q): indicator\n%+v\nthe matcher decodes\n%+v", raw, got, want)
+	}
+}
+
+// sameLevel fails unless the TLP level Apply gives a record of raw without
+// access data (one read back from the ledger's state) is tlp.Of's, GREEN
+// when unmarked or when tlp.Of fails, whether or not extract could read it
+// from its own decode.
+func sameLevel(t *testing.T, raw []byte) {
+	t.Helper()
+	f, err := extract(raw)
+	if err != nil {
+		return // Apply fails on this record
+	}
+	want, err := tlp.Of(raw, tlp.Green)
+	if err != nil {
+		want = tlp.Green
+	}
+	if got := accessOf(&record.Record{Object: raw}, f.Level).Level; got != uint8(want) {
+		t.Fatalf("level of %q: %d (decoded %d), tlp.Of gives %d", raw, got, f.Level, want)
 	}
 }
 
@@ -105,6 +127,13 @@ var decodeCases = []string{
 	`{"type":"indicator","number":{},"pattern":"p"}`,
 	`{"type":"indicator","hashes":{"MD5":1},"confidence":3}`,
 	`{"type":"Indicator","pattern":"p"}`,
+	`{"object_marking_refs":["` + tlp.GreenID + `"],"granular_markings":[{"marking_ref":"` + tlp.RedID + `","selectors":["name"]}]}`,
+	`{"granular_markings":[{"lang":"en","selectors":["name"]},{"marking_ref":"` + tlp.AmberID + `"}],"object_marking_refs":["` + tlp.ClearID + `"]}`,
+	`{"object_marking_refs":["` + tlp.WhiteV1ID + `"]}`,
+	`{"granular_markings":[{"marking_ref":5}],"object_marking_refs":["` + tlp.RedID + `"]}`,
+	`{"granular_markings":"x","object_marking_refs":["` + tlp.AmberStrictID + `"]}`,
+	`{"object_marking_refs":"` + tlp.RedID + `"}`,
+	`{"Granular_Markings":[{"MARKING_REF":"` + tlp.AmberID + `"}],"granular_markings":null}`,
 }
 
 // TestDecodeMatchesEncodingJSON checks the decoder against encoding/json on

@@ -115,10 +115,10 @@ func buildList(q ListQuery) (string, []any, int, error) {
 	if !q.AddedAfter.IsZero() {
 		// Block times increase with height, so the versions added after a
 		// time are those from the first such index on: one probe of
-		// versions_added, then a range of the primary key in page order
-		// (a plain "added > ?" lets the planner scan that index and sort).
+		// added_at (the first index stored at each block time), then a
+		// range of the primary key in page order.
 		at := unixNanos(q.AddedAfter)
-		b.add(`v.idx >= (SELECT a.idx FROM versions a WHERE a.added > ? ORDER BY a.added, a.idx LIMIT 1) AND +v.added > ?`, at, at)
+		b.add(`v.idx >= (SELECT a.first_idx FROM added_at a WHERE a.added > ? ORDER BY a.added LIMIT 1) AND +v.added > ?`, at, at)
 	}
 	versionCond(&b, q.Versions)
 	if q.Viewer != nil {

@@ -10,7 +10,7 @@ import (
 // statements are the writer connection's prepared inserts, prepared once at
 // Open and bound to each Apply transaction.
 type statements struct {
-	versions, labels, values, text, sealedText *table
+	versions, labels, values, addedAt, text, sealedText *table
 }
 
 func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
@@ -27,6 +27,9 @@ func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
 		{&st.versions, "INSERT OR FAIL INTO versions", "idx, id, type, version, vkey, created, revoked, author, height, added, tx_hash, object, name, is_latest, tlp, recipients, grp, sealed", 100},
 		{&st.labels, "INSERT OR IGNORE INTO labels", "label, idx", 250},
 		{&st.values, "INSERT OR IGNORE INTO obs_values", "value, idx", 250},
+		// OR IGNORE keeps the first (lowest) index stored at a time when a
+		// later Apply adds versions of the same block.
+		{&st.addedAt, "INSERT OR IGNORE INTO added_at", "added, first_idx", 100},
 		// FTS5 writes its pending terms out as a new index segment whenever
 		// a statement with a statement journal begins, and a multi-row
 		// insert into a virtual table always has one. So text goes in 1,000
@@ -45,7 +48,7 @@ func prepareStatements(ctx context.Context, db *sql.DB) (*statements, error) {
 }
 
 func (st *statements) close() {
-	for _, t := range []*table{st.versions, st.labels, st.values, st.text, st.sealedText} {
+	for _, t := range []*table{st.versions, st.labels, st.values, st.addedAt, st.text, st.sealedText} {
 		if t != nil {
 			t.close()
 		}

@@ -34,11 +34,15 @@ type Store struct {
 	write *sql.DB // one connection, so Apply and Reset are serialised
 	stmts *statements
 	ckpt  *checkpointer
+	ids   *idFilter // the writer's: ids that may be stored
 
 	// eraseDue is set while a withdrawal's deleted pages may still be in
 	// the write-ahead log: every Apply retries the truncating checkpoint
 	// until one succeeds.
 	eraseDue atomic.Bool
+	// sinceCheckpoint counts the records applied since the last
+	// checkpoint request (see checkpointRecords).
+	sinceCheckpoint atomic.Int64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -60,7 +64,7 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
-	s := &Store{write: write}
+	s := &Store{write: write, ids: newIDFilter()}
 	if err := s.init(ctx, path); err != nil {
 		s.Close()
 		return nil, err
@@ -135,6 +139,7 @@ func (s *Store) Reset(ctx context.Context) error {
 			`DELETE FROM versions`,
 			`DELETE FROM labels`,
 			`DELETE FROM obs_values`,
+			`DELETE FROM added_at`,
 			`INSERT INTO fts (fts) VALUES ('delete-all')`,
 			`INSERT INTO fts_sealed (fts_sealed) VALUES ('delete-all')`,
 			`UPDATE meta SET value = 0`,
@@ -143,6 +148,7 @@ func (s *Store) Reset(ctx context.Context) error {
 				return err
 			}
 		}
+		s.ids.stale = true // rebuilt by the next Apply from what is then stored
 		return nil
 	})
 	if err != nil {

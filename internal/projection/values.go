@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
 
 // fields is what the projection indexes of one STIX object.
@@ -23,6 +25,10 @@ type fields struct {
 	Labels                              []string
 	Values                              []string   // observable values, deduplicated
 	Indicator                           *Indicator // for the matcher: see Indicator
+	// Level is the object's TLP level as tlp.Of gives it with GREEN as
+	// the default, read from this decode; 0 when the decode met a type
+	// error, so that the caller asks tlp.Of itself.
+	Level tlp.Level
 }
 
 // object is the subset of STIX properties the projection reads.
@@ -47,6 +53,12 @@ type object struct {
 	ValidUntil string   `json:"valid_until"`
 	Confidence *int     `json:"confidence"`
 	Markings   []string `json:"object_marking_refs"`
+
+	// Read for the TLP level of a record without access data (see
+	// fields.Level).
+	GranularMarkings []struct {
+		MarkingRef string `json:"marking_ref"`
+	} `json:"granular_markings"`
 }
 
 // Indicator is what the detection matcher reads of an indicator, decoded by
@@ -123,6 +135,9 @@ func extract(raw []byte) (fields, error) {
 		Revoked:     o.Revoked,
 		Labels:      slices.DeleteFunc(o.Labels, func(l string) bool { return l == "" }),
 	}
+	if clean {
+		f.Level = o.level()
+	}
 	f.Values = o.values(nil)
 	if f.Pattern != "" && (o.PatternType == "" || o.PatternType == "stix") {
 		f.Values = append(f.Values, patternValues(f.Pattern)...)
@@ -136,6 +151,19 @@ func extract(raw []byte) (fields, error) {
 	slices.Sort(f.Values)
 	f.Values = slices.Compact(f.Values)
 	return f, nil
+}
+
+// level is tlp.Of(raw, tlp.Green) for the object o was cleanly decoded
+// from: the same two properties, decoded with the same semantics.
+func (o *object) level() tlp.Level {
+	refs := o.Markings
+	if len(o.GranularMarkings) > 0 {
+		refs = slices.Clone(refs)
+		for _, g := range o.GranularMarkings {
+			refs = append(refs, g.MarkingRef)
+		}
+	}
+	return tlp.OfRefs(refs, tlp.Green)
 }
 
 // values appends the observable values of o to dst if o is a STIX Cyber

@@ -46,9 +46,9 @@ func (s *Store) eraseLog(ctx context.Context) error {
 }
 
 func withdraw(ctx context.Context, tx *sql.Tx, id, version string) (bool, error) {
-	var idx int64
+	var idx, added int64
 	var latest bool
-	err := tx.QueryRowContext(ctx, `SELECT idx, is_latest FROM versions WHERE id = ? AND version = ? AND sealed = 1`, id, version).Scan(&idx, &latest)
+	err := tx.QueryRowContext(ctx, `SELECT idx, is_latest, added FROM versions WHERE id = ? AND version = ? AND sealed = 1`, id, version).Scan(&idx, &latest, &added)
 	if err == sql.ErrNoRows {
 		return false, nil
 	}
@@ -65,6 +65,9 @@ func withdraw(ctx context.Context, tx *sql.Tx, id, version string) (bool, error)
 			return false, fmt.Errorf("%s: %w", q, err)
 		}
 	}
+	if err := withdrawTime(ctx, tx, added, idx); err != nil {
+		return false, err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO fts_sealed (fts_sealed) VALUES ('optimize')`); err != nil {
 		return false, fmt.Errorf("merge sealed text index: %w", err)
 	}
@@ -75,4 +78,25 @@ func withdraw(ctx context.Context, tx *sql.Tx, id, version string) (bool, error)
 		}
 	}
 	return true, nil
+}
+
+// withdrawTime keeps added_at true after version idx, stored at block time
+// added, is deleted: if it was the first version of its time, the next
+// version takes its place when it has the same time (versions of one time
+// are consecutive: block times increase with the index), else the time
+// has no version left.
+func withdrawTime(ctx context.Context, tx *sql.Tx, added, idx int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM added_at WHERE added = ? AND first_idx = ?`, added, idx)
+	if err != nil {
+		return fmt.Errorf("withdraw block time: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	const next = `INSERT INTO added_at (added, first_idx)
+		SELECT added, idx FROM (SELECT added, idx FROM versions WHERE idx > ? ORDER BY idx LIMIT 1) WHERE added = ?`
+	if _, err := tx.ExecContext(ctx, next, idx, added); err != nil {
+		return fmt.Errorf("withdraw block time: %w", err)
+	}
+	return nil
 }
