@@ -3,6 +3,7 @@
 package extract
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"simd/archsimd"
 )
@@ -63,7 +64,12 @@ func urlStopMask(w *[64]byte) uint64 {
 
 // masks has one bit per byte of a 64-byte window for each byte class.
 type masks struct {
-	tok, dot, colon, at, digit, hex, alpha, upper, other uint64
+	tok, dot, colon, at, digit, hex, alpha, other uint64
+	// What IPv4 addresses need (octetValues), computed for the window
+	// when octets is set.
+	octets         bool
+	runEnd, badRun uint64
+	runVal         [64 + 4]byte
 }
 
 // vconst holds the bytes classify compares with, each repeated 64 times
@@ -77,27 +83,100 @@ var vconst = func() (t [16][64]byte) {
 	return t
 }()
 
-// classify computes the class masks of w's 64 bytes. It clears the upper
-// halves of the vector registers before it returns: the Go code around it
-// uses SSE instructions, which pay for dirty upper halves.
+// classify computes the class masks of w's 64 bytes: with AVX-512 VBMI
+// one look-up of each byte's class in a 128-byte table (classifyTable),
+// else comparisons with the classes' ranges (classifyRanges).
 func classify(w *[64]byte, m *masks) {
+	if useVBMI {
+		classifyTable(w, m)
+	} else {
+		classifyRanges(w, m)
+	}
+	m.octets = false
+	m.tok = m.digit | m.hex | m.alpha | m.dot | m.colon | m.at | m.other
+}
+
+// Class codes of classifyTable, one per mask.
+const (
+	codeDigit = iota + 1
+	codeHex
+	codeAlpha
+	codeDot
+	codeColon
+	codeAt
+	codeOther
+)
+
+// codeTable is each ASCII byte's class code; codes holds the codes and 128
+// (the index of every byte above 127: its code is NUL's, 0), 64 times each.
+var codeTable, codes = func() (t [128]byte, k [9][64]byte) {
+	for c := range 128 {
+		cl := class[c]
+		switch {
+		case cl&cDigit != 0:
+			t[c] = codeDigit
+		case cl&cHex != 0:
+			t[c] = codeHex
+		case cl&cAlpha != 0:
+			t[c] = codeAlpha
+		case cl&cDot != 0:
+			t[c] = codeDot
+		case cl&cColon != 0:
+			t[c] = codeColon
+		case cl&cAt != 0:
+			t[c] = codeAt
+		case cl&cOther != 0:
+			t[c] = codeOther
+		}
+	}
+	for i := range k {
+		for j := range k[i] {
+			k[i][j] = byte(i)
+		}
+	}
+	for j := range k[8] {
+		k[8][j] = 128
+	}
+	return t, k
+}()
+
+// classifyTable is classify with a byte permutation (VPERMI2B) that
+// looks up each byte's class code, then one comparison per class.
+func classifyTable(w *[64]byte, m *masks) {
+	k := &codes
+	v := archsimd.LoadUint8x64(w).Min(archsimd.LoadUint8x64(&k[8]))
+	c := archsimd.LoadUint8x64((*[64]byte)(codeTable[:64])).ConcatPermute(archsimd.LoadUint8x64((*[64]byte)(codeTable[64:])), v)
+	m.digit = c.Equal(archsimd.LoadUint8x64(&k[codeDigit])).ToBits()
+	m.hex = c.Equal(archsimd.LoadUint8x64(&k[codeHex])).ToBits()
+	m.alpha = c.Equal(archsimd.LoadUint8x64(&k[codeAlpha])).ToBits()
+	m.dot = c.Equal(archsimd.LoadUint8x64(&k[codeDot])).ToBits()
+	m.colon = c.Equal(archsimd.LoadUint8x64(&k[codeColon])).ToBits()
+	m.at = c.Equal(archsimd.LoadUint8x64(&k[codeAt])).ToBits()
+	m.other = c.Equal(archsimd.LoadUint8x64(&k[codeOther])).ToBits()
+	archsimd.ClearAVXUpperBits()
+}
+
+// classifyRanges is classify with comparisons of each byte with the
+// classes' ranges. It clears the upper halves of the vector registers
+// before it returns: the Go code around it uses SSE instructions, which
+// pay for dirty upper halves.
+func classifyRanges(w *[64]byte, m *masks) {
 	k := &vconst
 	v := archsimd.LoadUint8x64(w)
 	y := v.Or(archsimd.LoadUint8x64(&k[0])) // letters folded to lower case
 	m.digit = v.Sub(archsimd.LoadUint8x64(&k[1])).Less(archsimd.LoadUint8x64(&k[2])).ToBits()
 	m.hex = y.Sub(archsimd.LoadUint8x64(&k[3])).Less(archsimd.LoadUint8x64(&k[4])).ToBits()
 	m.alpha = y.Sub(archsimd.LoadUint8x64(&k[5])).Less(archsimd.LoadUint8x64(&k[6])).ToBits()
-	m.upper = v.Sub(archsimd.LoadUint8x64(&k[7])).Less(archsimd.LoadUint8x64(&k[8])).ToBits()
 	m.dot = v.Equal(archsimd.LoadUint8x64(&k[9])).ToBits()
 	m.colon = v.Equal(archsimd.LoadUint8x64(&k[10])).ToBits()
 	m.at = v.Equal(archsimd.LoadUint8x64(&k[11])).ToBits()
 	m.other = v.Equal(archsimd.LoadUint8x64(&k[12])).Or(v.Equal(archsimd.LoadUint8x64(&k[13]))).
 		Or(v.Equal(archsimd.LoadUint8x64(&k[14]))).ToBits()
 	archsimd.ClearAVXUpperBits()
-	m.tok = m.digit | m.hex | m.alpha | m.dot | m.colon | m.at | m.other
 }
 
-// flags is the OR of class[] over the bytes of span (a token's bits).
+// flags is the OR of class[] over the bytes of span (a token's bits),
+// without cUpper: every test of flags lets it through.
 func (m *masks) flags(span uint64) uint16 {
 	f := cTok
 	if m.digit&span != 0 {
@@ -108,9 +187,6 @@ func (m *masks) flags(span uint64) uint16 {
 	}
 	if m.alpha&span != 0 {
 		f |= cAlpha
-	}
-	if m.upper&span != 0 {
-		f |= cUpper
 	}
 	if m.dot&span != 0 {
 		f |= cDot
@@ -139,25 +215,97 @@ func (m *masks) dotted(b []byte, i int, span uint64, out *sink) {
 	}
 	s := uint(bits.TrailingZeros64(body))
 	e := uint(bits.Len64(body))
-	t := b[i+int(s) : i+int(e)]
+	inner := (uint64(1)<<e - 1) &^ (1<<s - 1)
+	dots := m.dot & inner
 	letters := (m.hex | m.alpha) & span
 	if letters == 0 {
-		v, ok := uint32(0), false
-		if i+66 <= len(b) {
-			v, ok = ipv4((*[66]byte)(b[i:i+66]), m.dot&(1<<e-1)&^(1<<s-1), s, e)
-		} else {
-			v, ok = parseIPv4(t)
-		}
-		if ok {
-			out.addV4(i+int(s), len(t), v)
+		if v, ok := m.ipv4(b, i, dots, inner, s, e); ok {
+			out.addV4(i+int(s), int(e-s), v)
 		}
 		return
 	}
-	dots := m.dot & (1<<e - 1) &^ (1<<s - 1)
 	if dots == 0 || dots&(dots>>1) != 0 || letters>>(bits.Len64(dots)-1) == 0 {
 		return
 	}
-	out.add(Domain, i+int(s), len(t))
+	out.add(Domain, i+int(s), int(e-s))
+}
+
+// ipv4 is parseIPv4 for the digits and dots of the window at b[i:] whose
+// bits are inner (from digit s to digit e-1; its dots are dots). Four
+// digit runs between three single dots make an address when no run is
+// bad (octetValues); the address is then the four run values that follow
+// the window's runs before s.
+func (m *masks) ipv4(b []byte, i int, dots, inner uint64, s, e uint) (uint32, bool) {
+	if bits.OnesCount64(dots) != 3 || dots&(dots>>1) != 0 {
+		return 0, false
+	}
+	if !useVBMI {
+		if i+66 <= len(b) {
+			return ipv4((*[66]byte)(b[i:i+66]), dots, s, e)
+		}
+		return parseIPv4(b[i+int(s) : i+int(e)])
+	}
+	if !m.octets {
+		m.octetValues((*[64]byte)(b[i : i+64]))
+	}
+	if m.badRun&inner != 0 {
+		return 0, false
+	}
+	k := bits.OnesCount64(m.runEnd & (1<<s - 1))
+	return binary.BigEndian.Uint32(m.runVal[k&63:]), true
+}
+
+// useVBMI is set when the processor has the byte permutations and
+// compression of AVX-512 VBMI and VBMI2 (classifyTable, octetValues).
+var useVBMI = useVector && archsimd.X86.AVX512VBMI() && archsimd.X86.AVX512VBMI2()
+
+// Tables for octetValues, 64 bytes each: the indices that move each byte
+// one and two places up, and ten and a hundred times a digit (mod 256).
+var (
+	prev1, prev2, tens, hundreds [64]byte
+	two, c55                     [64]byte
+)
+
+func init() {
+	for k := range 64 {
+		prev1[k] = byte(k-1) & 63
+		prev2[k] = byte(k-2) & 63
+		two[k], c55[k] = 2, 55
+	}
+	for d := range 10 {
+		tens[d] = byte(10 * d)
+		hundreds[d] = byte(100 * d)
+	}
+}
+
+// octetValues computes, for every run of digits in the window w (the
+// window the masks are of), the value of the run's last three digits as
+// an octet, in order of the runs (runVal), the runs' last digits (runEnd),
+// and the digits of runs that cannot be an octet (badRun: four digits or
+// more, a leading zero, a value over 255), all at once: per digit d at
+// position k, lo = 10*d[k-1] + d[k] and hi = d[k-2] when they are in the
+// same run, and the octet is 100*hi + lo.
+func (m *masks) octetValues(w *[64]byte) {
+	v := archsimd.LoadUint8x64(w)
+	zero := archsimd.LoadUint8x64(&vconst[1]) // '0'
+	d := v.Sub(zero).Masked(archsimd.Mask8x64FromBits(m.digit))
+	in2 := m.digit & (m.digit << 1)
+	in3 := in2 & (m.digit << 2)
+	t := archsimd.LoadUint8x64(&tens).Permute(d).Permute(archsimd.LoadUint8x64(&prev1)).Masked(archsimd.Mask8x64FromBits(in2))
+	lo := d.Add(t)
+	hi := d.Permute(archsimd.LoadUint8x64(&prev2)).Masked(archsimd.Mask8x64FromBits(in3))
+	val := lo.Add(archsimd.LoadUint8x64(&hundreds).Permute(hi))
+	c2 := archsimd.LoadUint8x64(&two)
+	over := hi.Greater(c2).ToBits() | hi.Equal(c2).And(lo.Greater(archsimd.LoadUint8x64(&c55))).ToBits()
+	zeros := v.Equal(zero).ToBits()
+	ends := m.digit &^ (m.digit >> 1)
+	val.Compress(archsimd.Mask8x64FromBits(ends)).Store((*[64]byte)(m.runVal[:64]))
+	archsimd.ClearAVXUpperBits()
+	starts := m.digit &^ (m.digit << 1)
+	long := m.digit & (m.digit >> 1) & (m.digit >> 2) & (m.digit >> 3)
+	m.badRun = long | zeros&starts&(m.digit>>1) | over&ends
+	m.runEnd = ends
+	m.octets = true
 }
 
 // octetMul holds, for an octet of 1, 2 or 3 digits, what its first three
