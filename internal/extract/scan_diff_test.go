@@ -150,3 +150,23 @@ func FuzzParseIPv4(f *testing.F) {
 		}
 	})
 }
+
+// TestScanMatchesReferenceURLs compares on URLs of every usual and unusual
+// shape at each place in a 64-byte window (the vector path finds a URL's
+// end and host from the window's masks when they end in it, and else
+// starts the next window at the URL), with the stop bytes that may follow.
+func TestScanMatchesReferenceURLs(t *testing.T) {
+	urls := []string{"http://a.b/c", "http://1.2.3.4/x", "http://01.2.3.4/x", "hxxp://host-1.example:80/p", "http://evil.example.",
+		"http://x.y\xff/", "https://" + strings.Repeat("h", 70) + ".example/p", "http://a.b.,;", "ftp://", "http://h_o.st/",
+		"http://u@evil.example/", "http://[2001:db8::1]:80/", "x:http://a.b/c", "1http://a.b", "http://a.b?q#f",
+		"HTTP://EVIL.EXAMPLE/X", "http://..../", "http://a.b:", "http://1.2.3.4", "http://256.1.1.1/", "http://a.b\x7f",
+		"http://" + strings.Repeat("9", 30) + ".1.2.3/", "https://a.b/" + strings.Repeat("p", 80)}
+	stops := []string{"", " ", "\x00", "\t", "\"", "<", "|", "\x7f", "\n", "é", ".", "/", ":"}
+	for _, u := range urls {
+		for _, stop := range stops {
+			for cut := range 80 {
+				sameAsReference(t, []byte(strings.Repeat(" ", cut)+u+stop+"10.1.2.3 next.example "+strings.Repeat("z", 70)))
+			}
+		}
+	}
+}

@@ -65,6 +65,7 @@ func urlStopMask(w *[64]byte) uint64 {
 // masks has one bit per byte of a 64-byte window for each byte class.
 type masks struct {
 	tok, dot, colon, at, digit, hex, alpha, other uint64
+	stop                                          uint64 // bytes that end a URL
 	// What IPv4 addresses need (octetValues), computed for the window
 	// when octets is set.
 	octets         bool
@@ -105,11 +106,13 @@ const (
 	codeColon
 	codeAt
 	codeOther
+	codeStop // a byte that ends a URL (not a token byte)
 )
 
 // codeTable is each ASCII byte's class code; codes holds the codes and 128
-// (the index of every byte above 127: its code is NUL's, 0), 64 times each.
-var codeTable, codes = func() (t [128]byte, k [9][64]byte) {
+// (the index of every byte above 127: its code is 0, as NUL's would be
+// but for the URL stop), 64 times each.
+var codeTable, codes = func() (t [128]byte, k [10][64]byte) {
 	for c := range 128 {
 		cl := class[c]
 		switch {
@@ -127,15 +130,18 @@ var codeTable, codes = func() (t [128]byte, k [9][64]byte) {
 			t[c] = codeAt
 		case cl&cOther != 0:
 			t[c] = codeOther
+		case cl&cURLStop != 0:
+			t[c] = codeStop
 		}
 	}
+	t[0] = 0 // NUL, a URL stop, is found by its value: the bytes above 127 share its entry
 	for i := range k {
 		for j := range k[i] {
 			k[i][j] = byte(i)
 		}
 	}
-	for j := range k[8] {
-		k[8][j] = 128
+	for j := range k[9] {
+		k[9][j] = 128
 	}
 	return t, k
 }()
@@ -144,8 +150,9 @@ var codeTable, codes = func() (t [128]byte, k [9][64]byte) {
 // looks up each byte's class code, then one comparison per class.
 func classifyTable(w *[64]byte, m *masks) {
 	k := &codes
-	v := archsimd.LoadUint8x64(w).Min(archsimd.LoadUint8x64(&k[8]))
-	c := archsimd.LoadUint8x64((*[64]byte)(codeTable[:64])).ConcatPermute(archsimd.LoadUint8x64((*[64]byte)(codeTable[64:])), v)
+	v := archsimd.LoadUint8x64(w)
+	i := v.Min(archsimd.LoadUint8x64(&k[9]))
+	c := archsimd.LoadUint8x64((*[64]byte)(codeTable[:64])).ConcatPermute(archsimd.LoadUint8x64((*[64]byte)(codeTable[64:])), i)
 	m.digit = c.Equal(archsimd.LoadUint8x64(&k[codeDigit])).ToBits()
 	m.hex = c.Equal(archsimd.LoadUint8x64(&k[codeHex])).ToBits()
 	m.alpha = c.Equal(archsimd.LoadUint8x64(&k[codeAlpha])).ToBits()
@@ -153,6 +160,7 @@ func classifyTable(w *[64]byte, m *masks) {
 	m.colon = c.Equal(archsimd.LoadUint8x64(&k[codeColon])).ToBits()
 	m.at = c.Equal(archsimd.LoadUint8x64(&k[codeAt])).ToBits()
 	m.other = c.Equal(archsimd.LoadUint8x64(&k[codeOther])).ToBits()
+	m.stop = c.Equal(archsimd.LoadUint8x64(&k[codeStop])).ToBits() | v.Equal(archsimd.LoadUint8x64(&k[0])).ToBits()
 	archsimd.ClearAVXUpperBits()
 }
 
@@ -173,6 +181,7 @@ func classifyRanges(w *[64]byte, m *masks) {
 	m.other = v.Equal(archsimd.LoadUint8x64(&k[12])).Or(v.Equal(archsimd.LoadUint8x64(&k[13]))).
 		Or(v.Equal(archsimd.LoadUint8x64(&k[14]))).ToBits()
 	archsimd.ClearAVXUpperBits()
+	m.stop = urlStopMask(w)
 }
 
 // flags is the OR of class[] over the bytes of span (a token's bits),
@@ -308,6 +317,63 @@ func (m *masks) octetValues(w *[64]byte) {
 	m.octets = true
 }
 
+// url is scanURL for the URL whose scheme is the token s..e-1 of the
+// window at b[i:] (its last byte is the colon, "//" follows): when the
+// token is only the scheme and the host ends in the window, the host is
+// found and checked with the masks. It returns the URL's end; 0 when the
+// token is no scheme; -1, having reported nothing, when the host does not
+// end in the window and the token is not at its start (the next window
+// is to start at the token).
+func (m *masks) url(b []byte, i int, s, e uint, out *sink) int {
+	letters := m.hex | m.alpha
+	if uint(bits.Len64(^letters&(1<<((e-1)&63)-1))) != s || s == e-1 {
+		return scanURL(b, i+int(s), i+int(e), out) // text before the scheme, or no scheme
+	}
+	start, hostStart := i+int(s), i+int(e)+2
+	if e+2 >= 64 {
+		return m.cross(b, i, s, e, out)
+	}
+	// The URL ends at its first stop byte (in this window or after it),
+	// its trailing '.', ',' and ';' dropped.
+	end := hostStart + bits.TrailingZeros64(m.stop>>(e+2))
+	if end >= i+64 {
+		end = urlEnd(b, i+64)
+	}
+	for end > hostStart && (b[end-1] == '.' || b[end-1] == ',' || b[end-1] == ';') {
+		end--
+	}
+	if hostStart == end {
+		return end
+	}
+	// The host ends at the first byte that is no token byte, ':' or '@',
+	// or at the URL's end; a bare host ends at '/', '?', '#' or the end.
+	h := min(hostStart+bits.TrailingZeros64((^m.tok|m.colon|m.at)>>(e+2)), end)
+	if h >= i+64 {
+		return m.cross(b, i, s, e, out)
+	}
+	if h < end && b[h] != '/' && b[h] != '?' && b[h] != '#' {
+		return scanURL(b, start, i+int(e), out)
+	}
+	u := len(out.v)
+	out.add(URL, start, end-start)
+	span := (uint64(1)<<((h-i)&63) - 1) &^ (uint64(1)<<(e+2) - 1)
+	if m.other&span != 0 {
+		dotted(b[hostStart:h], m.flags(span), hostStart, out)
+	} else if m.dot&span != 0 {
+		m.dotted(b, i, span, out)
+	}
+	out.v[u].Host = uint32(h - start)
+	return end
+}
+
+// cross handles a URL whose host does not end in the window (see url).
+func (m *masks) cross(b []byte, i int, s, e uint, out *sink) int {
+	if s > 0 {
+		return -1
+	}
+	return scanURL(b, i+int(s), i+int(e), out)
+}
+
 // octetMul holds, for an octet of 1, 2 or 3 digits, what its first three
 // digits are worth.
 var octetMul = [4][3]uint{{}, {1, 0, 0}, {10, 1, 0}, {100, 10, 1}}
@@ -398,11 +464,16 @@ func scanVector(b []byte, from int, out *sink) int {
 		}
 		next := i + int(limit)
 		for cand != 0 {
-			p := uint(bits.TrailingZeros64(cand))
-			s := uint(bits.Len64(starts&(2<<p-1))) - 1
-			e := p + uint(bits.TrailingZeros64(^m.tok>>p)) // < limit: the token ends in the window
-			if m.colon&(1<<(e-1)) != 0 && i+int(e)+1 < n && b[i+int(e)] == '/' && b[i+int(e)+1] == '/' {
-				if end := scanURL(b, i+int(s), i+int(e), out); end > 0 {
+			// Shift counts are masked with 63 (they are below 64) so that
+			// the compiler need not handle larger ones.
+			p := uint(bits.TrailingZeros64(cand)) & 63
+			s := (uint(bits.Len64(starts&(2<<p-1))) - 1) & 63
+			e := (p + uint(bits.TrailingZeros64(^m.tok>>p))) & 63 // < limit: the token ends in the window
+			if m.colon&(1<<((e-1)&63)) != 0 && i+int(e)+1 < n && b[i+int(e)] == '/' && b[i+int(e)+1] == '/' {
+				if end := m.url(b, i, s, e, out); end != 0 {
+					if end < 0 {
+						end = i + int(s) // the URL's host crosses the window: start the next at the URL
+					}
 					next = end
 					break
 				}
