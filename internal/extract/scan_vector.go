@@ -65,7 +65,7 @@ func urlStopMask(w *[64]byte) uint64 {
 // masks has one bit per byte of a 64-byte window for each byte class.
 type masks struct {
 	tok, dot, colon, at, digit, hex, alpha, other uint64
-	stop                                          uint64 // bytes that end a URL
+	stop, slash                                   uint64 // bytes that end a URL; '/'
 	// What IPv4 addresses need (octetValues), computed for the window
 	// when octets is set.
 	octets         bool
@@ -75,8 +75,8 @@ type masks struct {
 
 // vconst holds the bytes classify compares with, each repeated 64 times
 // (loading one costs less than a broadcast).
-var vconst = func() (t [16][64]byte) {
-	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, 'A', 26, '.', ':', '@', '_', '-', '+', ' ' + 1} {
+var vconst = func() (t [17][64]byte) {
+	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, 'A', 26, '.', ':', '@', '_', '-', '+', ' ' + 1, '/'} {
 		for j := range t[i] {
 			t[i][j] = c
 		}
@@ -106,13 +106,14 @@ const (
 	codeColon
 	codeAt
 	codeOther
-	codeStop // a byte that ends a URL (not a token byte)
+	codeStop  // a byte that ends a URL (not a token byte)
+	codeSlash // '/'
 )
 
 // codeTable is each ASCII byte's class code; codes holds the codes and 128
 // (the index of every byte above 127: its code is 0, as NUL's would be
 // but for the URL stop), 64 times each.
-var codeTable, codes = func() (t [128]byte, k [10][64]byte) {
+var codeTable, codes = func() (t [128]byte, k [11][64]byte) {
 	for c := range 128 {
 		cl := class[c]
 		switch {
@@ -132,6 +133,8 @@ var codeTable, codes = func() (t [128]byte, k [10][64]byte) {
 			t[c] = codeOther
 		case cl&cURLStop != 0:
 			t[c] = codeStop
+		case c == '/':
+			t[c] = codeSlash
 		}
 	}
 	t[0] = 0 // NUL, a URL stop, is found by its value: the bytes above 127 share its entry
@@ -140,8 +143,8 @@ var codeTable, codes = func() (t [128]byte, k [10][64]byte) {
 			k[i][j] = byte(i)
 		}
 	}
-	for j := range k[9] {
-		k[9][j] = 128
+	for j := range k[10] {
+		k[10][j] = 128
 	}
 	return t, k
 }()
@@ -151,7 +154,7 @@ var codeTable, codes = func() (t [128]byte, k [10][64]byte) {
 func classifyTable(w *[64]byte, m *masks) {
 	k := &codes
 	v := archsimd.LoadUint8x64(w)
-	i := v.Min(archsimd.LoadUint8x64(&k[9]))
+	i := v.Min(archsimd.LoadUint8x64(&k[10]))
 	c := archsimd.LoadUint8x64((*[64]byte)(codeTable[:64])).ConcatPermute(archsimd.LoadUint8x64((*[64]byte)(codeTable[64:])), i)
 	m.digit = c.Equal(archsimd.LoadUint8x64(&k[codeDigit])).ToBits()
 	m.hex = c.Equal(archsimd.LoadUint8x64(&k[codeHex])).ToBits()
@@ -161,6 +164,7 @@ func classifyTable(w *[64]byte, m *masks) {
 	m.at = c.Equal(archsimd.LoadUint8x64(&k[codeAt])).ToBits()
 	m.other = c.Equal(archsimd.LoadUint8x64(&k[codeOther])).ToBits()
 	m.stop = c.Equal(archsimd.LoadUint8x64(&k[codeStop])).ToBits() | v.Equal(archsimd.LoadUint8x64(&k[0])).ToBits()
+	m.slash = c.Equal(archsimd.LoadUint8x64(&k[codeSlash])).ToBits()
 	archsimd.ClearAVXUpperBits()
 }
 
@@ -182,6 +186,8 @@ func classifyRanges(w *[64]byte, m *masks) {
 		Or(v.Equal(archsimd.LoadUint8x64(&k[14]))).ToBits()
 	archsimd.ClearAVXUpperBits()
 	m.stop = urlStopMask(w)
+	m.slash = v.Equal(archsimd.LoadUint8x64(&vconst[16])).ToBits()
+	archsimd.ClearAVXUpperBits()
 }
 
 // flags is the OR of class[] over the bytes of span (a token's bits),
@@ -448,7 +454,16 @@ func scanVector(b []byte, from int, out *sink) int {
 		run &= run >> 4
 		run &= run >> 8
 		run &= run >> 16
-		cand := m.dot | m.colon | m.at | run
+		// A token whose only trigger is a colon yields a value only when
+		// it may be an IPv6 address ("::", or six colons or more) or a
+		// URL's scheme (the colon followed by "//"); a longer one, only
+		// when it holds a hex run (a hash between colons). Other colons
+		// (a time of day, "kernel:") need no look.
+		colons := m.colon
+		if bits.OnesCount64(colons) < 6 {
+			colons &= colons<<1 | colons>>1 | m.slash>>1&(m.slash>>2|1<<62)
+		}
+		cand := m.dot | colons | m.at | run
 		starts := m.tok &^ (m.tok << 1)
 		limit := uint(64)
 		if m.tok>>63 != 0 {
