@@ -170,3 +170,21 @@ func TestScanMatchesReferenceURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestScanMatchesReferenceIPv4 compares on dotted quads valid and not (an
+// octet over 255, a leading zero, four digits, an empty octet, five
+// octets) at each place in a 64-byte window, among other runs of digits
+// (the vector path computes every run's octet value of a window at once
+// and finds an address's four among them by counting the runs before it).
+func TestScanMatchesReferenceIPv4(t *testing.T) {
+	quads := []string{"1.2.3.4", "255.255.255.255", "0.0.0.0", "256.0.0.1", "1.2.3.256", "00.1.2.3", "1.2.3.04", "1.02.3.4",
+		"1.2.3.4567", "1234.1.2.3", "1..2.3", "1.2.3.4.5", "9.99.199.249", "250.251.252.253", "300.1.1.1", "2.55.5.255",
+		"199.200.255.260", "a1.2.3.4", "1.2.3.4a", "1.2.3.4.", ".1.2.3.4", "1.2.3", "999.999.999.999", "10.0.0.0:80",
+		"1.2.3.4-5", "1764115200.123", "12:34:56"}
+	for _, q := range quads {
+		for cut := range 70 {
+			pre := strings.Repeat(" ", cut%7) + strings.Repeat("7 ", cut/7) // runs of digits before the address
+			sameAsReference(t, []byte(pre+q+" 3.4.5.6 x9 "+q+" "+strings.Repeat("y", 64)))
+		}
+	}
+}

@@ -54,7 +54,7 @@ func urlEnd(b []byte, from int) int {
 // urlStopMask has a bit for each of w's bytes that ends a URL.
 func urlStopMask(w *[64]byte) uint64 {
 	v := archsimd.LoadUint8x64(w)
-	m := v.Less(archsimd.LoadUint8x64(&vconst[15])).ToBits() // <= ' '
+	m := v.Less(archsimd.LoadUint8x64(&vconst[13])).ToBits() // <= ' '
 	for k := range urlStops {
 		m |= v.Equal(archsimd.LoadUint8x64(&urlStops[k])).ToBits()
 	}
@@ -75,8 +75,8 @@ type masks struct {
 
 // vconst holds the bytes classify compares with, each repeated 64 times
 // (loading one costs less than a broadcast).
-var vconst = func() (t [17][64]byte) {
-	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, 'A', 26, '.', ':', '@', '_', '-', '+', ' ' + 1, '/'} {
+var vconst = func() (t [15][64]byte) {
+	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, '.', ':', '@', '_', '-', '+', ' ' + 1, '/'} {
 		for j := range t[i] {
 			t[i][j] = c
 		}
@@ -179,14 +179,14 @@ func classifyRanges(w *[64]byte, m *masks) {
 	m.digit = v.Sub(archsimd.LoadUint8x64(&k[1])).Less(archsimd.LoadUint8x64(&k[2])).ToBits()
 	m.hex = y.Sub(archsimd.LoadUint8x64(&k[3])).Less(archsimd.LoadUint8x64(&k[4])).ToBits()
 	m.alpha = y.Sub(archsimd.LoadUint8x64(&k[5])).Less(archsimd.LoadUint8x64(&k[6])).ToBits()
-	m.dot = v.Equal(archsimd.LoadUint8x64(&k[9])).ToBits()
-	m.colon = v.Equal(archsimd.LoadUint8x64(&k[10])).ToBits()
-	m.at = v.Equal(archsimd.LoadUint8x64(&k[11])).ToBits()
-	m.other = v.Equal(archsimd.LoadUint8x64(&k[12])).Or(v.Equal(archsimd.LoadUint8x64(&k[13]))).
-		Or(v.Equal(archsimd.LoadUint8x64(&k[14]))).ToBits()
+	m.dot = v.Equal(archsimd.LoadUint8x64(&k[7])).ToBits()
+	m.colon = v.Equal(archsimd.LoadUint8x64(&k[8])).ToBits()
+	m.at = v.Equal(archsimd.LoadUint8x64(&k[9])).ToBits()
+	m.other = v.Equal(archsimd.LoadUint8x64(&k[10])).Or(v.Equal(archsimd.LoadUint8x64(&k[11]))).
+		Or(v.Equal(archsimd.LoadUint8x64(&k[12]))).ToBits()
 	archsimd.ClearAVXUpperBits()
 	m.stop = urlStopMask(w)
-	m.slash = v.Equal(archsimd.LoadUint8x64(&vconst[16])).ToBits()
+	m.slash = v.Equal(archsimd.LoadUint8x64(&vconst[14])).ToBits()
 	archsimd.ClearAVXUpperBits()
 }
 
@@ -441,7 +441,10 @@ func b2u(b bool) uint {
 // give. A token that reaches the window's end is left to the next window,
 // which starts at it; one that fills a whole window (a SHA-256 or longer)
 // is classified byte by byte (scanToken), as is the input's last 63 bytes.
-// It starts at from and returns where it stopped (see scan).
+// A URL whose host does not end in the window starts the next window
+// (url); the addresses of a window are read from the octet values of all
+// its runs of digits, computed at once (octetValues). It starts at from
+// and returns where it stopped (see scan).
 func scanVector(b []byte, from int, out *sink) int {
 	n := len(b)
 	i := from
