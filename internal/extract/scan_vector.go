@@ -444,12 +444,18 @@ func b2u(b bool) uint {
 // A URL whose host does not end in the window starts the next window
 // (url); the addresses of a window are read from the octet values of all
 // its runs of digits, computed at once (octetValues). It starts at from
-// and returns where it stopped (see scan).
+// and returns where it stopped (see scan). Each window reads one byte
+// touchAhead bytes on, so that the processor fetches the input before the
+// window gets there (its first load of a window waited for memory).
 func scanVector(b []byte, from int, out *sink) int {
 	n := len(b)
 	i := from
 	var m masks
+	var ahead byte
 	for i+64 <= n {
+		if i+touchAhead < n {
+			ahead |= b[i+touchAhead]
+		}
 		classify((*[64]byte)(b[i:i+64]), &m)
 		hd := m.digit | m.hex
 		run := hd & (hd >> 1) // bit k: bytes k.. are hex for 2, then 4, ... 32 bytes
@@ -511,8 +517,10 @@ func scanVector(b []byte, from int, out *sink) int {
 		}
 		i = next
 		if out.full() {
+			out.touched = ahead
 			return i
 		}
 	}
+	out.touched = ahead
 	return scanWords(b, i, out)
 }
