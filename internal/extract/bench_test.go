@@ -1,10 +1,17 @@
 package extract
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/phalanx-ledger/phalanx/internal/detect/loggen"
+	"github.com/phalanx-ledger/phalanx/internal/testutil"
 )
 
 // ipv4Tokens are dotted tokens as the benchmark's logs hold them: addresses
@@ -52,4 +59,56 @@ func BenchmarkRefParseIPv4(b *testing.B) {
 		a, _ := refParseIPv4(toks[i%len(toks)])
 		sinkAddr = a
 	}
+}
+
+// benchLogCache holds benchLog's log (benchmarks run one at a time).
+var benchLogCache []byte
+
+// benchLog is 32 MiB of the benchmark's log lines (bench/match.sh's
+// generator, the shared IOC lists as the planted values), made once per
+// test binary.
+func benchLog(b *testing.B) []byte {
+	if benchLogCache != nil {
+		return benchLogCache
+	}
+	values, err := loggen.SharedIOCs(filepath.Join(testutil.SharedTestdata(b), "iocs"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := &loggen.Generator{Rand: rand.New(rand.NewPCG(7, 8)), Indicators: values, PlantEvery: 2000}
+	var buf bytes.Buffer
+	if _, err := g.Text(&buf, 32<<20); err != nil {
+		b.Fatal(err)
+	}
+	benchLogCache = buf.Bytes()
+	return benchLogCache
+}
+
+// BenchmarkValues is the extractor as the matcher runs it: Values in
+// batches of 256 over the benchmark's log, in MB per CPU-second (the
+// machine is shared; wall time mostly measures the other work).
+func BenchmarkValues(b *testing.B) {
+	log := benchLog(b)
+	vals := make([]Value, 0, 512)
+	b.SetBytes(int64(len(log)))
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	n := 0
+	for range b.N {
+		for i := 0; i < len(log); {
+			vals, i = Values(log, i, vals[:0], 256)
+			n += len(vals)
+		}
+	}
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+	b.ReportMetric(float64(n)/float64(b.N), "values/op")
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

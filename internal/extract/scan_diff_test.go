@@ -150,3 +150,41 @@ func FuzzParseIPv4(f *testing.F) {
 		}
 	})
 }
+
+// TestScanMatchesReferenceURLs compares on URLs of every usual and unusual
+// shape at each place in a 64-byte window (the vector path finds a URL's
+// end and host from the window's masks when they end in it, and else
+// starts the next window at the URL), with the stop bytes that may follow.
+func TestScanMatchesReferenceURLs(t *testing.T) {
+	urls := []string{"http://a.b/c", "http://1.2.3.4/x", "http://01.2.3.4/x", "hxxp://host-1.example:80/p", "http://evil.example.",
+		"http://x.y\xff/", "https://" + strings.Repeat("h", 70) + ".example/p", "http://a.b.,;", "ftp://", "http://h_o.st/",
+		"http://u@evil.example/", "http://[2001:db8::1]:80/", "x:http://a.b/c", "1http://a.b", "http://a.b?q#f",
+		"HTTP://EVIL.EXAMPLE/X", "http://..../", "http://a.b:", "http://1.2.3.4", "http://256.1.1.1/", "http://a.b\x7f",
+		"http://" + strings.Repeat("9", 30) + ".1.2.3/", "https://a.b/" + strings.Repeat("p", 80)}
+	stops := []string{"", " ", "\x00", "\t", "\"", "<", "|", "\x7f", "\n", "é", ".", "/", ":"}
+	for _, u := range urls {
+		for _, stop := range stops {
+			for cut := range 80 {
+				sameAsReference(t, []byte(strings.Repeat(" ", cut)+u+stop+"10.1.2.3 next.example "+strings.Repeat("z", 70)))
+			}
+		}
+	}
+}
+
+// TestScanMatchesReferenceIPv4 compares on dotted quads valid and not (an
+// octet over 255, a leading zero, four digits, an empty octet, five
+// octets) at each place in a 64-byte window, among other runs of digits
+// (the vector path computes every run's octet value of a window at once
+// and finds an address's four among them by counting the runs before it).
+func TestScanMatchesReferenceIPv4(t *testing.T) {
+	quads := []string{"1.2.3.4", "255.255.255.255", "0.0.0.0", "256.0.0.1", "1.2.3.256", "00.1.2.3", "1.2.3.04", "1.02.3.4",
+		"1.2.3.4567", "1234.1.2.3", "1..2.3", "1.2.3.4.5", "9.99.199.249", "250.251.252.253", "300.1.1.1", "2.55.5.255",
+		"199.200.255.260", "a1.2.3.4", "1.2.3.4a", "1.2.3.4.", ".1.2.3.4", "1.2.3", "999.999.999.999", "10.0.0.0:80",
+		"1.2.3.4-5", "1764115200.123", "12:34:56"}
+	for _, q := range quads {
+		for cut := range 70 {
+			pre := strings.Repeat(" ", cut%7) + strings.Repeat("7 ", cut/7) // runs of digits before the address
+			sameAsReference(t, []byte(pre+q+" 3.4.5.6 x9 "+q+" "+strings.Repeat("y", 64)))
+		}
+	}
+}

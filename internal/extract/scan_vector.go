@@ -3,6 +3,7 @@
 package extract
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"simd/archsimd"
 )
@@ -53,7 +54,7 @@ func urlEnd(b []byte, from int) int {
 // urlStopMask has a bit for each of w's bytes that ends a URL.
 func urlStopMask(w *[64]byte) uint64 {
 	v := archsimd.LoadUint8x64(w)
-	m := v.Less(archsimd.LoadUint8x64(&vconst[15])).ToBits() // <= ' '
+	m := v.Less(archsimd.LoadUint8x64(&vconst[13])).ToBits() // <= ' '
 	for k := range urlStops {
 		m |= v.Equal(archsimd.LoadUint8x64(&urlStops[k])).ToBits()
 	}
@@ -63,13 +64,19 @@ func urlStopMask(w *[64]byte) uint64 {
 
 // masks has one bit per byte of a 64-byte window for each byte class.
 type masks struct {
-	tok, dot, colon, at, digit, hex, alpha, upper, other uint64
+	tok, dot, colon, at, digit, hex, alpha, other uint64
+	stop, slash                                   uint64 // bytes that end a URL; '/'
+	// What IPv4 addresses need (octetValues), computed for the window
+	// when octets is set.
+	octets         bool
+	runEnd, badRun uint64
+	runVal         [64 + 4]byte
 }
 
 // vconst holds the bytes classify compares with, each repeated 64 times
 // (loading one costs less than a broadcast).
-var vconst = func() (t [16][64]byte) {
-	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, 'A', 26, '.', ':', '@', '_', '-', '+', ' ' + 1} {
+var vconst = func() (t [15][64]byte) {
+	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, '.', ':', '@', '_', '-', '+', ' ' + 1, '/'} {
 		for j := range t[i] {
 			t[i][j] = c
 		}
@@ -77,27 +84,114 @@ var vconst = func() (t [16][64]byte) {
 	return t
 }()
 
-// classify computes the class masks of w's 64 bytes. It clears the upper
-// halves of the vector registers before it returns: the Go code around it
-// uses SSE instructions, which pay for dirty upper halves.
+// classify computes the class masks of w's 64 bytes: with AVX-512 VBMI
+// one look-up of each byte's class in a 128-byte table (classifyTable),
+// else comparisons with the classes' ranges (classifyRanges).
 func classify(w *[64]byte, m *masks) {
+	if useVBMI {
+		classifyTable(w, m)
+	} else {
+		classifyRanges(w, m)
+	}
+	m.octets = false
+	m.tok = m.digit | m.hex | m.alpha | m.dot | m.colon | m.at | m.other
+}
+
+// Class codes of classifyTable, one per mask.
+const (
+	codeDigit = iota + 1
+	codeHex
+	codeAlpha
+	codeDot
+	codeColon
+	codeAt
+	codeOther
+	codeStop  // a byte that ends a URL (not a token byte)
+	codeSlash // '/'
+)
+
+// codeTable is each ASCII byte's class code; codes holds the codes and 128
+// (the index of every byte above 127: its code is 0, as NUL's would be
+// but for the URL stop), 64 times each.
+var codeTable, codes = func() (t [128]byte, k [11][64]byte) {
+	for c := range 128 {
+		cl := class[c]
+		switch {
+		case cl&cDigit != 0:
+			t[c] = codeDigit
+		case cl&cHex != 0:
+			t[c] = codeHex
+		case cl&cAlpha != 0:
+			t[c] = codeAlpha
+		case cl&cDot != 0:
+			t[c] = codeDot
+		case cl&cColon != 0:
+			t[c] = codeColon
+		case cl&cAt != 0:
+			t[c] = codeAt
+		case cl&cOther != 0:
+			t[c] = codeOther
+		case cl&cURLStop != 0:
+			t[c] = codeStop
+		case c == '/':
+			t[c] = codeSlash
+		}
+	}
+	t[0] = 0 // NUL, a URL stop, is found by its value: the bytes above 127 share its entry
+	for i := range k {
+		for j := range k[i] {
+			k[i][j] = byte(i)
+		}
+	}
+	for j := range k[10] {
+		k[10][j] = 128
+	}
+	return t, k
+}()
+
+// classifyTable is classify with a byte permutation (VPERMI2B) that
+// looks up each byte's class code, then one comparison per class.
+func classifyTable(w *[64]byte, m *masks) {
+	k := &codes
+	v := archsimd.LoadUint8x64(w)
+	i := v.Min(archsimd.LoadUint8x64(&k[10]))
+	c := archsimd.LoadUint8x64((*[64]byte)(codeTable[:64])).ConcatPermute(archsimd.LoadUint8x64((*[64]byte)(codeTable[64:])), i)
+	m.digit = c.Equal(archsimd.LoadUint8x64(&k[codeDigit])).ToBits()
+	m.hex = c.Equal(archsimd.LoadUint8x64(&k[codeHex])).ToBits()
+	m.alpha = c.Equal(archsimd.LoadUint8x64(&k[codeAlpha])).ToBits()
+	m.dot = c.Equal(archsimd.LoadUint8x64(&k[codeDot])).ToBits()
+	m.colon = c.Equal(archsimd.LoadUint8x64(&k[codeColon])).ToBits()
+	m.at = c.Equal(archsimd.LoadUint8x64(&k[codeAt])).ToBits()
+	m.other = c.Equal(archsimd.LoadUint8x64(&k[codeOther])).ToBits()
+	m.stop = c.Equal(archsimd.LoadUint8x64(&k[codeStop])).ToBits() | v.Equal(archsimd.LoadUint8x64(&k[0])).ToBits()
+	m.slash = c.Equal(archsimd.LoadUint8x64(&k[codeSlash])).ToBits()
+	archsimd.ClearAVXUpperBits()
+}
+
+// classifyRanges is classify with comparisons of each byte with the
+// classes' ranges. It clears the upper halves of the vector registers
+// before it returns: the Go code around it uses SSE instructions, which
+// pay for dirty upper halves.
+func classifyRanges(w *[64]byte, m *masks) {
 	k := &vconst
 	v := archsimd.LoadUint8x64(w)
 	y := v.Or(archsimd.LoadUint8x64(&k[0])) // letters folded to lower case
 	m.digit = v.Sub(archsimd.LoadUint8x64(&k[1])).Less(archsimd.LoadUint8x64(&k[2])).ToBits()
 	m.hex = y.Sub(archsimd.LoadUint8x64(&k[3])).Less(archsimd.LoadUint8x64(&k[4])).ToBits()
 	m.alpha = y.Sub(archsimd.LoadUint8x64(&k[5])).Less(archsimd.LoadUint8x64(&k[6])).ToBits()
-	m.upper = v.Sub(archsimd.LoadUint8x64(&k[7])).Less(archsimd.LoadUint8x64(&k[8])).ToBits()
-	m.dot = v.Equal(archsimd.LoadUint8x64(&k[9])).ToBits()
-	m.colon = v.Equal(archsimd.LoadUint8x64(&k[10])).ToBits()
-	m.at = v.Equal(archsimd.LoadUint8x64(&k[11])).ToBits()
-	m.other = v.Equal(archsimd.LoadUint8x64(&k[12])).Or(v.Equal(archsimd.LoadUint8x64(&k[13]))).
-		Or(v.Equal(archsimd.LoadUint8x64(&k[14]))).ToBits()
+	m.dot = v.Equal(archsimd.LoadUint8x64(&k[7])).ToBits()
+	m.colon = v.Equal(archsimd.LoadUint8x64(&k[8])).ToBits()
+	m.at = v.Equal(archsimd.LoadUint8x64(&k[9])).ToBits()
+	m.other = v.Equal(archsimd.LoadUint8x64(&k[10])).Or(v.Equal(archsimd.LoadUint8x64(&k[11]))).
+		Or(v.Equal(archsimd.LoadUint8x64(&k[12]))).ToBits()
 	archsimd.ClearAVXUpperBits()
-	m.tok = m.digit | m.hex | m.alpha | m.dot | m.colon | m.at | m.other
+	m.stop = urlStopMask(w)
+	m.slash = v.Equal(archsimd.LoadUint8x64(&vconst[14])).ToBits()
+	archsimd.ClearAVXUpperBits()
 }
 
-// flags is the OR of class[] over the bytes of span (a token's bits).
+// flags is the OR of class[] over the bytes of span (a token's bits),
+// without cUpper: every test of flags lets it through.
 func (m *masks) flags(span uint64) uint16 {
 	f := cTok
 	if m.digit&span != 0 {
@@ -108,9 +202,6 @@ func (m *masks) flags(span uint64) uint16 {
 	}
 	if m.alpha&span != 0 {
 		f |= cAlpha
-	}
-	if m.upper&span != 0 {
-		f |= cUpper
 	}
 	if m.dot&span != 0 {
 		f |= cDot
@@ -139,25 +230,154 @@ func (m *masks) dotted(b []byte, i int, span uint64, out *sink) {
 	}
 	s := uint(bits.TrailingZeros64(body))
 	e := uint(bits.Len64(body))
-	t := b[i+int(s) : i+int(e)]
+	inner := (uint64(1)<<e - 1) &^ (1<<s - 1)
+	dots := m.dot & inner
 	letters := (m.hex | m.alpha) & span
 	if letters == 0 {
-		v, ok := uint32(0), false
-		if i+66 <= len(b) {
-			v, ok = ipv4((*[66]byte)(b[i:i+66]), m.dot&(1<<e-1)&^(1<<s-1), s, e)
-		} else {
-			v, ok = parseIPv4(t)
-		}
-		if ok {
-			out.addV4(i+int(s), len(t), v)
+		if v, ok := m.ipv4(b, i, dots, inner, s, e); ok {
+			out.addV4(i+int(s), int(e-s), v)
 		}
 		return
 	}
-	dots := m.dot & (1<<e - 1) &^ (1<<s - 1)
 	if dots == 0 || dots&(dots>>1) != 0 || letters>>(bits.Len64(dots)-1) == 0 {
 		return
 	}
-	out.add(Domain, i+int(s), len(t))
+	out.add(Domain, i+int(s), int(e-s))
+}
+
+// ipv4 is parseIPv4 for the digits and dots of the window at b[i:] whose
+// bits are inner (from digit s to digit e-1; its dots are dots). Four
+// digit runs between three single dots make an address when no run is
+// bad (octetValues); the address is then the four run values that follow
+// the window's runs before s.
+func (m *masks) ipv4(b []byte, i int, dots, inner uint64, s, e uint) (uint32, bool) {
+	if bits.OnesCount64(dots) != 3 || dots&(dots>>1) != 0 {
+		return 0, false
+	}
+	if !useVBMI {
+		if i+66 <= len(b) {
+			return ipv4((*[66]byte)(b[i:i+66]), dots, s, e)
+		}
+		return parseIPv4(b[i+int(s) : i+int(e)])
+	}
+	if !m.octets {
+		m.octetValues((*[64]byte)(b[i : i+64]))
+	}
+	if m.badRun&inner != 0 {
+		return 0, false
+	}
+	k := bits.OnesCount64(m.runEnd & (1<<s - 1))
+	return binary.BigEndian.Uint32(m.runVal[k&63:]), true
+}
+
+// useVBMI is set when the processor has the byte permutations and
+// compression of AVX-512 VBMI and VBMI2 (classifyTable, octetValues).
+var useVBMI = useVector && archsimd.X86.AVX512VBMI() && archsimd.X86.AVX512VBMI2()
+
+// Tables for octetValues, 64 bytes each: the indices that move each byte
+// one and two places up, and ten and a hundred times a digit (mod 256).
+var (
+	prev1, prev2, tens, hundreds [64]byte
+	two, c55                     [64]byte
+)
+
+func init() {
+	for k := range 64 {
+		prev1[k] = byte(k-1) & 63
+		prev2[k] = byte(k-2) & 63
+		two[k], c55[k] = 2, 55
+	}
+	for d := range 10 {
+		tens[d] = byte(10 * d)
+		hundreds[d] = byte(100 * d)
+	}
+}
+
+// octetValues computes, for every run of digits in the window w (the
+// window the masks are of), the value of the run's last three digits as
+// an octet, in order of the runs (runVal), the runs' last digits (runEnd),
+// and the digits of runs that cannot be an octet (badRun: four digits or
+// more, a leading zero, a value over 255), all at once: per digit d at
+// position k, lo = 10*d[k-1] + d[k] and hi = d[k-2] when they are in the
+// same run, and the octet is 100*hi + lo.
+func (m *masks) octetValues(w *[64]byte) {
+	v := archsimd.LoadUint8x64(w)
+	zero := archsimd.LoadUint8x64(&vconst[1]) // '0'
+	d := v.Sub(zero).Masked(archsimd.Mask8x64FromBits(m.digit))
+	in2 := m.digit & (m.digit << 1)
+	in3 := in2 & (m.digit << 2)
+	t := archsimd.LoadUint8x64(&tens).Permute(d).Permute(archsimd.LoadUint8x64(&prev1)).Masked(archsimd.Mask8x64FromBits(in2))
+	lo := d.Add(t)
+	hi := d.Permute(archsimd.LoadUint8x64(&prev2)).Masked(archsimd.Mask8x64FromBits(in3))
+	val := lo.Add(archsimd.LoadUint8x64(&hundreds).Permute(hi))
+	c2 := archsimd.LoadUint8x64(&two)
+	over := hi.Greater(c2).ToBits() | hi.Equal(c2).And(lo.Greater(archsimd.LoadUint8x64(&c55))).ToBits()
+	zeros := v.Equal(zero).ToBits()
+	ends := m.digit &^ (m.digit >> 1)
+	val.Compress(archsimd.Mask8x64FromBits(ends)).Store((*[64]byte)(m.runVal[:64]))
+	archsimd.ClearAVXUpperBits()
+	starts := m.digit &^ (m.digit << 1)
+	long := m.digit & (m.digit >> 1) & (m.digit >> 2) & (m.digit >> 3)
+	m.badRun = long | zeros&starts&(m.digit>>1) | over&ends
+	m.runEnd = ends
+	m.octets = true
+}
+
+// url is scanURL for the URL whose scheme is the token s..e-1 of the
+// window at b[i:] (its last byte is the colon, "//" follows): when the
+// token is only the scheme and the host ends in the window, the host is
+// found and checked with the masks. It returns the URL's end; 0 when the
+// token is no scheme; -1, having reported nothing, when the host does not
+// end in the window and the token is not at its start (the next window
+// is to start at the token).
+func (m *masks) url(b []byte, i int, s, e uint, out *sink) int {
+	letters := m.hex | m.alpha
+	if uint(bits.Len64(^letters&(1<<((e-1)&63)-1))) != s || s == e-1 {
+		return scanURL(b, i+int(s), i+int(e), out) // text before the scheme, or no scheme
+	}
+	start, hostStart := i+int(s), i+int(e)+2
+	if e+2 >= 64 {
+		return m.cross(b, i, s, e, out)
+	}
+	// The URL ends at its first stop byte (in this window or after it),
+	// its trailing '.', ',' and ';' dropped.
+	end := hostStart + bits.TrailingZeros64(m.stop>>(e+2))
+	if end >= i+64 {
+		end = urlEnd(b, i+64)
+	}
+	for end > hostStart && (b[end-1] == '.' || b[end-1] == ',' || b[end-1] == ';') {
+		end--
+	}
+	if hostStart == end {
+		return end
+	}
+	// The host ends at the first byte that is no token byte, ':' or '@',
+	// or at the URL's end; a bare host ends at '/', '?', '#' or the end.
+	h := min(hostStart+bits.TrailingZeros64((^m.tok|m.colon|m.at)>>(e+2)), end)
+	if h >= i+64 {
+		return m.cross(b, i, s, e, out)
+	}
+	if h < end && b[h] != '/' && b[h] != '?' && b[h] != '#' {
+		return scanURL(b, start, i+int(e), out)
+	}
+	u := len(out.v)
+	out.add(URL, start, end-start)
+	span := (uint64(1)<<((h-i)&63) - 1) &^ (uint64(1)<<(e+2) - 1)
+	if m.other&span != 0 {
+		dotted(b[hostStart:h], m.flags(span), hostStart, out)
+	} else if m.dot&span != 0 {
+		m.dotted(b, i, span, out)
+	}
+	out.v[u].Host = uint32(h - start)
+	return end
+}
+
+// cross handles a URL whose host does not end in the window (see url).
+func (m *masks) cross(b []byte, i int, s, e uint, out *sink) int {
+	if s > 0 {
+		return -1
+	}
+	return scanURL(b, i+int(s), i+int(e), out)
 }
 
 // octetMul holds, for an octet of 1, 2 or 3 digits, what its first three
@@ -221,12 +441,21 @@ func b2u(b bool) uint {
 // give. A token that reaches the window's end is left to the next window,
 // which starts at it; one that fills a whole window (a SHA-256 or longer)
 // is classified byte by byte (scanToken), as is the input's last 63 bytes.
-// It starts at from and returns where it stopped (see scan).
+// A URL whose host does not end in the window starts the next window
+// (url); the addresses of a window are read from the octet values of all
+// its runs of digits, computed at once (octetValues). It starts at from
+// and returns where it stopped (see scan). Each window reads one byte
+// touchAhead bytes on, so that the processor fetches the input before the
+// window gets there (its first load of a window waited for memory).
 func scanVector(b []byte, from int, out *sink) int {
 	n := len(b)
 	i := from
 	var m masks
+	var ahead byte
 	for i+64 <= n {
+		if i+touchAhead < n {
+			ahead |= b[i+touchAhead]
+		}
 		classify((*[64]byte)(b[i:i+64]), &m)
 		hd := m.digit | m.hex
 		run := hd & (hd >> 1) // bit k: bytes k.. are hex for 2, then 4, ... 32 bytes
@@ -234,7 +463,16 @@ func scanVector(b []byte, from int, out *sink) int {
 		run &= run >> 4
 		run &= run >> 8
 		run &= run >> 16
-		cand := m.dot | m.colon | m.at | run
+		// A token whose only trigger is a colon yields a value only when
+		// it may be an IPv6 address ("::", or six colons or more) or a
+		// URL's scheme (the colon followed by "//"); a longer one, only
+		// when it holds a hex run (a hash between colons). Other colons
+		// (a time of day, "kernel:") need no look.
+		colons := m.colon
+		if bits.OnesCount64(colons) < 6 {
+			colons &= colons<<1 | colons>>1 | m.slash>>1&(m.slash>>2|1<<62)
+		}
+		cand := m.dot | colons | m.at | run
 		starts := m.tok &^ (m.tok << 1)
 		limit := uint(64)
 		if m.tok>>63 != 0 {
@@ -250,11 +488,16 @@ func scanVector(b []byte, from int, out *sink) int {
 		}
 		next := i + int(limit)
 		for cand != 0 {
-			p := uint(bits.TrailingZeros64(cand))
-			s := uint(bits.Len64(starts&(2<<p-1))) - 1
-			e := p + uint(bits.TrailingZeros64(^m.tok>>p)) // < limit: the token ends in the window
-			if m.colon&(1<<(e-1)) != 0 && i+int(e)+1 < n && b[i+int(e)] == '/' && b[i+int(e)+1] == '/' {
-				if end := scanURL(b, i+int(s), i+int(e), out); end > 0 {
+			// Shift counts are masked with 63 (they are below 64) so that
+			// the compiler need not handle larger ones.
+			p := uint(bits.TrailingZeros64(cand)) & 63
+			s := (uint(bits.Len64(starts&(2<<p-1))) - 1) & 63
+			e := (p + uint(bits.TrailingZeros64(^m.tok>>p))) & 63 // < limit: the token ends in the window
+			if m.colon&(1<<((e-1)&63)) != 0 && i+int(e)+1 < n && b[i+int(e)] == '/' && b[i+int(e)+1] == '/' {
+				if end := m.url(b, i, s, e, out); end != 0 {
+					if end < 0 {
+						end = i + int(s) // the URL's host crosses the window: start the next at the URL
+					}
 					next = end
 					break
 				}
@@ -274,8 +517,10 @@ func scanVector(b []byte, from int, out *sink) int {
 		}
 		i = next
 		if out.full() {
+			out.touched = ahead
 			return i
 		}
 	}
+	out.touched = ahead
 	return scanWords(b, i, out)
 }
