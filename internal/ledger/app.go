@@ -334,19 +334,6 @@ func writesHint(txs [][]byte) int {
 	return min(n/64, 1<<20)
 }
 
-func sortedPairs(writes map[string][]byte) []Pair {
-	keys := make([]string, 0, len(writes))
-	for k := range writes {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
-	pairs := make([]Pair, len(keys))
-	for i, k := range keys {
-		pairs[i] = Pair{Key: []byte(k), Value: writes[k]}
-	}
-	return pairs
-}
-
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 
 func unixNano(n int64) time.Time { return time.Unix(0, n).UTC() }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -26,8 +25,8 @@ type block struct {
 	a         *App
 	height    int64
 	time      time.Time
-	writes    map[string][]byte // state writes (hashed into the state hash)
-	sorted    []Pair            // writes in key order, set by finish
+	writes    *writeSet // state writes (hashed into the state hash)
+	sorted    []Pair    // writes in key order, set by finish
 	nonces    map[string]uint64
 	owners    map[string]owner
 	newIDs    []uint64 // hashID of each id stored for the first time in this block
@@ -53,7 +52,7 @@ func (a *App) newBlock(height int64, t time.Time, writes int) *block {
 	if err != nil {
 		panic(fmt.Sprintf("ledger: clone tree: %v", err)) // a valid range always clones
 	}
-	return &block{a: a, height: height, time: t.UTC(), writes: make(map[string][]byte, writes),
+	return &block{a: a, height: height, time: t.UTC(), writes: newWriteSet(writes),
 		nonces: map[string]uint64{}, owners: map[string]owner{}, tree: tr,
 		members: map[string]*Member{}, props: map[uint64]Proposal{}, groups: map[string]Group{}}
 }
@@ -72,7 +71,7 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 	}
 	author := d.t.Body.Author
 	b.nonces[author] = d.t.Body.Nonce
-	b.writes[string(nonceKey(author))] = u64(d.t.Body.Nonce)
+	b.writes.set(nonceKey(author), u64(d.t.Body.Nonce))
 	var data []byte
 	switch {
 	case d.propose != nil:
@@ -125,7 +124,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 		ow := owner{Author: author, Type: o.Type, Created: o.Created}
 		b.owners[o.ID] = ow
 		b.newIDs = append(b.newIDs, hashID(o.ID))
-		b.writes[string(objectKey(o.ID))] = mustEncode(ow)
+		b.writes.set(objectKey(o.ID), mustEncode(ow))
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
 		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw,
@@ -136,8 +135,8 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 // appendRecord stores a record, indexes its version and appends its leaf.
 func (b *block) appendRecord(r record.Record) recordOut {
 	idx := r.Index
-	b.writes[string(versionKey(r.ObjectID, r.Modified))] = u64(idx)
-	b.writes[string(recordKey(idx))] = mustEncode(fromRecord(r))
+	b.writes.set(versionKey(r.ObjectID, r.Modified), u64(idx))
+	b.writes.set(recordKey(idx), mustEncode(fromRecord(r)))
 	leaf := rfc6962.DefaultHasher.HashLeaf(r.LeafData())
 	if err := b.tree.Append(leaf, b.visit); err != nil {
 		panic(fmt.Sprintf("ledger: append leaf %d: %v", idx, err)) // appending to a range from 0 cannot fail
@@ -147,12 +146,12 @@ func (b *block) appendRecord(r record.Record) recordOut {
 }
 
 func (b *block) visit(id compact.NodeID, hash []byte) {
-	b.writes[string(nodeKey(id))] = bytes.Clone(hash)
+	b.writes.set(nodeKey(id), bytes.Clone(hash))
 }
 
 // finish computes the block's state hash and app hash.
 func (b *block) finish() {
-	b.sorted = sortedPairs(b.writes)
+	b.sorted = b.writes.sorted()
 	b.stateHash = nextStateHash(b.a.stateHash, b.height, b.sorted)
 	b.appHash = computeAppHash(b.tree.End(), rootOf(b.tree), b.stateHash)
 }
@@ -220,7 +219,7 @@ func (b *block) proposal(id uint64) (Proposal, bool, error) {
 
 // vote returns a member's current choice on a proposal ("" if none).
 func (b *block) vote(id uint64, member string) (string, error) {
-	if v, ok := b.writes[string(voteKey(id, member))]; ok {
+	if v, ok := b.writes.get(voteKey(id, member)); ok {
 		return string(v), nil
 	}
 	v, err := b.a.kv.Get(voteKey(id, member))
@@ -242,7 +241,7 @@ func (b *block) owner(id string) (owner, bool, error) {
 }
 
 func (b *block) hasVersion(id, version string) (bool, error) {
-	if _, ok := b.writes[string(versionKey(id, version))]; ok {
+	if _, ok := b.writes.get(versionKey(id, version)); ok {
 		return true, nil
 	}
 	return b.a.committedVersion(id, version)
@@ -559,8 +558,6 @@ func cloneHashes(hs [][]byte) [][]byte {
 	}
 	return out
 }
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // decodeRejection maps a decoding error: items that do not match the
 // header's count are bad_items, anything else malformed.
