@@ -213,7 +213,7 @@ func (b *block) deliverPropose(author string, p *Propose) []byte {
 		End: b.height + b.params().VotingPeriod, Status: ProposalOpen}
 	b.putProposal(prop)
 	b.writes.set(pendingKey(prop.End, id), []byte{1})
-	b.writes.set(keyNextProp, u64(id + 1))
+	b.writes.set(keyNextProp, u64(id+1))
 	return []byte(strconv.FormatUint(id, 10))
 }
 

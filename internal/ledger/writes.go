@@ -55,16 +55,17 @@ const bucketLen = 6
 // a prefix of the other they differ within it, and a prefix that is a
 // whole (shorter) key sorts before every longer key that starts with it.
 func (w *writeSet) sorted() []Pair {
-	buckets := map[string][]int{}
-	var names []string
+	buckets := map[bucket][]int{}
+	var names []bucket
 	for i, k := range w.keys {
-		name := string(k[:min(len(k), bucketLen)])
+		var name bucket
+		name.n = uint8(copy(name.b[:], k))
 		if _, ok := buckets[name]; !ok {
 			names = append(names, name)
 		}
 		buckets[name] = append(buckets[name], i)
 	}
-	slices.Sort(names)
+	slices.SortFunc(names, func(x, y bucket) int { return bytes.Compare(x.b[:x.n], y.b[:y.n]) })
 	pairs := make([]Pair, 0, len(w.keys))
 	for _, name := range names {
 		idx := buckets[name]
@@ -76,6 +77,12 @@ func (w *writeSet) sorted() []Pair {
 		}
 	}
 	return pairs
+}
+
+// bucket is the first bucketLen bytes of a key (n of them if shorter).
+type bucket struct {
+	b [bucketLen]byte
+	n uint8
 }
 
 func (w *writeSet) compareAt(i, j int) int { return bytes.Compare(w.keys[i], w.keys[j]) }
