@@ -51,6 +51,7 @@ type config struct {
 	block      int
 	runs       int
 	cpuProfile string
+	memProfile string
 	tmp        string
 }
 
@@ -75,6 +76,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.block, "block", 8, "transactions per block")
 	fs.IntVar(&c.runs, "runs", 3, "runs, each on a fresh state database")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to `file`")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write an allocation profile of the runs to `file`")
 	fs.StringVar(&c.tmp, "tmp", "", "parent of the state databases' temporary directories (default: the system's)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -125,6 +127,9 @@ func run(cfg config, w io.Writer) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if cfg.memProfile != "" {
+		defer writeMemProfile(cfg.memProfile)
 	}
 	for r := 1; r <= cfg.runs; r++ {
 		s, err := runOnce(cfg, gen, txs)
@@ -251,6 +256,19 @@ func resLog(r *abci.CheckTxResponse) string {
 		return ""
 	}
 	return r.Log
+}
+
+// writeMemProfile writes the allocations so far to path.
+func writeMemProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ledger: memprofile:", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "ledger: memprofile:", err)
+	}
 }
 
 // threadCPU is the CPU the calling thread has used.
