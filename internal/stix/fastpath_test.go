@@ -85,3 +85,23 @@ func TestNormalisedTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestInternFilterPassesEveryInternedString checks the filter in front of
+// the interned table lets every interned string through, and that decoded
+// interned strings are still the shared copies.
+func TestInternFilterPassesEveryInternedString(t *testing.T) {
+	t.Parallel()
+	for w := range interned {
+		if !mayBeInterned([]byte(w)) {
+			t.Errorf("the filter drops interned %q", w)
+		}
+	}
+	if long := strings.Repeat("x", len(internShapes)); mayBeInterned([]byte(long)) {
+		t.Errorf("the filter passes a string longer than any interned string")
+	}
+	d := decoder{data: []byte(`"malicious-activity"`)}
+	s, boxed, err := d.scanStr()
+	if err != nil || boxed == nil || s != "malicious-activity" {
+		t.Fatalf("scanStr of an interned value: %q, %v, %v", s, boxed, err)
+	}
+}
