@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -53,7 +54,7 @@ func (a *App) newBlock(height int64, t time.Time, writes int) *block {
 		panic(fmt.Sprintf("ledger: clone tree: %v", err)) // a valid range always clones
 	}
 	return &block{a: a, height: height, time: t.UTC(), writes: newWriteSet(writes),
-		nonces: map[string]uint64{}, owners: map[string]owner{}, tree: tr,
+		nonces: map[string]uint64{}, owners: make(map[string]owner, writes/5), tree: tr,
 		members: map[string]*Member{}, props: map[uint64]Proposal{}, groups: map[string]Group{}}
 }
 
@@ -107,8 +108,53 @@ func (b *block) deliverPublish(txHash []byte, author string, objs []checked) []b
 	for i, c := range objs {
 		outs[i] = b.addRecord(txHash, author, c)
 	}
-	data, _ := json.Marshal(outs) // plain structs: cannot fail
-	return data
+	return marshalOuts(outs)
+}
+
+// marshalOuts is json.Marshal(outs), byte for byte (the result data is
+// part of CometBFT's results hash), written directly when every id and
+// version is plain printable ASCII that encoding/json leaves as is (ids
+// and versions of validated objects are), and by encoding/json otherwise.
+func marshalOuts(outs []recordOut) []byte {
+	if outs == nil {
+		return []byte("null")
+	}
+	size := 2
+	for _, o := range outs {
+		if !plainJSON(o.ID) || !plainJSON(o.Version) {
+			data, _ := json.Marshal(outs) // plain structs: cannot fail
+			return data
+		}
+		size += len(o.ID) + len(o.Version) + 48
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for i, o := range outs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":"`...)
+		b = append(b, o.ID...)
+		b = append(b, `","version":"`...)
+		b = append(b, o.Version...)
+		b = append(b, `","index":`...)
+		b = strconv.AppendUint(b, o.Index, 10)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// plainJSON reports whether encoding/json writes s between quotes
+// unchanged: printable ASCII without '"', '\\' and the HTML characters
+// it escapes ('<', '>', '&').
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // recordOut is one entry of a publish transaction's result data.
@@ -124,7 +170,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 		ow := owner{Author: author, Type: o.Type, Created: o.Created}
 		b.owners[o.ID] = ow
 		b.newIDs = append(b.newIDs, hashID(o.ID))
-		b.writes.set(objectKey(o.ID), mustEncode(ow))
+		b.writes.set(objectKey(o.ID), encodeOwner(ow))
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
 		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw,
@@ -136,7 +182,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 func (b *block) appendRecord(r record.Record) recordOut {
 	idx := r.Index
 	b.writes.set(versionKey(r.ObjectID, r.Modified), u64(idx))
-	b.writes.set(recordKey(idx), mustEncode(fromRecord(r)))
+	b.writes.set(recordKey(idx), encodeRecord(fromRecord(r)))
 	leaf := rfc6962.DefaultHasher.HashLeaf(r.LeafData())
 	if err := b.tree.Append(leaf, b.visit); err != nil {
 		panic(fmt.Sprintf("ledger: append leaf %d: %v", idx, err)) // appending to a range from 0 cannot fail

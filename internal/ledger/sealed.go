@@ -154,7 +154,7 @@ func (b *block) deliverSealed(txHash []byte, author string, recs []sealedRec) []
 			ow := owner{Author: author, Type: typ, Sealed: true}
 			b.owners[h.ID] = ow
 			b.newIDs = append(b.newIDs, hashID(h.ID))
-			b.writes.set(objectKey(h.ID), mustEncode(ow))
+			b.writes.set(objectKey(h.ID), encodeOwner(ow))
 		}
 		idx := b.tree.End()
 		r := record.Record{Index: idx, Height: b.height, Time: b.time, TxHash: txHash, Author: author,
