@@ -202,21 +202,42 @@ func (b *block) finish() {
 	b.appHash = computeAppHash(b.tree.End(), rootOf(b.tree), b.stateHash)
 }
 
-// pairs is everything Commit writes: the state writes in key order, then
-// the meta bookkeeping.
+// pairs is everything Commit writes: the state writes and the meta
+// bookkeeping, in key order. Pebble sorts a large batch before it
+// applies it (and a memtable takes keys in order faster); the state
+// writes are sorted already, so only the few meta pairs are sorted here
+// and merged in. A stable sort keeps a rewritten meta key's last value
+// last, as in the unsorted batch.
 func (b *block) pairs() ([]Pair, error) {
 	results, err := b.txResultPairs()
 	if err != nil {
 		return nil, err
 	}
-	pairs := slices.Clip(b.sorted) // appended to below: never into b.sorted
-	pairs = append(pairs,
-		Pair{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
-		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))},
-		Pair{checkpointKey(b.height), mustEncode(storedCheckpoint{Size: b.tree.End(), StateHash: b.stateHash})})
-	pairs = append(pairs, b.txFirst...)
-	pairs = append(pairs, b.txItems...)
-	return append(pairs, results...), nil
+	meta := []Pair{
+		{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
+		{keyStateHash, b.stateHash}, {keyAppHash, b.appHash}, {keyHeight, u64(uint64(b.height))},
+		{checkpointKey(b.height), mustEncode(storedCheckpoint{Size: b.tree.End(), StateHash: b.stateHash})}}
+	meta = append(meta, b.txFirst...)
+	meta = append(meta, b.txItems...)
+	meta = append(meta, results...)
+	slices.SortStableFunc(meta, comparePairs)
+	return mergePairs(b.sorted, meta), nil
+}
+
+func comparePairs(x, y Pair) int { return bytes.Compare(x.Key, y.Key) }
+
+// mergePairs merges two lists of pairs in key order into a new one; of
+// equal keys, those of x come first.
+func mergePairs(x, y []Pair) []Pair {
+	out := make([]Pair, 0, len(x)+len(y))
+	for len(x) > 0 && len(y) > 0 {
+		if comparePairs(y[0], x[0]) < 0 {
+			out, y = append(out, y[0]), y[1:]
+		} else {
+			out, x = append(out, x[0]), x[1:]
+		}
+	}
+	return append(append(out, x...), y...)
 }
 
 // view is the state a transaction is validated against.

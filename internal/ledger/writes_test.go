@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/transparency-dev/merkle/compact"
 )
@@ -92,5 +94,56 @@ func TestNextStateHashIsTheDocumentedChain(t *testing.T) {
 	}
 	if got := nextStateHash(prev, 43, nil); !bytes.Equal(got, prev) {
 		t.Fatalf("a block without writes changed the state hash to %x", got)
+	}
+}
+
+// TestCommitPairsAreSorted checks that a block's Commit hands the store
+// its pairs in key order, every state write and meta pair once, and that
+// mergePairs keeps equal keys of its first list first.
+func TestCommitPairsAreSorted(t *testing.T) {
+	m := newMember("m1")
+	a, _ := newApp(t, m)
+	objs := []string{indicator(1, "2026-01-01T00:00:00.000Z"), indicator(2, "2026-01-01T00:00:00.000Z"), indicator(3, "2026-01-01T00:00:00.000Z")}
+	b := a.newBlock(1, time.Unix(1_800_000_000, 0), 0)
+	for i := range 3 {
+		if res := b.deliver(publishTx(t, m, testChain, uint64(i+1), objs[i])); res.Code != CodeOK {
+			t.Fatalf("deliver %d: %d %s", i, res.Code, res.Log)
+		}
+	}
+	b.finish()
+	pairs, err := b.pairs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.IsSortedFunc(pairs, comparePairs) {
+		t.Fatal("Commit's pairs are not in key order")
+	}
+	seen := map[string]bool{}
+	for _, p := range pairs {
+		if seen[string(p.Key)] {
+			t.Fatalf("key %q twice", p.Key)
+		}
+		seen[string(p.Key)] = true
+	}
+	for _, p := range b.sorted {
+		if !seen[string(p.Key)] {
+			t.Fatalf("state write %q missing", p.Key)
+		}
+	}
+	for _, k := range [][]byte{keyTree, keyStateHash, keyAppHash, keyHeight, checkpointKey(1)} {
+		if !seen[string(k)] {
+			t.Fatalf("meta key %q missing", k)
+		}
+	}
+	x := []Pair{{Key: []byte("a"), Value: []byte("x1")}, {Key: []byte("c"), Value: []byte("x2")}}
+	y := []Pair{{Key: []byte("a"), Value: []byte("y1")}, {Key: []byte("b")}, {Key: []byte("d")}}
+	got := mergePairs(x, y)
+	want := "a=x1 a=y1 b= c=x2 d="
+	var s []string
+	for _, p := range got {
+		s = append(s, string(p.Key)+"="+string(p.Value))
+	}
+	if strings.Join(s, " ") != want {
+		t.Fatalf("mergePairs: %s, want %s", strings.Join(s, " "), want)
 	}
 }
