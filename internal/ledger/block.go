@@ -12,7 +12,6 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/transparency-dev/merkle/compact"
-	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
@@ -183,7 +182,7 @@ func (b *block) appendRecord(r record.Record) recordOut {
 	idx := r.Index
 	b.writes.set(versionKey(r.ObjectID, r.Modified), u64(idx))
 	b.writes.set(recordKey(idx), encodeRecord(fromRecord(r)))
-	leaf := rfc6962.DefaultHasher.HashLeaf(r.LeafData())
+	leaf := r.LeafHash()
 	if err := b.tree.Append(leaf, b.visit); err != nil {
 		panic(fmt.Sprintf("ledger: append leaf %d: %v", idx, err)) // appending to a range from 0 cannot fail
 	}
@@ -191,8 +190,13 @@ func (b *block) appendRecord(r record.Record) recordOut {
 	return recordOut{ID: r.ObjectID, Version: r.Modified, Index: idx}
 }
 
+// visit stores a tree node's hash; its key and value share one
+// allocation.
 func (b *block) visit(id compact.NodeID, hash []byte) {
-	b.writes.set(nodeKey(id), bytes.Clone(hash))
+	kv := appendNodeKey(make([]byte, 0, len(prefixNode)+9+len(hash)), id)
+	k := len(kv)
+	kv = append(kv, hash...)
+	b.writes.set(kv[:k:k], kv[k:])
 }
 
 // finish computes the block's state hash and app hash.

@@ -65,9 +65,12 @@ func pendingKey(end int64, id uint64) []byte {
 	return binary.BigEndian.AppendUint64(k, id)
 }
 
-func nodeKey(id compact.NodeID) []byte {
-	k := append(bytes.Clone(prefixNode), byte(id.Level))
-	return binary.BigEndian.AppendUint64(k, id.Index)
+func nodeKey(id compact.NodeID) []byte { return appendNodeKey(nil, id) }
+
+// appendNodeKey appends nodeKey(id) to b.
+func appendNodeKey(b []byte, id compact.NodeID) []byte {
+	b = append(append(b, prefixNode...), byte(id.Level))
+	return binary.BigEndian.AppendUint64(b, id.Index)
 }
 
 // owner is what the ledger remembers of an object id: who may version it.
