@@ -7,12 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
+	"strconv"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/transparency-dev/merkle/compact"
-	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
@@ -26,8 +25,8 @@ type block struct {
 	a         *App
 	height    int64
 	time      time.Time
-	writes    map[string][]byte // state writes (hashed into the state hash)
-	sorted    []Pair            // writes in key order, set by finish
+	writes    *writeSet // state writes (hashed into the state hash)
+	sorted    []Pair    // writes in key order, set by finish
 	nonces    map[string]uint64
 	owners    map[string]owner
 	newIDs    []uint64 // hashID of each id stored for the first time in this block
@@ -53,8 +52,8 @@ func (a *App) newBlock(height int64, t time.Time, writes int) *block {
 	if err != nil {
 		panic(fmt.Sprintf("ledger: clone tree: %v", err)) // a valid range always clones
 	}
-	return &block{a: a, height: height, time: t.UTC(), writes: make(map[string][]byte, writes),
-		nonces: map[string]uint64{}, owners: map[string]owner{}, tree: tr,
+	return &block{a: a, height: height, time: t.UTC(), writes: newWriteSet(writes),
+		nonces: map[string]uint64{}, owners: make(map[string]owner, writes/5), tree: tr,
 		members: map[string]*Member{}, props: map[uint64]Proposal{}, groups: map[string]Group{}}
 }
 
@@ -72,7 +71,7 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 	}
 	author := d.t.Body.Author
 	b.nonces[author] = d.t.Body.Nonce
-	b.writes[string(nonceKey(author))] = u64(d.t.Body.Nonce)
+	b.writes.set(nonceKey(author), u64(d.t.Body.Nonce))
 	var data []byte
 	switch {
 	case d.propose != nil:
@@ -108,8 +107,53 @@ func (b *block) deliverPublish(txHash []byte, author string, objs []checked) []b
 	for i, c := range objs {
 		outs[i] = b.addRecord(txHash, author, c)
 	}
-	data, _ := json.Marshal(outs) // plain structs: cannot fail
-	return data
+	return marshalOuts(outs)
+}
+
+// marshalOuts is json.Marshal(outs), byte for byte (the result data is
+// part of CometBFT's results hash), written directly when every id and
+// version is plain printable ASCII that encoding/json leaves as is (ids
+// and versions of validated objects are), and by encoding/json otherwise.
+func marshalOuts(outs []recordOut) []byte {
+	if outs == nil {
+		return []byte("null")
+	}
+	size := 2
+	for _, o := range outs {
+		if !plainJSON(o.ID) || !plainJSON(o.Version) {
+			data, _ := json.Marshal(outs) // plain structs: cannot fail
+			return data
+		}
+		size += len(o.ID) + len(o.Version) + 48
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for i, o := range outs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":"`...)
+		b = append(b, o.ID...)
+		b = append(b, `","version":"`...)
+		b = append(b, o.Version...)
+		b = append(b, `","index":`...)
+		b = strconv.AppendUint(b, o.Index, 10)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// plainJSON reports whether encoding/json writes s between quotes
+// unchanged: printable ASCII without '"', '\\' and the HTML characters
+// it escapes ('<', '>', '&').
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // recordOut is one entry of a publish transaction's result data.
@@ -125,7 +169,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 		ow := owner{Author: author, Type: o.Type, Created: o.Created}
 		b.owners[o.ID] = ow
 		b.newIDs = append(b.newIDs, hashID(o.ID))
-		b.writes[string(objectKey(o.ID))] = mustEncode(ow)
+		b.writes.set(objectKey(o.ID), encodeOwner(ow))
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
 		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw,
@@ -136,9 +180,9 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 // appendRecord stores a record, indexes its version and appends its leaf.
 func (b *block) appendRecord(r record.Record) recordOut {
 	idx := r.Index
-	b.writes[string(versionKey(r.ObjectID, r.Modified))] = u64(idx)
-	b.writes[string(recordKey(idx))] = mustEncode(fromRecord(r))
-	leaf := rfc6962.DefaultHasher.HashLeaf(r.LeafData())
+	b.writes.set(versionKey(r.ObjectID, r.Modified), u64(idx))
+	b.writes.set(recordKey(idx), encodeRecord(fromRecord(r)))
+	leaf := r.LeafHash()
 	if err := b.tree.Append(leaf, b.visit); err != nil {
 		panic(fmt.Sprintf("ledger: append leaf %d: %v", idx, err)) // appending to a range from 0 cannot fail
 	}
@@ -146,32 +190,58 @@ func (b *block) appendRecord(r record.Record) recordOut {
 	return recordOut{ID: r.ObjectID, Version: r.Modified, Index: idx}
 }
 
+// visit stores a tree node's hash; its key and value share one
+// allocation.
 func (b *block) visit(id compact.NodeID, hash []byte) {
-	b.writes[string(nodeKey(id))] = bytes.Clone(hash)
+	kv := appendNodeKey(make([]byte, 0, len(prefixNode)+9+len(hash)), id)
+	k := len(kv)
+	kv = append(kv, hash...)
+	b.writes.set(kv[:k:k], kv[k:])
 }
 
 // finish computes the block's state hash and app hash.
 func (b *block) finish() {
-	b.sorted = sortedPairs(b.writes)
+	b.sorted = b.writes.sorted()
 	b.stateHash = nextStateHash(b.a.stateHash, b.height, b.sorted)
 	b.appHash = computeAppHash(b.tree.End(), rootOf(b.tree), b.stateHash)
 }
 
-// pairs is everything Commit writes: the state writes in key order, then
-// the meta bookkeeping.
+// pairs is everything Commit writes: the state writes and the meta
+// bookkeeping, in key order. Pebble sorts a large batch before it
+// applies it (and a memtable takes keys in order faster); the state
+// writes are sorted already, so only the few meta pairs are sorted here
+// and merged in. A stable sort keeps a rewritten meta key's last value
+// last, as in the unsorted batch.
 func (b *block) pairs() ([]Pair, error) {
 	results, err := b.txResultPairs()
 	if err != nil {
 		return nil, err
 	}
-	pairs := slices.Clip(b.sorted) // appended to below: never into b.sorted
-	pairs = append(pairs,
-		Pair{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
-		Pair{keyStateHash, b.stateHash}, Pair{keyAppHash, b.appHash}, Pair{keyHeight, u64(uint64(b.height))},
-		Pair{checkpointKey(b.height), mustEncode(storedCheckpoint{Size: b.tree.End(), StateHash: b.stateHash})})
-	pairs = append(pairs, b.txFirst...)
-	pairs = append(pairs, b.txItems...)
-	return append(pairs, results...), nil
+	meta := []Pair{
+		{keyTree, mustEncode(tree{Size: b.tree.End(), Hashes: b.tree.Hashes()})},
+		{keyStateHash, b.stateHash}, {keyAppHash, b.appHash}, {keyHeight, u64(uint64(b.height))},
+		{checkpointKey(b.height), mustEncode(storedCheckpoint{Size: b.tree.End(), StateHash: b.stateHash})}}
+	meta = append(meta, b.txFirst...)
+	meta = append(meta, b.txItems...)
+	meta = append(meta, results...)
+	slices.SortStableFunc(meta, comparePairs)
+	return mergePairs(b.sorted, meta), nil
+}
+
+func comparePairs(x, y Pair) int { return bytes.Compare(x.Key, y.Key) }
+
+// mergePairs merges two lists of pairs in key order into a new one; of
+// equal keys, those of x come first.
+func mergePairs(x, y []Pair) []Pair {
+	out := make([]Pair, 0, len(x)+len(y))
+	for len(x) > 0 && len(y) > 0 {
+		if comparePairs(y[0], x[0]) < 0 {
+			out, y = append(out, y[0]), y[1:]
+		} else {
+			out, x = append(out, x[0]), x[1:]
+		}
+	}
+	return append(append(out, x...), y...)
 }
 
 // view is the state a transaction is validated against.
@@ -220,7 +290,7 @@ func (b *block) proposal(id uint64) (Proposal, bool, error) {
 
 // vote returns a member's current choice on a proposal ("" if none).
 func (b *block) vote(id uint64, member string) (string, error) {
-	if v, ok := b.writes[string(voteKey(id, member))]; ok {
+	if v, ok := b.writes.get(voteKey(id, member)); ok {
 		return string(v), nil
 	}
 	v, err := b.a.kv.Get(voteKey(id, member))
@@ -242,7 +312,7 @@ func (b *block) owner(id string) (owner, bool, error) {
 }
 
 func (b *block) hasVersion(id, version string) (bool, error) {
-	if _, ok := b.writes[string(versionKey(id, version))]; ok {
+	if _, ok := b.writes.get(versionKey(id, version)); ok {
 		return true, nil
 	}
 	return b.a.committedVersion(id, version)
@@ -559,8 +629,6 @@ func cloneHashes(hs [][]byte) [][]byte {
 	}
 	return out
 }
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // decodeRejection maps a decoding error: items that do not match the
 // header's count are bad_items, anything else malformed.

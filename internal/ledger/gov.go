@@ -212,17 +212,17 @@ func (b *block) deliverPropose(author string, p *Propose) []byte {
 	prop := Proposal{ID: id, Proposer: author, Content: *p, Height: b.height,
 		End: b.height + b.params().VotingPeriod, Status: ProposalOpen}
 	b.putProposal(prop)
-	b.writes[string(pendingKey(prop.End, id))] = []byte{1}
-	b.writes[string(keyNextProp)] = u64(id + 1)
+	b.writes.set(pendingKey(prop.End, id), []byte{1})
+	b.writes.set(keyNextProp, u64(id+1))
 	return []byte(strconv.FormatUint(id, 10))
 }
 
 func (b *block) deliverVote(author string, vo *Vote) {
-	b.writes[string(voteKey(vo.Proposal, author))] = []byte(vo.Choice)
+	b.writes.set(voteKey(vo.Proposal, author), []byte(vo.Choice))
 }
 
 func (b *block) nextProposal() uint64 {
-	if v, ok := b.writes[string(keyNextProp)]; ok {
+	if v, ok := b.writes.get(keyNextProp); ok {
 		return binary.BigEndian.Uint64(v)
 	}
 	v, _ := b.a.kv.Get(keyNextProp) // a read error leaves 0: proposals start at 1
@@ -233,7 +233,7 @@ func (b *block) nextProposal() uint64 {
 }
 
 func (b *block) putProposal(p Proposal) {
-	b.writes[string(propKey(p.ID))] = mustEncode(p)
+	b.writes.set(propKey(p.ID), mustEncode(p))
 	b.props[p.ID] = p
 }
 
@@ -334,7 +334,7 @@ func (b *block) execute(c Propose) error {
 	case KindParams:
 		p := *c.Params
 		b.newParams = &p
-		b.writes[string(keyParams)] = mustEncode(p)
+		b.writes.set(keyParams, mustEncode(p))
 	}
 	return nil
 }
@@ -354,7 +354,7 @@ func (b *block) rotate(r Rotation) {
 
 func (b *block) putMember(m Member) {
 	b.members[m.ID] = &m
-	b.writes[string(memberKey(m.ID))] = mustEncode(m)
+	b.writes.set(memberKey(m.ID), mustEncode(m))
 }
 
 func validatorUpdate(key []byte, power int64) abci.ValidatorUpdate {

@@ -135,7 +135,7 @@ func (b *block) deliverGroup(author string, op *GroupOp) {
 	sort.Strings(g.Members)
 	g.Height = b.height
 	b.groups[g.Name] = g
-	b.writes[string(groupKey(g.Name))] = mustEncode(g)
+	b.writes.set(groupKey(g.Name), mustEncode(g))
 }
 
 func (b *block) group(name string) (Group, bool, error) {

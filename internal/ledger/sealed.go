@@ -154,7 +154,7 @@ func (b *block) deliverSealed(txHash []byte, author string, recs []sealedRec) []
 			ow := owner{Author: author, Type: typ, Sealed: true}
 			b.owners[h.ID] = ow
 			b.newIDs = append(b.newIDs, hashID(h.ID))
-			b.writes[string(objectKey(h.ID))] = mustEncode(ow)
+			b.writes.set(objectKey(h.ID), encodeOwner(ow))
 		}
 		idx := b.tree.End()
 		r := record.Record{Index: idx, Height: b.height, Time: b.time, TxHash: txHash, Author: author,
@@ -209,24 +209,25 @@ func (a *App) checkWithdraw(t *tx.Tx, v view) (*Withdraw, *rejection) {
 }
 
 func (b *block) deliverWithdraw(author string, w *Withdraw) {
-	b.writes[string(withdrawnKey(w.ID, w.Version))] = u64(uint64(b.height))
+	b.writes.set(withdrawnKey(w.ID, w.Version), u64(uint64(b.height)))
 	b.withdrawn = append(b.withdrawn, Withdrawal{ID: w.ID, Version: w.Version, Author: author, Height: b.height})
 }
 
 func (b *block) storedAt(id, version string) (storedRecord, bool, error) {
-	idx, ok := b.writes[string(versionKey(id, version))]
+	idx, ok := b.writes.get(versionKey(id, version))
 	if !ok {
 		return b.a.committedStoredAt(id, version)
 	}
 	var s storedRecord
-	if err := cborDec.Unmarshal(b.writes[string(recordKey(bytesU64(idx)))], &s); err != nil {
+	rec, _ := b.writes.get(recordKey(bytesU64(idx)))
+	if err := cborDec.Unmarshal(rec, &s); err != nil {
 		return storedRecord{}, false, fmt.Errorf("decode record of %s: %w", id, err)
 	}
 	return s, true, nil
 }
 
 func (b *block) isWithdrawn(id, version string) (bool, error) {
-	if _, ok := b.writes[string(withdrawnKey(id, version))]; ok {
+	if _, ok := b.writes.get(withdrawnKey(id, version)); ok {
 		return true, nil
 	}
 	return b.a.IsWithdrawn(id, version)

@@ -65,9 +65,12 @@ func pendingKey(end int64, id uint64) []byte {
 	return binary.BigEndian.AppendUint64(k, id)
 }
 
-func nodeKey(id compact.NodeID) []byte {
-	k := append(bytes.Clone(prefixNode), byte(id.Level))
-	return binary.BigEndian.AppendUint64(k, id.Index)
+func nodeKey(id compact.NodeID) []byte { return appendNodeKey(nil, id) }
+
+// appendNodeKey appends nodeKey(id) to b.
+func appendNodeKey(b []byte, id compact.NodeID) []byte {
+	b = append(append(b, prefixNode...), byte(id.Level))
+	return binary.BigEndian.AppendUint64(b, id.Index)
 }
 
 // owner is what the ledger remembers of an object id: who may version it.
@@ -164,18 +167,28 @@ func nextStateHash(prev []byte, height int64, sorted []Pair) []byte {
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(height))
 	h.Write(n[:])
+	// The length-prefixed keys and values go to the hash through a buffer:
+	// four small writes per pair cost more than hashing the bytes.
+	buf := make([]byte, 0, stateHashBuf)
 	for _, p := range sorted {
-		writeLenPrefixed(h, p.Key)
-		writeLenPrefixed(h, p.Value)
+		if len(buf)+8+len(p.Key)+len(p.Value) > stateHashBuf {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+		buf = appendLenPrefixed(buf, p.Key)
+		buf = appendLenPrefixed(buf, p.Value)
 	}
+	h.Write(buf)
 	return h.Sum(nil)
 }
 
-func writeLenPrefixed(h interface{ Write([]byte) (int, error) }, b []byte) {
-	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
-	h.Write(n[:])
-	h.Write(b)
+// stateHashBuf is the size of nextStateHash's buffer. A pair larger than
+// it is still hashed whole: the buffer grows for it.
+const stateHashBuf = 64 << 10
+
+// appendLenPrefixed appends b with its length as 4 bytes big-endian.
+func appendLenPrefixed(buf, b []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(buf, uint32(len(b))), b...)
 }
 
 // computeAppHash binds the record log (size and root) and the state hash:

@@ -83,18 +83,40 @@ func (r *Record) ContentHash() [32]byte {
 // sha256(object), sha256(sealed envelope); the fields are otherwise the
 // same. Plaintext leaves keep the v1 encoding byte for byte.
 func (r *Record) LeafData() []byte {
-	tag := "phalanx/record/v1\x00"
+	return r.appendLeafData(make([]byte, 0, r.leafDataLen()))
+}
+
+// LeafHash is the record's RFC 6962 leaf hash, SHA-256(0x00 || LeafData),
+// hashed from one buffer.
+func (r *Record) LeafHash() []byte {
+	b := r.appendLeafData(append(make([]byte, 0, 1+r.leafDataLen()), 0x00))
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+func (r *Record) leafDataLen() int {
+	return len(leafTagV1) + 24 + 4*4 + len(r.TxHash) + len(r.Author) + len(r.ObjectID) + len(r.Modified) + 32
+}
+
+// Leaf data tags: plaintext and sealed records.
+const (
+	leafTagV1 = "phalanx/record/v1\x00"
+	leafTagV2 = "phalanx/record/v2\x00"
+)
+
+// appendLeafData appends LeafData to b.
+func (r *Record) appendLeafData(b []byte) []byte {
+	tag := leafTagV1
 	if r.Sealed != nil {
-		tag = "phalanx/record/v2\x00"
+		tag = leafTagV2
 	}
-	b := make([]byte, 0, len(tag)+24+4*4+len(r.TxHash)+len(r.Author)+len(r.ObjectID)+len(r.Modified)+32)
 	b = append(b, tag...)
 	b = binary.BigEndian.AppendUint64(b, r.Index)
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Height))
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Time.UnixNano()))
-	for _, f := range [][]byte{r.TxHash, []byte(r.Author), []byte(r.ObjectID), []byte(r.Modified)} {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
-		b = append(b, f...)
+	b = append(binary.BigEndian.AppendUint32(b, uint32(len(r.TxHash))), r.TxHash...)
+	for _, f := range [...]string{r.Author, r.ObjectID, r.Modified} {
+		b = append(binary.BigEndian.AppendUint32(b, uint32(len(f))), f...)
 	}
 	h := r.ContentHash()
 	return append(b, h[:]...)

@@ -13,6 +13,46 @@ import (
 // only read afterwards.
 var interned map[string]any
 
+// internShapes filters strings before the interned lookup: for each length
+// up to the longest interned string, the sets of first and last bytes
+// interned strings of that length have. Most strings that are not interned
+// (ids, names, descriptions, patterns) fail it without being hashed.
+// Written with interned, read-only afterwards.
+var internShapes [][2][4]uint64
+
+// setInternShapes fills internShapes from the keys of table.
+func setInternShapes(table map[string]any) {
+	longest := 0
+	for w := range table {
+		longest = max(longest, len(w))
+	}
+	internShapes = make([][2][4]uint64, longest+1)
+	for w := range table {
+		if w == "" {
+			continue
+		}
+		sh := &internShapes[len(w)]
+		first, last := w[0], w[len(w)-1]
+		sh[0][first>>6] |= 1 << (first & 63)
+		sh[1][last>>6] |= 1 << (last & 63)
+	}
+}
+
+// mayBeInterned reports whether raw passes internShapes (an empty string
+// always does): a string that does not is certainly not interned.
+func mayBeInterned(raw []byte) bool {
+	n := len(raw)
+	if n == 0 {
+		return true
+	}
+	if n >= len(internShapes) {
+		return false
+	}
+	sh := &internShapes[n]
+	first, last := raw[0], raw[n-1]
+	return sh[0][first>>6]&(1<<(first&63)) != 0 && sh[1][last>>6]&(1<<(last&63)) != 0
+}
+
 // maxDepth bounds the nesting of JSON arrays and objects. STIX content is
 // shallow; the bound keeps hostile input from exhausting the stack.
 const maxDepth = 100
@@ -263,9 +303,11 @@ func (d *decoder) scanStr() (s string, boxed any, err error) {
 		switch c := d.data[i]; {
 		case c == '"':
 			raw := d.data[start:i]
-			if v, ok := interned[string(raw)]; ok {
-				d.pos = i + 1
-				return v.(string), v, nil
+			if mayBeInterned(raw) {
+				if v, ok := interned[string(raw)]; ok {
+					d.pos = i + 1
+					return v.(string), v, nil
+				}
 			}
 			if !utf8.Valid(raw) {
 				return "", nil, d.fail("string is not valid UTF-8")

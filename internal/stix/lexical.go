@@ -150,7 +150,10 @@ func parseTimestamp(s string, millis bool) (time.Time, string) {
 }
 
 // normTime is the normalised text form of a parsed timestamp.
-func normTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
+func normTime(t time.Time) string { return string(appendNormTime(nil, t)) }
+
+// appendNormTime appends normTime(t) to b.
+func appendNormTime(b []byte, t time.Time) []byte { return t.AppendFormat(b, time.RFC3339Nano) }
 
 func atoi(s string) int {
 	v := 0

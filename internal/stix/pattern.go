@@ -109,6 +109,10 @@ const punctuation = "[]():.,*"
 // lexString reads a quoted literal starting at the quote p[i]; the only
 // escapes STIX allows are \' and \\.
 func lexString(p string, i int, prefix byte) (token, int, *patternError) {
+	// Without escapes the literal is a substring of the pattern.
+	if end := strings.IndexByte(p[i+1:], '\''); end >= 0 && strings.IndexByte(p[i+1:i+1+end], '\\') < 0 {
+		return token{kind: tString, off: i, text: p[i+1 : i+1+end], prefix: prefix}, i + 2 + end, nil
+	}
 	var b strings.Builder
 	for j := i + 1; j < len(p); j++ {
 		switch p[j] {

@@ -154,6 +154,7 @@ var typeDefs map[string]*typeDef
 func init() {
 	typeDefs = makeTypeDefs()
 	interned = internTable()
+	setInternShapes(interned)
 }
 
 // internTable lists strings that recur in STIX content — type names,

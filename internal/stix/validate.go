@@ -22,8 +22,14 @@ type checker struct {
 	embedded bool
 	// patternValues are the literals of a STIX pattern, once checked.
 	patternValues []string
-	// times caches the parsed top-level timestamp properties.
-	times []namedTime
+	// times caches the parsed top-level timestamp properties; it starts
+	// in timesBuf, which holds those of a typical object without
+	// allocating.
+	times    []namedTime
+	timesBuf [4]namedTime
+	// norms are the normalised timestamps normTime returned, so an equal
+	// one (modified as created) shares the string.
+	norms [4]string
 }
 
 type namedTime struct {
@@ -44,6 +50,7 @@ func fieldErr(field, format string, args ...any) *ValidationError {
 // validateObject checks one decoded object against STIX 2.1.
 func validateObject(m map[string]any) (*checker, *ValidationError) {
 	c := &checker{m: m}
+	c.times = c.timesBuf[:0]
 	if err := c.identify(); err != nil {
 		return c, err
 	}
@@ -198,9 +205,12 @@ func (c *checker) checkSpecVersion() *ValidationError {
 
 // checkRequired reports the first missing required property.
 func (c *checker) checkRequired() *ValidationError {
-	for _, name := range c.requiredProps() {
-		if _, ok := c.m[name]; !ok {
-			return fieldErr(name, "required property is missing")
+	req, more := c.requiredProps()
+	for _, list := range [2][]string{req, more} {
+		for _, name := range list {
+			if _, ok := c.m[name]; !ok {
+				return fieldErr(name, "required property is missing")
+			}
 		}
 	}
 	if c.def != nil && len(c.def.atLeastOne) > 0 && !c.hasAny(c.def.atLeastOne...) {
@@ -209,19 +219,25 @@ func (c *checker) checkRequired() *ValidationError {
 	return nil
 }
 
-func (c *checker) requiredProps() []string {
-	var req []string
+// requiredProps returns the properties an object of c's class requires,
+// then those its type requires.
+func (c *checker) requiredProps() (forClass, forType []string) {
 	switch c.class {
 	case classSDO, classSRO, classMeta:
-		req = []string{"created", "modified"}
+		forClass = requiredVersioned
 	case classMarking:
-		req = []string{"created"}
+		forClass = requiredCreated
 	}
 	if c.def != nil {
-		req = append(req, c.def.required...)
+		forType = c.def.required
 	}
-	return req
+	return forClass, forType
 }
+
+var (
+	requiredVersioned = []string{"created", "modified"}
+	requiredCreated   = []string{"created"}
+)
 
 func (c *checker) hasAny(names ...string) bool {
 	for _, n := range names {
@@ -462,8 +478,11 @@ func forEachItem(field string, v any, fn func(string, any) *ValidationError) *Va
 		return fieldErr(field, "must not be an empty list")
 	}
 	for i, item := range list {
-		if err := fn(field+"["+strconv.Itoa(i)+"]", item); err != nil {
-			return err
+		// The item's field name is built only for an item that fails: the
+		// check runs again under it (checks are pure functions of field
+		// and item), so the error names it exactly as before.
+		if fn(field, item) != nil {
+			return fn(field+"["+strconv.Itoa(i)+"]", item)
 		}
 	}
 	return nil
@@ -539,11 +558,30 @@ func (c *checker) timeOf(name string) (time.Time, bool) {
 
 // normTime returns the normalised text of a checked timestamp property, or
 // "" when the object has none.
+//
+// The text is formatted on the stack; a text equal to the property as
+// written, or to one returned before for this object, is that string, so
+// a typical object's timestamps cost no allocation.
 func (c *checker) normTime(name string) string {
-	if t, ok := c.timeOf(name); ok {
-		return normTime(t)
+	t, ok := c.timeOf(name)
+	if !ok {
+		return ""
 	}
-	return ""
+	var buf [64]byte
+	b := appendNormTime(buf[:0], t)
+	if s, _ := c.m[name].(string); s == string(b) {
+		return s
+	}
+	for i, s := range c.norms {
+		switch {
+		case s == "":
+			c.norms[i] = string(b)
+			return c.norms[i]
+		case s == string(b):
+			return s
+		}
+	}
+	return string(b)
 }
 
 // orderedTimes requires later >= earlier (or later > earlier when strict)
