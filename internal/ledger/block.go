@@ -29,7 +29,7 @@ type block struct {
 	sorted    []Pair    // writes in key order, set by finish
 	nonces    map[string]uint64
 	owners    map[string]owner
-	newIDs    []uint64 // hashID of each id stored for the first time in this block
+	newIDs    []string // each id stored for the first time in this block
 	tree      *compact.Range
 	records   []record.Record
 	txFirst   []Pair // meta: index of each publish transaction's first record
@@ -168,7 +168,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 	if c.isNew {
 		ow := owner{Author: author, Type: o.Type, Created: o.Created}
 		b.owners[o.ID] = ow
-		b.newIDs = append(b.newIDs, hashID(o.ID))
+		b.newIDs = append(b.newIDs, o.ID)
 		b.writes.set(objectKey(o.ID), encodeOwner(ow))
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,

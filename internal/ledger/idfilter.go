@@ -3,7 +3,7 @@ package ledger
 import (
 	"sync"
 
-	"github.com/cespare/xxhash/v2"
+	"github.com/bits-and-blooms/bloom/v3"
 )
 
 // idFilter is a Bloom filter over the ids of every object on the ledger. A
@@ -21,9 +21,8 @@ import (
 // that size it keeps working with more false positives, until the next
 // start sizes it anew. Safe for concurrent use.
 type idFilter struct {
-	mu    sync.RWMutex
-	words []uint64
-	mask  uint64 // bits - 1; the bit count is a power of two
+	mu sync.RWMutex
+	f  *bloom.BloomFilter
 }
 
 const (
@@ -34,53 +33,40 @@ const (
 
 // newIDFilter returns a filter sized for capacity ids.
 func newIDFilter(capacity int) *idFilter {
-	bits := uint64(64)
-	for bits < uint64(max(capacity, idFilterMinIDs))*idFilterBitsPerID {
-		bits <<= 1
-	}
-	return &idFilter{words: make([]uint64, bits/64), mask: bits - 1}
+	bits := uint(max(capacity, idFilterMinIDs)) * idFilterBitsPerID
+	return &idFilter{f: bloom.New(bits, idFilterProbes)}
 }
 
-// hashID is the filter's hash of an id.
-func hashID(id string) uint64 { return xxhash.Sum64String(id) }
-
-// add records ids by their hashes.
-func (f *idFilter) add(hashes ...uint64) {
+// add records ids.
+func (f *idFilter) add(ids ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, h := range hashes {
-		for i, step := uint64(0), h>>32|h<<32|1; i < idFilterProbes; i++ {
-			bit := (h + i*step) & f.mask
-			f.words[bit/64] |= 1 << (bit % 64)
-		}
+	for _, id := range ids {
+		f.f.AddString(id)
 	}
 }
 
 // mayContain reports false when id was certainly never added.
 func (f *idFilter) mayContain(id string) bool {
-	h := hashID(id)
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	for i, step := uint64(0), h>>32|h<<32|1; i < idFilterProbes; i++ {
-		bit := (h + i*step) & f.mask
-		if f.words[bit/64]&(1<<(bit%64)) == 0 {
-			return false
-		}
-	}
-	return true
+	return f.f.TestString(id)
 }
 
-// loadIDFilter builds the filter from the object ids stored in a.kv.
+// loadIDFilter builds the filter from the object ids stored in a.kv: one
+// pass counts them, to size the filter, the next adds them.
 func (a *App) loadIDFilter() error {
-	var hashes []uint64
-	err := a.kv.Iterate(prefixObject, prefixEnd(prefixObject), func(k, _ []byte) error {
-		hashes = append(hashes, hashID(string(k[len(prefixObject):])))
+	n := 0
+	err := a.kv.Iterate(prefixObject, prefixEnd(prefixObject), func([]byte, []byte) error {
+		n++
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	a.ids = newIDFilter(2 * len(hashes))
-	a.ids.add(hashes...)
-	return nil
+	a.ids = newIDFilter(2 * n)
+	return a.kv.Iterate(prefixObject, prefixEnd(prefixObject), func(k, _ []byte) error {
+		a.ids.f.Add(k[len(prefixObject):])
+		return nil
+	})
 }

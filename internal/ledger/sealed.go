@@ -153,7 +153,7 @@ func (b *block) deliverSealed(txHash []byte, author string, recs []sealedRec) []
 		if s.isNew {
 			ow := owner{Author: author, Type: typ, Sealed: true}
 			b.owners[h.ID] = ow
-			b.newIDs = append(b.newIDs, hashID(h.ID))
+			b.newIDs = append(b.newIDs, h.ID)
 			b.writes.set(objectKey(h.ID), encodeOwner(ow))
 		}
 		idx := b.tree.End()

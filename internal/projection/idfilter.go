@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/maphash"
+
+	"github.com/bits-and-blooms/bloom/v3"
 )
 
 // idFilter is a Bloom filter over the STIX ids stored in versions, so that
@@ -17,13 +18,11 @@ import (
 // is added. An id added by a transaction that then fails only costs a
 // look-up. Only the writer's transactions use it, one at a time.
 type idFilter struct {
-	seed     maphash.Seed
-	bits     []uint64
-	m        uint64 // number of bits
-	n        int    // ids added since the last build (an upper bound of the distinct ones)
-	capacity int    // ids the filter was sized for; past it, it is rebuilt larger
-	min      int    // smallest capacity
-	stale    bool   // must be rebuilt from versions before use
+	f        *bloom.BloomFilter
+	n        int  // ids added since the last build (an upper bound of the distinct ones)
+	capacity int  // ids the filter was sized for; past it, it is rebuilt larger
+	min      int  // smallest capacity
+	stale    bool // must be rebuilt from versions before use
 }
 
 // Sizing: 10 bits and 7 probes per id give about 1% false positives at
@@ -70,34 +69,14 @@ func (f *idFilter) ready(ctx context.Context, tx *sql.Tx) error {
 // ready fills it.
 func (f *idFilter) reset(capacity int) {
 	f.capacity, f.n, f.stale = capacity, 0, true
-	words := (capacity*idFilterBitsPerID + 63) / 64
-	f.bits, f.m = make([]uint64, words), uint64(words)*64
-	f.seed = maphash.MakeSeed()
+	f.f = bloom.New(uint(capacity)*idFilterBitsPerID, idFilterProbes)
 }
 
 // add records id as stored.
 func (f *idFilter) add(id string) {
-	h1, h2 := f.hashes(id)
-	for i := range uint64(idFilterProbes) {
-		bit := (h1 + i*h2) % f.m
-		f.bits[bit/64] |= 1 << (bit % 64)
-	}
+	f.f.AddString(id)
 	f.n++
 }
 
 // mayHave reports whether id may be stored; false means it is not.
-func (f *idFilter) mayHave(id string) bool {
-	h1, h2 := f.hashes(id)
-	for i := range uint64(idFilterProbes) {
-		bit := (h1 + i*h2) % f.m
-		if f.bits[bit/64]&(1<<(bit%64)) == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func (f *idFilter) hashes(id string) (uint64, uint64) {
-	h := maphash.String(f.seed, id)
-	return h & 0xffffffff, h>>32 | 1
-}
+func (f *idFilter) mayHave(id string) bool { return f.f.TestString(id) }
