@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat
@@ -38,20 +39,7 @@ func readUsage(pid int) procUsage {
 			}
 		}
 	}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return u
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err == nil {
-				u.PeakRSS = kb << 10
-			}
-		}
-	}
+	u.PeakRSS = measure.PeakRSS(fmt.Sprintf("/proc/%d/status", pid))
 	return u
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
@@ -83,7 +84,7 @@ func (r latencyRun) run(ctx context.Context) (LatencyResult, error) {
 	sent := time.Since(start)
 	wg.Wait()
 	res := LatencyResult{Rate: r.rate, Achieved: float64(total-1) / sent.Seconds(),
-		Checked: (total + r.checkEvery - 1) / r.checkEvery, PeakRSS: peakRSS()}
+		Checked: (total + r.checkEvery - 1) / r.checkEvery, PeakRSS: measure.PeakRSS("/proc/self/status")}
 	for i, s := range samples {
 		if errs[i] != nil {
 			return res, errs[i]

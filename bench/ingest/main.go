@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
+	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 )
@@ -109,7 +110,7 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	if err := runLatency(ctx, cfg, ds, w, &res); err != nil {
 		return err
 	}
-	res.PeakRSS = max(res.PeakRSS, peakRSS())
+	res.PeakRSS = max(res.PeakRSS, measure.PeakRSS("/proc/self/status"))
 	if !canResetPeak {
 		fmt.Fprintln(w, "note: /proc/self/clear_refs refused a reset; per-run peaks are cumulative")
 	}

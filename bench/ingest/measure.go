@@ -1,48 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"strconv"
-	"strings"
-	"syscall"
-	"time"
+
+	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
 )
-
-// processCPU is the user+system CPU time this process has used so far, or
-// 0 when getrusage fails.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// peakRSS is the process's peak resident set size (VmHWM) in bytes, or 0
-// when /proc/self/status cannot tell.
-func peakRSS() uint64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
-}
 
 // canResetPeak records whether resetPeakRSS works on this kernel.
 var canResetPeak = true
@@ -61,7 +27,7 @@ func resetPeakRSS() {
 // profiles, of one run. A nil *profiler does nothing.
 type profiler struct {
 	cpuPath, mutexPath, memPath string
-	cpu                         *os.File
+	stopCPU                     func() error // ends the CPU profile
 }
 
 func (p *profiler) start() error {
@@ -75,31 +41,21 @@ func (p *profiler) start() error {
 	if p.mutexPath != "" {
 		runtime.SetMutexProfileFraction(5)
 	}
-	if p.cpuPath == "" {
-		return nil
-	}
-	f, err := os.Create(p.cpuPath)
-	if err != nil {
-		return fmt.Errorf("create CPU profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return fmt.Errorf("start CPU profile: %w", err)
-	}
-	p.cpu = f
-	return nil
+	stop, err := measure.StartCPUProfile(p.cpuPath)
+	p.stopCPU = stop
+	return err
 }
 
 func (p *profiler) stop() error {
 	if p == nil {
 		return nil
 	}
-	if p.cpu != nil {
-		pprof.StopCPUProfile()
-		if err := p.cpu.Close(); err != nil {
-			return fmt.Errorf("write CPU profile: %w", err)
+	if p.stopCPU != nil {
+		err := p.stopCPU()
+		p.stopCPU = nil
+		if err != nil {
+			return err
 		}
-		p.cpu = nil
 	}
 	if err := p.writeMem(); err != nil {
 		return err

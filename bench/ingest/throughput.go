@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
@@ -70,9 +71,9 @@ func (r throughputRun) run(ctx context.Context) (ThroughputResult, error) {
 	if err := r.profile.start(); err != nil {
 		return ThroughputResult{}, err
 	}
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0 := time.Now(), measure.ProcessCPU()
 	t := publishAll(ctx, n.Intake(), chunks, r.publishers)
-	elapsed, cpu := time.Since(start), processCPU()-cpu0
+	elapsed, cpu := time.Since(start), measure.ProcessCPU()-cpu0
 	if err := r.profile.stop(); err != nil {
 		return ThroughputResult{}, err
 	}
@@ -80,7 +81,7 @@ func (r throughputRun) run(ctx context.Context) (ThroughputResult, error) {
 	after := n.Ledger().State()
 	res := ThroughputResult{Batch: r.batch, Objects: len(r.objs), Txs: t.txs, Retries: t.retries, Elapsed: elapsed, CPU: cpu,
 		Blocks: after.Height - before.Height, Records: after.Records,
-		AppHash: strings.ToUpper(hex.EncodeToString(after.AppHash)), PeakRSS: peakRSS()}
+		AppHash: strings.ToUpper(hex.EncodeToString(after.AppHash)), PeakRSS: measure.PeakRSS("/proc/self/status")}
 	if err := t.check(len(r.objs)); err != nil {
 		return res, fmt.Errorf("batch %d: %w", r.batch, err)
 	}

@@ -30,7 +30,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -38,6 +37,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
+	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
 	"github.com/phalanx-ledger/phalanx/internal/node"
 	"github.com/phalanx-ledger/phalanx/internal/tx"
@@ -117,17 +117,11 @@ func run(cfg config, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cfg.cpuProfile != "" {
-		f, err := os.Create(cfg.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := measure.StartCPUProfile(cfg.cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if cfg.memProfile != "" {
 		defer writeMemProfile(cfg.memProfile)
 	}
@@ -208,7 +202,7 @@ func runOnce(cfg config, gen []byte, txs [][]byte) (stats, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var s stats
-	cpu0 := processCPU()
+	cpu0 := measure.ProcessCPU()
 	t0 := time.Unix(1_800_000_000, 0)
 	for i := 0; i < len(txs); i += cfg.block {
 		blk := txs[i:min(i+cfg.block, len(txs))]
@@ -240,7 +234,7 @@ func runOnce(cfg config, gen []byte, txs [][]byte) (stats, error) {
 		s.commit += threadCPU() - finalized
 		s.appHash = fin.AppHash
 	}
-	s.cpu = processCPU() - cpu0
+	s.cpu = measure.ProcessCPU() - cpu0
 	return s, nil
 }
 
@@ -278,13 +272,4 @@ func threadCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ts.Nano())
-}
-
-// processCPU is the user and system CPU this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -28,11 +28,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/audit"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
@@ -72,19 +72,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "proofs: -tx-version must be 1 or 2")
 		os.Exit(2)
 	}
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "proofs:", err)
-			os.Exit(1)
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := measure.StartCPUProfile(*profile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "proofs:", err)
+		os.Exit(1)
 	}
+	defer stop()
 	if err := run(*records, *single, *perTx, *perBlock, *window, *work, *auditOnly); err != nil {
-		pprof.StopCPUProfile()
+		stop()
 		fmt.Fprintln(os.Stderr, "proofs:", err)
 		os.Exit(1)
 	}
@@ -285,12 +280,12 @@ func (b *bench) build(ctx context.Context, records, perTx, perBlock int) (speed,
 			n += k
 		}
 		at := b.start.Add(time.Duration(height) * time.Second)
-		t0, c0 := time.Now(), cpuTime()
+		t0, c0 := time.Now(), measure.ProcessCPU()
 		res, err := node.ApplyBlock(ctx, b.app, &abci.FinalizeBlockRequest{Height: height, Time: at, Txs: txs})
 		if err != nil {
 			return speed{}, err
 		}
-		spent, cpu = spent+time.Since(t0), cpu+cpuTime()-c0
+		spent, cpu = spent+time.Since(t0), cpu+measure.ProcessCPU()-c0
 		for i, r := range res.TxResults {
 			if r.Code != 0 {
 				return speed{}, fmt.Errorf("height %d tx %d: %s", height, i, r.Log)
@@ -327,22 +322,13 @@ func (b *bench) sign(objs [][]byte) ([]byte, error) {
 func settle() {
 	t0 := time.Now()
 	for time.Since(t0) < 2*time.Minute {
-		c0 := cpuTime()
+		c0 := measure.ProcessCPU()
 		time.Sleep(time.Second)
-		if cpuTime()-c0 < 50*time.Millisecond {
+		if measure.ProcessCPU()-c0 < 50*time.Millisecond {
 			break
 		}
 	}
 	fmt.Printf("(waited %s for background compactions of the build)\n", time.Since(t0).Round(time.Second))
-}
-
-// cpuTime is the CPU time the process has used (user and system).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // seal commits one empty block: the checkpoint the proofs are built
@@ -412,7 +398,7 @@ func (b *bench) auditOnce(ctx context.Context, proj *projection.Store, size uint
 	}
 	defer os.RemoveAll(scratch)
 	settle()
-	t0, c0 := time.Now(), cpuTime()
+	t0, c0 := time.Now(), measure.ProcessCPU()
 	var rep audit.Report
 	pprof.Do(ctx, pprof.Labels("phase", "audit"), func(ctx context.Context) { // -tagfocus=phase=audit in a profile
 		rep, err = audit.Run(ctx, audit.Node{Chain: chain, Ledger: b.app, Projection: proj}, filepath.Join(scratch, "state"))
@@ -423,7 +409,7 @@ func (b *bench) auditOnce(ctx context.Context, proj *projection.Store, size uint
 	if !rep.OK() || rep.Records != size || rep.Compared != size || rep.Height != b.app.State().Height {
 		return speed{}, fmt.Errorf("audit of an intact node found a difference: %+v", rep)
 	}
-	elapsed, cpu := time.Since(t0), cpuTime()-c0
+	elapsed, cpu := time.Since(t0), measure.ProcessCPU()-c0
 	r := speed{float64(size) / elapsed.Seconds(), float64(size) / cpu.Seconds()}
 	fmt.Printf("audit %d: %s blocks, %s records in %s (%s), %s CPU (%s per CPU-second), load %s\n", run+1, report.Thousands(int(rep.Height)), report.Thousands(int(size)),
 		elapsed.Round(time.Millisecond), rate(r.wall), cpu.Round(time.Millisecond), rate(r.cpu), loadAverage())
@@ -445,7 +431,7 @@ func loadAverage() string {
 func parallel(workers int, window time.Duration, work func(w, i int) error) (speed, int, error) {
 	counts := make([]int, workers)
 	errs := make(chan error, workers)
-	t0, c0 := time.Now(), cpuTime()
+	t0, c0 := time.Now(), measure.ProcessCPU()
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
@@ -461,7 +447,7 @@ func parallel(workers int, window time.Duration, work func(w, i int) error) (spe
 		}()
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(t0), cpuTime()-c0
+	elapsed, cpu := time.Since(t0), measure.ProcessCPU()-c0
 	close(errs)
 	if err := <-errs; err != nil {
 		return speed{}, 0, err
@@ -476,13 +462,13 @@ func parallel(workers int, window time.Duration, work func(w, i int) error) (spe
 // warm loads the ledger's proof cache as a node does after start-up
 // (daemon: warmProofs), and says how long it took.
 func (b *bench) warm(ctx context.Context) error {
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), measure.ProcessCPU()
 	n, err := b.app.WarmProofCache(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("== proof cache warmed as a node does after start-up: %s tree nodes in %s (%s CPU)\n",
-		report.Thousands(n), time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond))
+		report.Thousands(n), time.Since(start).Round(time.Millisecond), (measure.ProcessCPU() - cpu0).Round(time.Millisecond))
 	return nil
 }
 

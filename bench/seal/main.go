@@ -17,10 +17,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 
+	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
@@ -152,17 +152,11 @@ func ingest(ctx context.Context, w io.Writer, c config) error {
 	if err != nil {
 		return fmt.Errorf("GREEN run: %w", err)
 	}
-	if c.cpuProfile != "" {
-		f, err := os.Create(c.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := measure.StartCPUProfile(c.cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	amber, err := ingestRun(ctx, c, true)
 	if err != nil {
 		return fmt.Errorf("AMBER run: %w", err)
