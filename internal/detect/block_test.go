@@ -127,3 +127,29 @@ func TestLineTooLong(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchesMatchPerLine checks the block path's batches (hashed and
+// prefetched one batch ahead, values it does not hash taking the per-kind
+// code) against the per-line path over many batches: listed and unlisted
+// addresses, addresses inside a CIDR block, domains and their parents in
+// mixed case, URLs with a bare host, with a host of only dots, with a
+// trailing dot, a port or user info, e-mail addresses and hashes.
+func TestBatchesMatchPerLine(t *testing.T) {
+	x := indexOf(t, "[ipv4-addr:value = '198.51.100.7']", "[ipv4-addr:value = '203.0.113.0/24']",
+		"[domain-name:value = 'evil.example']", "[url:value = 'http://evil.example/x']",
+		"[url:value = 'http://user@bad.example:8080/p']", "[email-addr:value = 'a@evil.example']",
+		"[file:hashes.MD5 = '0123456789abcdef0123456789abcdef']")
+	var b strings.Builder
+	for i := range 3 * batchSize {
+		fmt.Fprintf(&b, "%d 198.51.100.%d 203.0.113.%d Sub%d.EVIL.example notevil.example http://evil.example/x http://.../x "+
+			"http://evil.example./x http://user@bad.example:8080/p a@evil.example 0123456789ABCDEF0123456789ABCDEF\n",
+			i, i%9, i%256, i%5)
+	}
+	text := []byte(b.String())
+	samePaths(t, x, text, Options{Now: t0})
+	// Every line has a listed address (one in nine), a listed domain, URLs
+	// and an e-mail address: the comparison is not of two empty lists.
+	if n := len(allHits(t, x, text, Config{Options: Options{Now: t0, Exact: true}, Format: "text"})); n < 3*batchSize {
+		t.Errorf("%d hits over %d lines", n, 3*batchSize)
+	}
+}

@@ -348,6 +348,9 @@ type lineScanner struct {
 	walks       []netip.Addr
 	cur         *probe
 	vals        []extract.Value // the extractor's batch
+	next        []extract.Value // the batch after it (fast.go: software pipelining)
+	vhash       []uint64        // hashBatch's hashes of vals
+	vword       []uint32        // and their filter words
 	touched     uint64          // the sum of the table slots flush reads ahead (kept so the reads stay)
 	onHead      func(int)       // s.head, bound once
 }
