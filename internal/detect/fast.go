@@ -17,13 +17,14 @@ import (
 // a hit is, and index lookups are made in batches. The extractor hands over
 // a batch of typed values (extract.Values: kind, place, an IPv4 address's
 // number, a URL's authority), with no call per value. One tight loop over
-// the batch hashes each key and tests it against the Bloom filter, keeping
-// a probe only for the few that pass; a second reads the table slots of
-// those, a third probes the table for them. The filter and table reads of
-// different values do not depend on each other (the branch on a filter
-// test is nearly always "no", so the processor runs ahead of it), so their
-// cache misses overlap instead of coming one after the other. Hits come
-// out in the order the per-line path reports them.
+// the batch hashes each key and prefetches its Bloom filter word
+// (hashBatch); the next batch is extracted while those words arrive; then
+// a second loop tests them, keeping a probe only for the few that pass
+// (collect); a third reads the table slots of those, a fourth probes the
+// table for them (flush). The table reads of different values do not
+// depend on each other, so their cache misses overlap instead of coming
+// one after the other. Hits come out in the order the per-line path
+// reports them.
 //
 // Structured formats, and indexes with LIKE or MATCHES terms (tested
 // against every value), take the per-line path.
@@ -78,10 +79,21 @@ func (s *lineScanner) scanText(j *job) {
 		s.lineEnd = len(data)
 	}
 	s.field = ""
-	for pos := 0; pos < len(data); {
-		s.vals, pos = extract.Values(data, pos, s.vals[:0], batchSize)
+	// Software pipelining: a batch's filter words are prefetched when it is
+	// hashed, then the next batch is extracted while they arrive, and only
+	// then is the batch tested and looked up.
+	var pos int
+	s.vals, pos = extract.Values(data, 0, s.vals[:0], batchSize)
+	s.hashBatch(s.vals)
+	for len(s.vals) > 0 || pos < len(data) {
+		s.next = s.next[:0]
+		if pos < len(data) {
+			s.next, pos = extract.Values(data, pos, s.next, batchSize)
+		}
 		s.collect(s.vals)
 		s.flush()
+		s.vals, s.next = s.next, s.vals
+		s.hashBatch(s.vals)
 	}
 	if len(s.pending) > 0 {
 		s.resolve()
@@ -93,49 +105,121 @@ func (s *lineScanner) scanText(j *job) {
 	s.data = nil
 }
 
-// collect adds the probes of a batch of values to the batch: addresses and
-// domains are hashed straight from the input, and a URL by its authority.
-func (s *lineScanner) collect(vals []extract.Value) {
+// hashBatch hashes the usual values of a batch (an IPv4 address, a domain
+// in exact mode, a URL with a bare host) into s.vhash, 0 for the others,
+// and prefetches the filter word of each hash: the filter is 1 MiB and
+// the input streaming through evicts it from L2, so most tests would miss
+// the cache. A prefetch neither faults nor makes anything wait; by the
+// time collect tests the words (after the next batch is extracted) they
+// are in L1.
+func (s *lineScanner) hashBatch(vals []extract.Value) {
+	n := len(vals)
+	if cap(s.vhash) < n {
+		s.vhash = make([]uint64, n, 2*n)
+		s.vword = make([]uint32, n, 2*n)
+	}
+	hs, ws := s.vhash[:n], s.vword[:n]
 	x, exact, seed := s.x, s.opts.Exact, s.x.seed
 	for k := range vals {
 		v := &vals[k]
-		off, vlen := int32(v.Off), int32(v.Len)
+		var h uint64
 		switch v.Kind {
 		case extract.IPv4:
-			if !exact && x.covered(v.V4) {
-				s.addWalk(probe{off: off, vlen: vlen}, addr4(v.V4))
-				continue
+			if exact || !x.covered(v.V4) {
+				h = hashV4(seed, v.V4) ^ v4Mix
 			}
-			h := hashV4(seed, v.V4) ^ v4Mix
-			if !x.mayHave(h) {
-				continue
+		case extract.Domain:
+			if exact {
+				h = hashLower(seed, s.data[v.Off:v.Off+int(v.Len)]) ^ domainMix
 			}
-			q := s.slot()
-			q.off, q.vlen = off, vlen
+		case extract.URL:
+			if v.Host > 0 {
+				if a, ok := authorityHash(seed, s.data[v.Off:v.Off+int(v.Len)], int(v.Host)); ok {
+					h = a ^ urlAuthMix
+				}
+			}
+		}
+		hs[k] = h
+		w, _ := x.filterWord(h)
+		ws[k] = uint32(w)
+	}
+	if n > 0 {
+		prefetchWords(&x.filter[0], &ws[0], n)
+	}
+	s.vhash = hs
+}
+
+// collect adds the probes of a batch of values, hashed by hashBatch, to
+// the batch: addresses and domains are hashed straight from the input,
+// and a URL by its authority. A value hashBatch did not hash (hash 0)
+// takes the per-kind code.
+func (s *lineScanner) collect(vals []extract.Value) {
+	x := s.x
+	hs := s.vhash[:len(vals)]
+	for k := range vals {
+		v := &vals[k]
+		h := hs[k]
+		if h == 0 {
+			s.collectOne(v)
+			continue
+		}
+		if !x.mayHave(h) {
+			continue
+		}
+		q := s.slot()
+		q.off, q.vlen = int32(v.Off), int32(v.Len)
+		q.hash = h
+		switch v.Kind {
+		case extract.IPv4:
 			q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, v.V4
-			q.hash = h
 		case extract.Domain:
 			// The extractor reports domains without leading or trailing
 			// dots or spaces, so the key is the value in lower case.
-			d := s.data[v.Off : v.Off+int(v.Len)]
-			if exact {
-				h := hashLower(seed, d) ^ domainMix
-				if !x.mayHave(h) {
-					continue
-				}
-				q := s.slot()
-				q.off, q.vlen = off, vlen
-				q.kind, q.from = kDomain, fromLower
-				q.koff, q.klen = off, vlen
-				q.hash = h
-				continue
-			}
-			s.addParents(off, d)
-		case extract.URL:
-			s.addURL(v)
-		default:
-			s.addOther(v)
+			q.kind, q.from = kDomain, fromLower
+			q.koff, q.klen = q.off, q.vlen
+		default: // extract.URL with a bare host
+			q.kind, q.from = kURL, fromURL
 		}
+	}
+}
+
+// collectOne adds the probes of value v, which hashBatch did not hash.
+func (s *lineScanner) collectOne(v *extract.Value) {
+	x, exact, seed := s.x, s.opts.Exact, s.x.seed
+	off, vlen := int32(v.Off), int32(v.Len)
+	switch v.Kind {
+	case extract.IPv4:
+		if !exact && x.covered(v.V4) {
+			s.addWalk(probe{off: off, vlen: vlen}, addr4(v.V4))
+			return
+		}
+		h := hashV4(seed, v.V4) ^ v4Mix
+		if !x.mayHave(h) {
+			return
+		}
+		q := s.slot()
+		q.off, q.vlen = off, vlen
+		q.kind, q.bits, q.from, q.v4 = kIPv4, 32, fromV4, v.V4
+		q.hash = h
+	case extract.Domain:
+		d := s.data[v.Off : v.Off+int(v.Len)]
+		if exact {
+			h := hashLower(seed, d) ^ domainMix
+			if !x.mayHave(h) {
+				return
+			}
+			q := s.slot()
+			q.off, q.vlen = off, vlen
+			q.kind, q.from = kDomain, fromLower
+			q.koff, q.klen = off, vlen
+			q.hash = h
+			return
+		}
+		s.addParents(off, d)
+	case extract.URL:
+		s.addURL(v)
+	default:
+		s.addOther(v)
 	}
 }
 

@@ -17,7 +17,7 @@
 // lookup. Options.Exact turns CIDR and subdomain matching off.
 //
 // Live updates take a write lock for the duration of one Add or Remove;
-// scanners hold the read lock per block of input (about 1 MiB), so an update
+// scanners hold the read lock per block of input (about 128 KiB), so an update
 // waits at most one block and a scan never sees half an update.
 package detect
 

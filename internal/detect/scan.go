@@ -87,7 +87,14 @@ type Stats struct {
 // ErrLineTooLong is returned when a line exceeds Config.MaxLine.
 var ErrLineTooLong = errors.New("line too long")
 
-const blockSize = 1 << 20
+// blockSize is the size of the blocks of whole lines the input is read
+// and matched in. 128 KiB rather than 1 MiB: the few blocks in flight
+// then stay in the core's L2 cache (2 MiB here) beside the index's 1 MiB
+// Bloom filter, which every value tests at random; with 1 MiB blocks the
+// input streaming through evicted the filter, and the filter's misses were
+// the matcher's largest cost. Measured in docs/benchmarks.md ("Session 6:
+// the matcher"): 6-14% more MB per CPU-second, one core or two.
+const blockSize = 128 << 10
 
 // Scan reads lines from r, matches them and calls emit for every hit in
 // input order. Blocks of lines are matched in parallel by cfg.Workers
@@ -341,6 +348,9 @@ type lineScanner struct {
 	walks       []netip.Addr
 	cur         *probe
 	vals        []extract.Value // the extractor's batch
+	next        []extract.Value // the batch after it (fast.go: software pipelining)
+	vhash       []uint64        // hashBatch's hashes of vals
+	vword       []uint32        // and their filter words
 	touched     uint64          // the sum of the table slots flush reads ahead (kept so the reads stay)
 	onHead      func(int)       // s.head, bound once
 }
