@@ -63,7 +63,13 @@ type Config struct {
 	Format  extract.Format // "" detects from the first line
 	Fields  []string       // structured formats: only these fields
 	Workers int            // 0 means GOMAXPROCS
-	// MaxLine bounds one line (default 4 MiB); a longer line is an error.
+	// MaxLine bounds the memory one line may take (default 4 MiB): when
+	// more than MaxLine bytes have been read since the last newline, the
+	// scan stops with ErrLineTooLong. It is a guard, checked as the reader
+	// fills a block (128 KiB at a time), not a per-line limit: a line
+	// that ends inside the block being read is never refused, and a
+	// read may take the buffer past MaxLine by as much as append grows it
+	// (about a quarter) before the check sees it.
 	MaxLine int
 	// AfterBlock, when set, is called after the hits of each block of
 	// input were emitted (on emit's goroutine), e.g. to flush a stream.
@@ -84,7 +90,8 @@ type Stats struct {
 	FirstBad  string         `json:"first_error,omitempty"` // the first such problem, with its line
 }
 
-// ErrLineTooLong is returned when a line exceeds Config.MaxLine.
+// ErrLineTooLong is returned when more than Config.MaxLine bytes arrive
+// without a newline.
 var ErrLineTooLong = errors.New("line too long")
 
 // blockSize is the size of the blocks of whole lines the input is read
