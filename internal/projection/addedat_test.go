@@ -132,14 +132,7 @@ func TestMigrationAddedAtOnExistingDatabase(t *testing.T) {
 			t.Fatal(q, err)
 		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, path)
 	var idx, rows int
 	if err := s2.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'versions_added'), (SELECT count(*) FROM added_at)`).Scan(&idx, &rows); err != nil {
 		t.Fatal(err)

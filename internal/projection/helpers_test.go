@@ -77,6 +77,20 @@ func openTest(t testing.TB) (*Store, string) {
 	return s, path
 }
 
+// reopen closes s and opens the store at path again, as a restart does.
+func reopen(t testing.TB, s *Store, path string) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	return s2
+}
+
 func mustApply(t testing.TB, s *Store, recs ...record.Record) {
 	t.Helper()
 	if err := s.Apply(context.Background(), recs); err != nil {

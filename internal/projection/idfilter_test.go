@@ -65,14 +65,7 @@ func TestNewVersionsFoundThroughIDFilter(t *testing.T) {
 	for i := 0; i < objects; i += 5 {
 		mustApply(t, s, l.recs[i:i+5]...)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(ctx, path) // a new filter, built by the first Apply
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, path) // a new filter, built by the first Apply
 	mustApply(t, s2, l.recs[objects:]...)
 	check(s2)
 

@@ -255,15 +255,8 @@ func TestReopenKeepsData(t *testing.T) {
 	l := sampleLedger()
 	mustApply(t, s, l.recs...)
 	d1, _ := s.Digest(ctx)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
 
-	s2, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, path)
 	if d2, _ := s2.Digest(ctx); d2 != d1 {
 		t.Fatal("digest changed across reopen")
 	}
