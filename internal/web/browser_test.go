@@ -114,8 +114,15 @@ func browserPath(t *testing.T) string {
 // and closes it when the test ends.
 func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
+	// Chromium leaves its singleton socket directory in TMPDIR when it is
+	// killed; a directory of the test's own keeps /tmp clean.
+	tmp, err := os.MkdirTemp("", "phalanx-chromium-")
+	if err != nil {
+		t.Fatalf("chromium temp dir: %v", err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browserPath(t)),
+		chromedp.Env("TMPDIR="+tmp),
 		chromedp.NoSandbox, // the tests may run as root in a container
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1280, 900),
@@ -128,6 +135,7 @@ func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 		_ = chromedp.Cancel(ctx) // closes the browser
 		cancelCtx()
 		cancelAlloc()
+		_ = os.RemoveAll(tmp) // best effort: a lingering child may still hold it
 	})
 	if err := chromedp.Do(ctx); err != nil { // starts the browser now, so failures show here
 		t.Fatalf("start chromium: %v", err)
