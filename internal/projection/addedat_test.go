@@ -33,9 +33,9 @@ func blockLedger() []record.Record {
 	return l.recs
 }
 
-// wantAddedAfter fails unless List with AddedAfter returns, for every
-// time around the stored block times, exactly the stored versions
-// committed after it, in index order.
+// wantAddedAfter fails unless List and Search with AddedAfter return, for
+// every time around the stored block times, exactly the stored versions
+// committed after it (List in index order, Search newest first).
 func wantAddedAfter(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -57,6 +57,15 @@ func wantAddedAfter(t *testing.T, s *Store) {
 		}
 		if got := indexes(p.Items); !slices.Equal(got, want) {
 			t.Fatalf("added after %v: %v, want %v", at.Sub(t0), got, want)
+		}
+		sp, err := s.Search(ctx, Query{AddedAfter: at, AllVersions: true, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := indexes(sp.Items)
+		slices.Reverse(got) // Search pages newest first
+		if !slices.Equal(got, want) {
+			t.Fatalf("search added after %v: %v, want %v", at.Sub(t0), got, want)
 		}
 	}
 }

@@ -112,14 +112,7 @@ func buildList(q ListQuery) (string, []any, int, error) {
 	b.in(`v.id`, q.IDs)
 	b.in(`v.type`, q.Types)
 	b.in(`v.author`, q.Authors)
-	if !q.AddedAfter.IsZero() {
-		// Block times increase with height, so the versions added after a
-		// time are those from the first such index on: one probe of
-		// added_at (the first index stored at each block time), then a
-		// range of the primary key in page order.
-		at := unixNanos(q.AddedAfter)
-		b.add(`v.idx >= (SELECT a.first_idx FROM added_at a WHERE a.added > ? ORDER BY a.added LIMIT 1) AND +v.added > ?`, at, at)
-	}
+	b.addedAfter(q.AddedAfter)
 	versionCond(&b, q.Versions)
 	if q.Viewer != nil {
 		b.viewer(*q.Viewer)

@@ -115,9 +115,7 @@ func buildSearch(q Query) (string, []any, int, error) {
 	if !q.Until.IsZero() {
 		b.add(`v.vkey <> '' AND v.vkey < ?`, q.Until.UTC().Format(vkeyLayout))
 	}
-	if !q.AddedAfter.IsZero() {
-		b.add(`v.added > ?`, unixNanos(q.AddedAfter))
-	}
+	b.addedAfter(q.AddedAfter)
 	b.text(q.Text)
 	if q.Viewer != nil {
 		b.viewer(*q.Viewer)
@@ -178,6 +176,18 @@ func (w *where) add(cond string, args ...any) {
 }
 
 // in adds `col IN (...)` unless vals is empty.
+// addedAfter keeps the versions committed strictly after block time t
+// (none when t is zero). Block times increase with height, so those are
+// the versions from the first such index on: one probe of added_at (the
+// first index stored at each block time) bounds a range of the primary key.
+func (w *where) addedAfter(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	at := unixNanos(t)
+	w.add(`v.idx >= (SELECT a.first_idx FROM added_at a WHERE a.added > ? ORDER BY a.added LIMIT 1) AND +v.added > ?`, at, at)
+}
+
 func (w *where) in(col string, vals []string) { whereIn(w, col, vals) }
 
 func (w *where) inInts(col string, vals []int64) { whereIn(w, col, vals) }
