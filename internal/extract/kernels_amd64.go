@@ -7,18 +7,25 @@ package extract
 // and octetRuns, useVBMI) is set; kernels_test.go checks them against
 // pure-Go definitions of the same masks.
 
-// classifyTable sets m's class masks (digit, hex, alpha, dot, colon, at,
-// other, stop, slash) for w's bytes: one look-up of each byte's class
+// classifyWindow is classifyTable where the processor has VBMI
+// (useVBMI), else classifyRanges: one call a window, which jumps to the
+// one it needs.
+//
+//go:noescape
+func classifyWindow(w *[64]byte, m *masks)
+
+// classifyTable sets m's class masks (tok, digit, hex, alpha, dot, colon,
+// at, other, stop, slash) for w's bytes: one look-up of each byte's class
 // code in codeTable (AVX-512 VBMI VPERMT2B, the bytes above 127 at entry
-// 0), then one comparison per class; stop adds the NUL bytes. It leaves
-// m's other fields alone.
+// 0), then one comparison per class; tok is the codes 1 to 7, stop adds
+// the NUL bytes. It leaves m's other fields alone.
 //
 //go:noescape
 func classifyTable(w *[64]byte, m *masks)
 
 // classifyRanges is classifyTable without VBMI: each class from
-// comparisons with its range or bytes (vconst), the URL stops with
-// stopBytes.
+// comparisons with its range or bytes (vconst), tok their OR, the URL
+// stops with stopBytes.
 //
 //go:noescape
 func classifyRanges(w *[64]byte, m *masks)

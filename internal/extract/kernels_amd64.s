@@ -63,6 +63,14 @@ stopnone:
 	VZEROUPPER
 	RET
 
+// func classifyWindow(w *[64]byte, m *masks)
+TEXT ·classifyWindow(SB), NOSPLIT, $0-16
+	CMPB ·useVBMI(SB), $0
+	JEQ  ranges
+	JMP  ·classifyTable(SB)
+ranges:
+	JMP  ·classifyRanges(SB)
+
 // func classifyTable(w *[64]byte, m *masks)
 TEXT ·classifyTable(SB), NOSPLIT, $0-16
 	MOVQ w+0(FP), AX
@@ -71,6 +79,9 @@ TEXT ·classifyTable(SB), NOSPLIT, $0-16
 	VPMINUB ·codes+640(SB), Z0, Z1 // the bytes above 127 look up entry 0 (128 mod 128)
 	VMOVDQU64 ·codeTable+0(SB), Z2
 	VPERMT2B ·codeTable+64(SB), Z1, Z2 // Z2: each byte's class code
+	VPTESTMB Z2, Z2, K1
+	VPCMPUB $1, ·codes+512(SB), Z2, K1, K1 // tok: codes 1 to 7
+	KMOVQ K1, masks_tok(DI)
 	VPCMPEQB ·codes+64(SB), Z2, K1 // codeDigit
 	KMOVQ K1, masks_digit(DI)
 	VPCMPEQB ·codes+128(SB), Z2, K1 // codeHex
@@ -103,24 +114,32 @@ TEXT ·classifyRanges(SB), NOSPLIT, $0-16
 	VPSUBB ·vconst+64(SB), Z0, Z2 // - '0'
 	VPCMPUB $1, ·vconst+128(SB), Z2, K1 // < 10
 	KMOVQ K1, masks_digit(DI)
+	KMOVQ K1, K3 // tok: the OR of the token classes
 	VPSUBB ·vconst+192(SB), Z1, Z2 // - 'a'
 	VPCMPUB $1, ·vconst+256(SB), Z2, K1 // < 6
 	KMOVQ K1, masks_hex(DI)
+	KORQ K1, K3, K3
 	VPSUBB ·vconst+320(SB), Z1, Z2 // - 'g'
 	VPCMPUB $1, ·vconst+384(SB), Z2, K1 // < 20
 	KMOVQ K1, masks_alpha(DI)
+	KORQ K1, K3, K3
 	VPCMPEQB ·vconst+448(SB), Z0, K1 // '.'
 	KMOVQ K1, masks_dot(DI)
+	KORQ K1, K3, K3
 	VPCMPEQB ·vconst+512(SB), Z0, K1 // ':'
 	KMOVQ K1, masks_colon(DI)
+	KORQ K1, K3, K3
 	VPCMPEQB ·vconst+576(SB), Z0, K1 // '@'
 	KMOVQ K1, masks_at(DI)
+	KORQ K1, K3, K3
 	VPCMPEQB ·vconst+640(SB), Z0, K1 // '_'
 	VPCMPEQB ·vconst+704(SB), Z0, K2 // '-'
 	KORQ K2, K1, K1
 	VPCMPEQB ·vconst+768(SB), Z0, K2 // '+'
 	KORQ K2, K1, K1
 	KMOVQ K1, masks_other(DI)
+	KORQ K1, K3, K3
+	KMOVQ K3, masks_tok(DI)
 	VPCMPEQB ·vconst+896(SB), Z0, K1 // '/'
 	KMOVQ K1, masks_slash(DI)
 	STOPS

@@ -75,17 +75,13 @@ var vconst = func() (t [15][64]byte) {
 	return t
 }()
 
-// classify computes the class masks of w's 64 bytes: with AVX-512 VBMI
-// one look-up of each byte's class in a 128-byte table (classifyTable),
-// else comparisons with the classes' ranges (classifyRanges).
-func classify(w *[64]byte, m *masks) {
-	if useVBMI {
-		classifyTable(w, m)
-	} else {
-		classifyRanges(w, m)
-	}
+// classify computes the class masks of w's 64 bytes (classifyWindow:
+// with AVX-512 VBMI one look-up of each byte's class in a 128-byte table,
+// else comparisons with the classes' ranges) and forgets the octets of
+// the window before.
+func (m *masks) classify(w *[64]byte) {
+	classifyWindow(w, m)
 	m.octets = false
-	m.tok = m.digit | m.hex | m.alpha | m.dot | m.colon | m.at | m.other
 }
 
 // Class codes of classifyTable, one per mask.
@@ -393,7 +389,7 @@ func scanVector(b []byte, from int, out *sink) int {
 		if i+touchAhead < n {
 			ahead |= b[i+touchAhead]
 		}
-		classify((*[64]byte)(b[i:i+64]), &m)
+		m.classify((*[64]byte)(b[i : i+64]))
 		hd := m.digit | m.hex
 		run := hd & (hd >> 1) // bit k: bytes k.. are hex for 2, then 4, ... 32 bytes
 		run &= run >> 2
