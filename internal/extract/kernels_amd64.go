@@ -25,7 +25,7 @@ func classifyTable(w *[64]byte, m *masks)
 
 // classifyRanges is classifyTable without VBMI: each class from
 // comparisons with its range or bytes (vconst), tok their OR, the URL
-// stops with stopBytes.
+// stops with a nibble look-up in stopNibbles.
 //
 //go:noescape
 func classifyRanges(w *[64]byte, m *masks)

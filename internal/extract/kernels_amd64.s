@@ -1,6 +1,6 @@
 // AVX-512 kernels of the vector extractor (scan_vector.go): each turns a
 // 64-byte window into masks, one bit per byte. The constant vectors are
-// the Go tables of scan_vector.go (vconst, codeTable, codes, tens,
+// the Go tables of scan_vector.go (vconst, stopNibbles, codeTable, codes, tens,
 // hundreds, prev1, prev2, two, c55), each 64 copies of a byte or 64
 // indices, used as memory operands. Every function ends with VZEROUPPER:
 // the Go code around them uses SSE instructions, which pay for dirty upper
@@ -9,32 +9,23 @@
 #include "go_asm.h"
 #include "textflag.h"
 
-// STOPS sets K1 to the bytes of Z0 that end a URL: below 0x21 (vconst[13]),
-// or one of "'<>`\^{}| and DEL (the 11 vectors of stopBytes). It uses K2.
+// STOPTABLES loads what STOPS needs: the low-nibble mask (vconst[15]) in
+// Z10, stopNibbles' tables in Z11 and Z12.
+#define STOPTABLES \
+	VMOVDQU64 ·vconst+960(SB), Z10 \
+	VMOVDQU64 ·stopNibbles+0(SB), Z11 \
+	VMOVDQU64 ·stopNibbles+64(SB), Z12
+
+// STOPS sets K1 to the bytes of Z0 that end a URL: each byte's nibbles
+// look up its bits in stopNibbles' tables, and a stop has a bit in both.
+// It uses Z4 to Z7.
 #define STOPS \
-	VPCMPUB $1, ·vconst+832(SB), Z0, K1 \
-	VPCMPEQB ·stopBytes+0(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+64(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+128(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+192(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+256(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+320(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+384(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+448(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+512(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+576(SB), Z0, K2 \
-	KORQ K2, K1, K1 \
-	VPCMPEQB ·stopBytes+640(SB), Z0, K2 \
-	KORQ K2, K1, K1
+	VPANDQ Z10, Z0, Z4 \
+	VPSRLW $4, Z0, Z5 \
+	VPANDQ Z10, Z5, Z5 \
+	VPSHUFB Z4, Z11, Z6 \
+	VPSHUFB Z5, Z12, Z7 \
+	VPTESTMB Z7, Z6, K1
 
 // func stopIndex(b []byte) int
 TEXT ·stopIndex(SB), NOSPLIT, $0-32
@@ -42,6 +33,7 @@ TEXT ·stopIndex(SB), NOSPLIT, $0-32
 	MOVQ b_len+8(FP), CX
 	ANDQ $~63, CX
 	XORQ AX, AX
+	STOPTABLES
 stoploop:
 	CMPQ AX, CX
 	JGE  stopnone
@@ -71,6 +63,10 @@ TEXT ·classifyWindow(SB), NOSPLIT, $0-16
 ranges:
 	JMP  ·classifyRanges(SB)
 
+// CLASS stores in m's field (at DI) the mask of the bytes whose class code
+// (in Z2) is code.
+#define CLASS(code, field) VPCMPEQB ·codes+code*64(SB), Z2, K1; KMOVQ K1, field(DI)
+
 // func classifyTable(w *[64]byte, m *masks)
 TEXT ·classifyTable(SB), NOSPLIT, $0-16
 	MOVQ w+0(FP), AX
@@ -80,30 +76,30 @@ TEXT ·classifyTable(SB), NOSPLIT, $0-16
 	VMOVDQU64 ·codeTable+0(SB), Z2
 	VPERMT2B ·codeTable+64(SB), Z1, Z2 // Z2: each byte's class code
 	VPTESTMB Z2, Z2, K1
-	VPCMPUB $1, ·codes+512(SB), Z2, K1, K1 // tok: codes 1 to 7
+	VPCMPUB $1, ·codes+const_codeStop*64(SB), Z2, K1, K1 // tok: codes 1 to 7
 	KMOVQ K1, masks_tok(DI)
-	VPCMPEQB ·codes+64(SB), Z2, K1 // codeDigit
-	KMOVQ K1, masks_digit(DI)
-	VPCMPEQB ·codes+128(SB), Z2, K1 // codeHex
-	KMOVQ K1, masks_hex(DI)
-	VPCMPEQB ·codes+192(SB), Z2, K1 // codeAlpha
-	KMOVQ K1, masks_alpha(DI)
-	VPCMPEQB ·codes+256(SB), Z2, K1 // codeDot
-	KMOVQ K1, masks_dot(DI)
-	VPCMPEQB ·codes+320(SB), Z2, K1 // codeColon
-	KMOVQ K1, masks_colon(DI)
-	VPCMPEQB ·codes+384(SB), Z2, K1 // codeAt
-	KMOVQ K1, masks_at(DI)
-	VPCMPEQB ·codes+448(SB), Z2, K1 // codeOther
-	KMOVQ K1, masks_other(DI)
-	VPCMPEQB ·codes+512(SB), Z2, K1 // codeStop
+	CLASS(const_codeDigit, masks_digit)
+	CLASS(const_codeHex, masks_hex)
+	CLASS(const_codeAlpha, masks_alpha)
+	CLASS(const_codeDot, masks_dot)
+	CLASS(const_codeColon, masks_colon)
+	CLASS(const_codeAt, masks_at)
+	CLASS(const_codeOther, masks_other)
+	CLASS(const_codeSlash, masks_slash)
+	VPCMPEQB ·codes+const_codeStop*64(SB), Z2, K1
 	VPTESTNMB Z0, Z0, K2 // NUL
 	KORQ K2, K1, K1
 	KMOVQ K1, masks_stop(DI)
-	VPCMPEQB ·codes+576(SB), Z2, K1 // codeSlash
-	KMOVQ K1, masks_slash(DI)
 	VZEROUPPER
 	RET
+
+// RANGE stores in m's field (at DI) the mask of the bytes of src that are
+// vconst[lo] plus less than vconst[n], and adds it to K3.
+#define RANGE(src, lo, n, field) VPSUBB ·vconst+lo*64(SB), src, Z2; VPCMPUB $1, ·vconst+n*64(SB), Z2, K1; KMOVQ K1, field(DI); KORQ K1, K3, K3
+
+// EQUAL stores in m's field (at DI) the mask of the bytes of Z0 equal to
+// vconst[c], and adds it to K3.
+#define EQUAL(c, field) VPCMPEQB ·vconst+c*64(SB), Z0, K1; KMOVQ K1, field(DI); KORQ K1, K3, K3
 
 // func classifyRanges(w *[64]byte, m *masks)
 TEXT ·classifyRanges(SB), NOSPLIT, $0-16
@@ -111,27 +107,13 @@ TEXT ·classifyRanges(SB), NOSPLIT, $0-16
 	MOVQ m+8(FP), DI
 	VMOVDQU64 (AX), Z0
 	VPORQ ·vconst+0(SB), Z0, Z1 // letters folded to lower case
-	VPSUBB ·vconst+64(SB), Z0, Z2 // - '0'
-	VPCMPUB $1, ·vconst+128(SB), Z2, K1 // < 10
-	KMOVQ K1, masks_digit(DI)
-	KMOVQ K1, K3 // tok: the OR of the token classes
-	VPSUBB ·vconst+192(SB), Z1, Z2 // - 'a'
-	VPCMPUB $1, ·vconst+256(SB), Z2, K1 // < 6
-	KMOVQ K1, masks_hex(DI)
-	KORQ K1, K3, K3
-	VPSUBB ·vconst+320(SB), Z1, Z2 // - 'g'
-	VPCMPUB $1, ·vconst+384(SB), Z2, K1 // < 20
-	KMOVQ K1, masks_alpha(DI)
-	KORQ K1, K3, K3
-	VPCMPEQB ·vconst+448(SB), Z0, K1 // '.'
-	KMOVQ K1, masks_dot(DI)
-	KORQ K1, K3, K3
-	VPCMPEQB ·vconst+512(SB), Z0, K1 // ':'
-	KMOVQ K1, masks_colon(DI)
-	KORQ K1, K3, K3
-	VPCMPEQB ·vconst+576(SB), Z0, K1 // '@'
-	KMOVQ K1, masks_at(DI)
-	KORQ K1, K3, K3
+	KXORQ K3, K3, K3 // tok: the OR of the token classes
+	RANGE(Z0, 1, 2, masks_digit) // '0' + [0, 10)
+	RANGE(Z1, 3, 4, masks_hex)   // 'a' + [0, 6), either case
+	RANGE(Z1, 5, 6, masks_alpha) // 'g' + [0, 20), either case
+	EQUAL(7, masks_dot)          // '.'
+	EQUAL(8, masks_colon)        // ':'
+	EQUAL(9, masks_at)           // '@'
 	VPCMPEQB ·vconst+640(SB), Z0, K1 // '_'
 	VPCMPEQB ·vconst+704(SB), Z0, K2 // '-'
 	KORQ K2, K1, K1
@@ -142,6 +124,7 @@ TEXT ·classifyRanges(SB), NOSPLIT, $0-16
 	KMOVQ K3, masks_tok(DI)
 	VPCMPEQB ·vconst+896(SB), Z0, K1 // '/'
 	KMOVQ K1, masks_slash(DI)
+	STOPTABLES
 	STOPS
 	KMOVQ K1, masks_stop(DI)
 	VZEROUPPER

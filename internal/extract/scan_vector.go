@@ -5,6 +5,7 @@ package extract
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 
 	"golang.org/x/sys/cpu"
 )
@@ -28,12 +29,40 @@ func scan(b []byte, from int, out *sink) int {
 // Vector reports whether Scan uses vector instructions.
 func Vector() bool { return useVector }
 
-// stopBytes are the bytes above the space that end a URL, each repeated
-// 64 times (stopIndex, classifyRanges).
-var stopBytes = func() (t [11][64]byte) {
-	for i, c := range []byte("\"'<>`\\^{}|\x7f") {
-		for j := range t[i] {
-			t[i][j] = c
+// stopNibbles are the tables of a nibble look-up (VPSHUFB, 16 entries
+// repeated in each of the four 16-byte lanes) that finds the bytes ending
+// a URL (cURLStop; stopIndex, classifyRanges): byte c is a stop when
+// lo[c&15] & hi[c>>4] != 0. Each distinct set of low nibbles that the
+// stops of one high nibble have gets a bit; hi[h] is the bit of h's set,
+// lo[l] the bits of the sets that hold l. The bytes above 127 are no
+// stops, and their index has its high bit set: VPSHUFB gives 0.
+var stopNibbles = func() (t struct{ lo, hi [64]byte }) {
+	var sets []uint16
+	for h := range 16 {
+		var set uint16 // the low nibbles of the stops whose high nibble is h
+		for l := range 16 {
+			if class[h<<4|l]&cURLStop != 0 {
+				set |= 1 << l
+			}
+		}
+		if set == 0 {
+			continue
+		}
+		k := slices.Index(sets, set)
+		if k < 0 {
+			k = len(sets)
+			sets = append(sets, set)
+		}
+		if k >= 8 {
+			panic("extract: the URL stops need more than 8 nibble sets")
+		}
+		for lane := 0; lane < 64; lane += 16 {
+			t.hi[lane+h] = 1 << k
+			for l := range 16 {
+				if set>>l&1 != 0 {
+					t.lo[lane+l] |= 1 << k
+				}
+			}
 		}
 	}
 	return t
@@ -66,8 +95,8 @@ type masks struct {
 // vconst holds the bytes classifyRanges compares with, each repeated 64
 // times (a memory operand costs less than a broadcast); kernels_amd64.s
 // reads them by offset (64 times the index).
-var vconst = func() (t [15][64]byte) {
-	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, '.', ':', '@', '_', '-', '+', ' ' + 1, '/'} {
+var vconst = func() (t [16][64]byte) {
+	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, '.', ':', '@', '_', '-', '+', ' ' + 1, '/', 0x0f} {
 		for j := range t[i] {
 			t[i][j] = c
 		}
