@@ -35,7 +35,7 @@ func Vector() bool { return useVector }
 // lo[c&15] & hi[c>>4] != 0. Each distinct set of low nibbles that the
 // stops of one high nibble have gets a bit; hi[h] is the bit of h's set,
 // lo[l] the bits of the sets that hold l. The bytes above 127 are no
-// stops, and their index has its high bit set: VPSHUFB gives 0.
+// stops: hi[8] to hi[15] are 0.
 var stopNibbles = func() (t struct{ lo, hi [64]byte }) {
 	var sets []uint16
 	for h := range 16 {
