@@ -167,3 +167,26 @@ func TestOctetRuns(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkClassifyWindow is the classification kernel alone, one call a
+// 64-byte window over the benchmark's log: what a window costs before the
+// Go code looks at its masks (compare BenchmarkValues).
+func BenchmarkClassifyWindow(b *testing.B) {
+	if !useVector {
+		b.Skip("the processor has no AVX-512 BW")
+	}
+	log := benchLog(b)
+	var m masks
+	var sum uint64
+	b.SetBytes(int64(len(log) &^ 63))
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for range b.N {
+		for i := 0; i+64 <= len(log); i += 64 {
+			m.classify((*[64]byte)(log[i : i+64]))
+			sum += m.tok
+		}
+	}
+	b.ReportMetric(float64(len(log)&^63)*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+	sinkV4 = uint32(sum)
+}
