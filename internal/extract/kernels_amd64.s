@@ -1,8 +1,9 @@
 // AVX-512 kernels of the vector extractor (scan_vector.go): each turns a
 // 64-byte window into masks, one bit per byte. The constant vectors are
-// the Go tables of scan_vector.go (vconst, stopNibbles, codeTable, codes, tens,
-// hundreds, prev1, prev2, two, c55), each 64 copies of a byte or 64
-// indices, used as memory operands. Every function ends with VZEROUPPER:
+// the Go tables of scan_vector.go (vconst, stopNibbles, codeTable, codes,
+// tens, hundreds, prev1, prev2, two, c55): 64-byte vectors of one byte
+// repeated, of indices or of look-up tables, mostly used as memory
+// operands. Every function ends with VZEROUPPER:
 // the Go code around them uses SSE instructions, which pay for dirty upper
 // halves. Z15 is not used (ABIInternal keeps zero in X15).
 
