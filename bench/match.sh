@@ -8,7 +8,6 @@
 #   bench/match.sh                                  # the documented run: 1 GB, 1,000,000 values, 10,000 planted
 #   bench/match.sh --size 50MB                      # quick run (SIZE=50MB works too)
 #   bench/match.sh --size 200MB -tools phalanx      # phalanx only
-#   BUILD=default bench/match.sh ...                # phalanx without GOEXPERIMENT=simd
 #
 # At 1 GB grep and rg take minutes each (bounded by -timeout, 10m): a
 # benchmark, not a CI step.
@@ -38,24 +37,21 @@ echo "tools:   $(grep --version 2>/dev/null | sed -n 1p); $(rg --version 2>/dev/
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# The matcher's vector extractor (internal/extract/scan_vector.go) exists
-# only in a build with GOEXPERIMENT=simd (Go 1.26's simd/archsimd), and runs
-# where the processor has AVX-512; elsewhere, and in the default build, the
-# extractor reads eight bytes at a time. BUILD=default measures the default
-# build.
-build="${BUILD:-simd}"
-case "$build" in
-  simd) GOEXPERIMENT=simd go build -o "$work/phalanx" ./cmd/phalanx ;;
-  default) go build -o "$work/phalanx" ./cmd/phalanx ;;
-  *) echo "BUILD=$build: want simd or default" >&2; exit 1 ;;
-esac
-avx512=no
-if grep -qw avx512bw /proc/cpuinfo 2>/dev/null && grep -qw avx512vl /proc/cpuinfo; then avx512=yes; fi
-if [ "$build" = simd ]; then
-  echo "build:   phalanx built with GOEXPERIMENT=simd; AVX-512 here: $avx512 (vector extractor: $avx512)"
-else
-  echo "build:   phalanx default build (word-at-a-time extractor; GOEXPERIMENT=simd not set)"
+# The matcher's extractor classifies 64 bytes at a time with AVX-512
+# (internal/extract/kernels_amd64.s) where the processor has F and BW, with
+# a table look-up where it also has VBMI and VBMI2, and else reads eight
+# bytes at a time; every build has it (the ordinary go build, no
+# GOEXPERIMENT). BUILD (simd or default), which chose between two builds
+# before, changes nothing now.
+if [ -n "${BUILD:-}" ]; then echo "note:    BUILD=$BUILD changes nothing: there is one build"; fi
+go build -o "$work/phalanx" ./cmd/phalanx
+has() { grep -qw "$1" /proc/cpuinfo 2>/dev/null; }
+extractor="word at a time (no AVX-512 F and BW)"
+if [ "$(uname -m)" = x86_64 ] && has avx512f && has avx512bw; then
+  extractor="AVX-512, 64 bytes at a time"
+  if has avx512vbmi && has avx512_vbmi2; then extractor="$extractor, VBMI table look-up"; fi
 fi
+echo "build:   phalanx (go build); extractor on this processor: $extractor"
 go build -o "$work/match" ./bench/match
 "$work/match" -bin "$work/phalanx" -work "$work" -iocs "$root/../shared/testdata/iocs" \
   -size "$size" -indicators "${INDICATORS:-1000000}" -planted "${PLANTED:-10000}" ${args[@]+"${args[@]}"}

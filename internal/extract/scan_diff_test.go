@@ -19,7 +19,7 @@ func candidates(scan func([]byte, int, func(Candidate)), b []byte, base int) []s
 }
 
 // sameAsReference checks Scan, and the word-at-a-time scanWords it falls
-// back on (the same function unless built with GOEXPERIMENT=simd), against
+// back on (the same function off amd64 or without AVX-512), against
 // the reference extractor; and Values in batches of every size from one
 // value (stopping and resuming at every place it may) to the whole input.
 func sameAsReference(t *testing.T, b []byte) {

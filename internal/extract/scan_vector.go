@@ -1,20 +1,23 @@
-//go:build goexperiment.simd && amd64
+//go:build amd64
 
 package extract
 
 import (
 	"encoding/binary"
 	"math/bits"
-	"simd/archsimd"
+	"slices"
+
+	"golang.org/x/sys/cpu"
 )
 
-// useVector is set when the processor has AVX-512 (F, BW, VL and the rest
-// of the set archsimd requires).
-var useVector = archsimd.X86.AVX512()
+// useVector is set when the processor and the operating system support
+// AVX-512 F and BW, what the kernels in kernels_amd64.s use besides VBMI
+// (see useVBMI).
+var useVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
 
 // scan appends the values of b[from:] to out (see Values) and returns where
-// it stopped. This build (GOEXPERIMENT=simd on amd64) classifies 64 bytes
-// at a time with AVX-512 when the processor has it (scanVector), else
+// it stopped. On amd64 it classifies 64 bytes at a time with AVX-512 when
+// the processor has it (scanVector, its kernels in kernels_amd64.s), else
 // eight at a time (scanWords).
 func scan(b []byte, from int, out *sink) int {
 	if useVector {
@@ -26,11 +29,40 @@ func scan(b []byte, from int, out *sink) int {
 // Vector reports whether Scan uses vector instructions.
 func Vector() bool { return useVector }
 
-// urlStops are the bytes above the space that end a URL.
-var urlStops = func() (t [11][64]byte) {
-	for i, c := range []byte("\"'<>`\\^{}|\x7f") {
-		for j := range t[i] {
-			t[i][j] = c
+// stopNibbles are the tables of a nibble look-up (VPSHUFB, 16 entries
+// repeated in each of the four 16-byte lanes) that finds the bytes ending
+// a URL (cURLStop; stopIndex, classifyRanges): byte c is a stop when
+// lo[c&15] & hi[c>>4] != 0. Each distinct set of low nibbles that the
+// stops of one high nibble have gets a bit; hi[h] is the bit of h's set,
+// lo[l] the bits of the sets that hold l. The bytes above 127 are no
+// stops: hi[8] to hi[15] are 0.
+var stopNibbles = func() (t struct{ lo, hi [64]byte }) {
+	var sets []uint16
+	for h := range 16 {
+		var set uint16 // the low nibbles of the stops whose high nibble is h
+		for l := range 16 {
+			if class[h<<4|l]&cURLStop != 0 {
+				set |= 1 << l
+			}
+		}
+		if set == 0 {
+			continue
+		}
+		k := slices.Index(sets, set)
+		if k < 0 {
+			k = len(sets)
+			sets = append(sets, set)
+		}
+		if k >= 8 {
+			panic("extract: the URL stops need more than 8 nibble sets")
+		}
+		for lane := 0; lane < 64; lane += 16 {
+			t.hi[lane+h] = 1 << k
+			for l := range 16 {
+				if set>>l&1 != 0 {
+					t.lo[lane+l] |= 1 << k
+				}
+			}
 		}
 	}
 	return t
@@ -42,24 +74,11 @@ func urlEnd(b []byte, from int) int {
 	if !useVector {
 		return urlEndBytes(b, from)
 	}
-	for from+64 <= len(b) {
-		if m := urlStopMask((*[64]byte)(b[from : from+64])); m != 0 {
-			return from + bits.TrailingZeros64(m)
-		}
-		from += 64
+	rest := b[from:]
+	if k := stopIndex(rest); k < len(rest)&^63 {
+		return from + k
 	}
-	return urlEndBytes(b, from)
-}
-
-// urlStopMask has a bit for each of w's bytes that ends a URL.
-func urlStopMask(w *[64]byte) uint64 {
-	v := archsimd.LoadUint8x64(w)
-	m := v.Less(archsimd.LoadUint8x64(&vconst[13])).ToBits() // <= ' '
-	for k := range urlStops {
-		m |= v.Equal(archsimd.LoadUint8x64(&urlStops[k])).ToBits()
-	}
-	archsimd.ClearAVXUpperBits()
-	return m
+	return urlEndBytes(b, from+len(rest)&^63)
 }
 
 // masks has one bit per byte of a 64-byte window for each byte class.
@@ -73,10 +92,11 @@ type masks struct {
 	runVal         [64 + 4]byte
 }
 
-// vconst holds the bytes classify compares with, each repeated 64 times
-// (loading one costs less than a broadcast).
-var vconst = func() (t [15][64]byte) {
-	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, '.', ':', '@', '_', '-', '+', ' ' + 1, '/'} {
+// vconst holds the bytes classifyRanges compares with, each repeated 64
+// times (a memory operand costs less than a broadcast); kernels_amd64.s
+// reads them by offset (64 times the index).
+var vconst = func() (t [16][64]byte) {
+	for i, c := range []byte{0x20, '0', 10, 'a', 6, 'g', 20, '.', ':', '@', '_', '-', '+', ' ' + 1, '/', 0x0f} {
 		for j := range t[i] {
 			t[i][j] = c
 		}
@@ -84,17 +104,13 @@ var vconst = func() (t [15][64]byte) {
 	return t
 }()
 
-// classify computes the class masks of w's 64 bytes: with AVX-512 VBMI
-// one look-up of each byte's class in a 128-byte table (classifyTable),
-// else comparisons with the classes' ranges (classifyRanges).
-func classify(w *[64]byte, m *masks) {
-	if useVBMI {
-		classifyTable(w, m)
-	} else {
-		classifyRanges(w, m)
-	}
+// classify computes the class masks of w's 64 bytes (classifyWindow:
+// with AVX-512 VBMI one look-up of each byte's class in a 128-byte table,
+// else comparisons with the classes' ranges) and forgets the octets of
+// the window before.
+func (m *masks) classify(w *[64]byte) {
+	classifyWindow(w, m)
 	m.octets = false
-	m.tok = m.digit | m.hex | m.alpha | m.dot | m.colon | m.at | m.other
 }
 
 // Class codes of classifyTable, one per mask.
@@ -110,9 +126,9 @@ const (
 	codeSlash // '/'
 )
 
-// codeTable is each ASCII byte's class code; codes holds the codes and 128
-// (the index of every byte above 127: its code is 0, as NUL's would be
-// but for the URL stop), 64 times each.
+// codeTable is each ASCII byte's class code (classifyTable); codes holds
+// the codes and 128 (the index of every byte above 127: its code is 0, as
+// NUL's would be but for the URL stop), 64 times each.
 var codeTable, codes = func() (t [128]byte, k [11][64]byte) {
 	for c := range 128 {
 		cl := class[c]
@@ -148,47 +164,6 @@ var codeTable, codes = func() (t [128]byte, k [11][64]byte) {
 	}
 	return t, k
 }()
-
-// classifyTable is classify with a byte permutation (VPERMI2B) that
-// looks up each byte's class code, then one comparison per class.
-func classifyTable(w *[64]byte, m *masks) {
-	k := &codes
-	v := archsimd.LoadUint8x64(w)
-	i := v.Min(archsimd.LoadUint8x64(&k[10]))
-	c := archsimd.LoadUint8x64((*[64]byte)(codeTable[:64])).ConcatPermute(archsimd.LoadUint8x64((*[64]byte)(codeTable[64:])), i)
-	m.digit = c.Equal(archsimd.LoadUint8x64(&k[codeDigit])).ToBits()
-	m.hex = c.Equal(archsimd.LoadUint8x64(&k[codeHex])).ToBits()
-	m.alpha = c.Equal(archsimd.LoadUint8x64(&k[codeAlpha])).ToBits()
-	m.dot = c.Equal(archsimd.LoadUint8x64(&k[codeDot])).ToBits()
-	m.colon = c.Equal(archsimd.LoadUint8x64(&k[codeColon])).ToBits()
-	m.at = c.Equal(archsimd.LoadUint8x64(&k[codeAt])).ToBits()
-	m.other = c.Equal(archsimd.LoadUint8x64(&k[codeOther])).ToBits()
-	m.stop = c.Equal(archsimd.LoadUint8x64(&k[codeStop])).ToBits() | v.Equal(archsimd.LoadUint8x64(&k[0])).ToBits()
-	m.slash = c.Equal(archsimd.LoadUint8x64(&k[codeSlash])).ToBits()
-	archsimd.ClearAVXUpperBits()
-}
-
-// classifyRanges is classify with comparisons of each byte with the
-// classes' ranges. It clears the upper halves of the vector registers
-// before it returns: the Go code around it uses SSE instructions, which
-// pay for dirty upper halves.
-func classifyRanges(w *[64]byte, m *masks) {
-	k := &vconst
-	v := archsimd.LoadUint8x64(w)
-	y := v.Or(archsimd.LoadUint8x64(&k[0])) // letters folded to lower case
-	m.digit = v.Sub(archsimd.LoadUint8x64(&k[1])).Less(archsimd.LoadUint8x64(&k[2])).ToBits()
-	m.hex = y.Sub(archsimd.LoadUint8x64(&k[3])).Less(archsimd.LoadUint8x64(&k[4])).ToBits()
-	m.alpha = y.Sub(archsimd.LoadUint8x64(&k[5])).Less(archsimd.LoadUint8x64(&k[6])).ToBits()
-	m.dot = v.Equal(archsimd.LoadUint8x64(&k[7])).ToBits()
-	m.colon = v.Equal(archsimd.LoadUint8x64(&k[8])).ToBits()
-	m.at = v.Equal(archsimd.LoadUint8x64(&k[9])).ToBits()
-	m.other = v.Equal(archsimd.LoadUint8x64(&k[10])).Or(v.Equal(archsimd.LoadUint8x64(&k[11]))).
-		Or(v.Equal(archsimd.LoadUint8x64(&k[12]))).ToBits()
-	archsimd.ClearAVXUpperBits()
-	m.stop = urlStopMask(w)
-	m.slash = v.Equal(archsimd.LoadUint8x64(&vconst[14])).ToBits()
-	archsimd.ClearAVXUpperBits()
-}
 
 // flags is the OR of class[] over the bytes of span (a token's bits),
 // without cUpper: every test of flags lets it through.
@@ -272,7 +247,7 @@ func (m *masks) ipv4(b []byte, i int, dots, inner uint64, s, e uint) (uint32, bo
 
 // useVBMI is set when the processor has the byte permutations and
 // compression of AVX-512 VBMI and VBMI2 (classifyTable, octetValues).
-var useVBMI = useVector && archsimd.X86.AVX512VBMI() && archsimd.X86.AVX512VBMI2()
+var useVBMI = useVector && cpu.X86.HasAVX512VBMI && cpu.X86.HasAVX512VBMI2
 
 // Tables for octetValues, 64 bytes each: the indices that move each byte
 // one and two places up, and ten and a hundred times a digit (mod 256).
@@ -301,21 +276,8 @@ func init() {
 // position k, lo = 10*d[k-1] + d[k] and hi = d[k-2] when they are in the
 // same run, and the octet is 100*hi + lo.
 func (m *masks) octetValues(w *[64]byte) {
-	v := archsimd.LoadUint8x64(w)
-	zero := archsimd.LoadUint8x64(&vconst[1]) // '0'
-	d := v.Sub(zero).Masked(archsimd.Mask8x64FromBits(m.digit))
-	in2 := m.digit & (m.digit << 1)
-	in3 := in2 & (m.digit << 2)
-	t := archsimd.LoadUint8x64(&tens).Permute(d).Permute(archsimd.LoadUint8x64(&prev1)).Masked(archsimd.Mask8x64FromBits(in2))
-	lo := d.Add(t)
-	hi := d.Permute(archsimd.LoadUint8x64(&prev2)).Masked(archsimd.Mask8x64FromBits(in3))
-	val := lo.Add(archsimd.LoadUint8x64(&hundreds).Permute(hi))
-	c2 := archsimd.LoadUint8x64(&two)
-	over := hi.Greater(c2).ToBits() | hi.Equal(c2).And(lo.Greater(archsimd.LoadUint8x64(&c55))).ToBits()
-	zeros := v.Equal(zero).ToBits()
+	over, zeros := octetRuns(w, m.digit, (*[64]byte)(m.runVal[:64]))
 	ends := m.digit &^ (m.digit >> 1)
-	val.Compress(archsimd.Mask8x64FromBits(ends)).Store((*[64]byte)(m.runVal[:64]))
-	archsimd.ClearAVXUpperBits()
 	starts := m.digit &^ (m.digit << 1)
 	long := m.digit & (m.digit >> 1) & (m.digit >> 2) & (m.digit >> 3)
 	m.badRun = long | zeros&starts&(m.digit>>1) | over&ends
@@ -456,7 +418,7 @@ func scanVector(b []byte, from int, out *sink) int {
 		if i+touchAhead < n {
 			ahead |= b[i+touchAhead]
 		}
-		classify((*[64]byte)(b[i:i+64]), &m)
+		m.classify((*[64]byte)(b[i : i+64]))
 		hd := m.digit | m.hex
 		run := hd & (hd >> 1) // bit k: bytes k.. are hex for 2, then 4, ... 32 bytes
 		run &= run >> 2
