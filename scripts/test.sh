@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 # cores (the slowest, bundle and filter parsers, run ~1,000 inputs/s);
 # set FUZZTIME for longer runs, e.g. FUZZTIME=1000000x.
 FUZZTIME="${FUZZTIME:-30000x}"
+# Each new input that widens coverage is minimised for at most this long
+# (Go's default, 60 s, can hold a worker at 0 execs/s for a minute).
+FUZZMIN="${FUZZMIN:-10s}"
 
 echo "== browser for the web UI tests"
 # Under CI=true a missing browser fails the run (the browser tests fail
@@ -57,7 +60,7 @@ echo "== extractor and matcher on the paths of other processors"
 # tests and fuzz target check the others here (the runtime warns that it
 # does not know cpu.avx512vbmi: only x/sys/cpu does).
 GODEBUG=cpu.avx512vbmi=off go test -count=1 ./internal/extract/ ./internal/detect/
-GODEBUG=cpu.avx512vbmi=off go test -run '^$' -fuzz '^FuzzScanMatchesReference$' -fuzztime "$FUZZTIME" ./internal/extract/
+GODEBUG=cpu.avx512vbmi=off go test -run '^$' -fuzz '^FuzzScanMatchesReference$' -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMIN" ./internal/extract/
 GODEBUG=cpu.avx512f=off go test -count=1 ./internal/extract/ ./internal/detect/
 
 echo "== fuzz ($FUZZTIME each)"
@@ -65,7 +68,7 @@ echo "== fuzz ($FUZZTIME each)"
 for pkg in $(go list ./...); do
   for fn in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
     echo "-- $pkg $fn"
-    go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" "$pkg"
+    go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMIN" "$pkg"
   done
 done
 echo "all tests passed"
