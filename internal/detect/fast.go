@@ -119,33 +119,47 @@ func (s *lineScanner) hashBatch(vals []extract.Value) {
 		s.vword = make([]uint32, n, 2*n)
 	}
 	hs, ws := s.vhash[:n], s.vword[:n]
+	cover := s.vcover[:0]
 	x, exact, seed := s.x, s.opts.Exact, s.x.seed
 	for k := range vals {
 		v := &vals[k]
 		var h uint64
+		f := uint64(0) // the hash whose filter word is prefetched
 		switch v.Kind {
 		case extract.IPv4:
-			if exact || !x.covered(v.V4) {
-				h = hashV4(seed, v.V4) ^ v4Mix
+			h = hashV4(seed, v.V4) ^ v4Mix
+			f = h
+			if !exact && x.v4Cover16 != nil && x.v4Cover16[v.V4>>22]&(1<<((v.V4>>16)&63)) != 0 {
+				// Some block overlaps its /16: collectOne decides with the
+				// /24 map (2 MiB, mostly not in cache), whose word is
+				// prefetched here.
+				h = 0
+				cover = append(cover, v.V4>>14)
 			}
 		case extract.Domain:
 			if exact {
 				h = hashLower(seed, s.data[v.Off:v.Off+int(v.Len)]) ^ domainMix
+				f = h
 			}
 		case extract.URL:
 			if v.Host > 0 {
 				if a, ok := authorityHash(seed, s.data[v.Off:v.Off+int(v.Len)], int(v.Host)); ok {
 					h = a ^ urlAuthMix
+					f = h
 				}
 			}
 		}
 		hs[k] = h
-		w, _ := x.filterWord(h)
+		w, _ := x.filterWord(f)
 		ws[k] = uint32(w)
 	}
 	if n > 0 {
 		prefetchWords(&x.filter[0], &ws[0], n)
 	}
+	if len(cover) > 0 {
+		prefetchWords(&x.v4Cover[0], &cover[0], len(cover))
+	}
+	s.vcover = cover
 	s.vhash = hs
 }
 
@@ -229,17 +243,32 @@ func addr4(v uint32) netip.Addr {
 
 // addParents adds probes for domain d at block offset off and each of its
 // parents, longest first (the per-line path's order), hashed in one pass
-// from the end.
+// from the end. The subdomain gates (domains.go) skip the domains no key
+// ends like and the suffixes with a label count no key has; suffixes with
+// more labels than the longest key are not even hashed.
 func (s *lineScanner) addParents(off int32, d []byte) {
+	x := s.x
+	if !x.mayHaveParents(d) {
+		return
+	}
 	starts := labelStarts(d, append(s.starts[:0], 0))
 	s.starts = starts
-	s.hashes = slices.Grow(s.hashes[:0], len(starts))[:len(starts)]
-	hashSuffixes(s.x.seed, d, starts, s.hashes)
-	for k, i := range starts {
-		h := s.hashes[k] ^ domainMix
-		if !s.x.mayHave(h) {
+	n := len(starts)
+	lo := 0
+	if most := 63 - bits.LeadingZeros64(x.dLabels); most < 63 && n > most {
+		lo = n - most
+	}
+	s.hashes = slices.Grow(s.hashes[:0], n)[:n]
+	hashSuffixes(x.seed, d, starts[lo:], s.hashes[lo:])
+	for k := lo; k < n; k++ {
+		if x.dLabels&labelBit(n-k) == 0 {
 			continue
 		}
+		h := s.hashes[k] ^ domainMix
+		if !x.mayHave(h) {
+			continue
+		}
+		i := starts[k]
 		q := s.slot()
 		q.off, q.vlen = off, int32(len(d))
 		q.kind, q.from = kDomain, fromLower

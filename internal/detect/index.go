@@ -106,7 +106,19 @@ type Index struct {
 	// addresses never touch the bigger map.
 	v4Cover   []uint64
 	v4Cover16 []uint64
-	v6Lens    [3]uint64 // bit b: some IPv6 key has prefix length b
+	// v4Lens16 has, per /16, bit n set when some IPv4 block of length
+	// n < 32 overlaps that /16 (256 KiB, made with v4Cover): the
+	// longest-prefix walk tests only those lengths (and /32), not every
+	// length the index has.
+	v4Lens16 []uint32
+	v6Lens   [3]uint64 // bit b: some IPv6 key has prefix length b
+	// The subdomain gates (domains.go): dLabels has bit n set when some
+	// domain key has n labels (63: 63 or more), dLast a bit per hash of
+	// the last label of some domain key (8 KiB). A domain whose last label
+	// no key ends with has no parent to look up; of the others, only the
+	// suffixes with a label count some key has are hashed and tested.
+	dLabels uint64
+	dLast   *[lastWords]uint64
 	metas     []meta
 	exprs     []*Compiled
 	scans     []scanRef
@@ -367,6 +379,8 @@ func (x *Index) insert(k key, ind uint32, term uint8) {
 	case kIPv4:
 		x.v4Lens |= 1 << k.bits
 		x.cover(k)
+	case kDomain:
+		x.addDomainGates(k.b)
 	case kIPv6:
 		x.v6Lens[k.bits/64] |= 1 << (k.bits % 64)
 	}
@@ -420,6 +434,15 @@ func (x *Index) cover(k key) {
 	if x.v4Cover == nil {
 		x.v4Cover = make([]uint64, 1<<24/64)
 		x.v4Cover16 = make([]uint64, 1<<16/64)
+		x.v4Lens16 = make([]uint32, 1<<16)
+	}
+	first16 := uint32(k.b[0])<<8 | uint32(k.b[1])
+	n16 := uint32(1)
+	if k.bits < 16 {
+		n16 = 1 << (16 - k.bits)
+	}
+	for i := first16; i < first16+n16; i++ {
+		x.v4Lens16[i] |= 1 << k.bits
 	}
 	first := uint32(k.b[0])<<16 | uint32(k.b[1])<<8 | uint32(k.b[2])
 	n := uint32(1)
@@ -513,7 +536,11 @@ func (x *Index) lookupDomain(d []byte, exact bool, fn func(int)) {
 // that pass, longest first.
 func (x *Index) walkV4(v uint32, fn func(int)) {
 	var pass uint64
-	for lens := x.v4Lens; lens != 0; lens &= lens - 1 {
+	lens := x.v4Lens & (1 << 32)
+	if x.v4Lens16 != nil {
+		lens = x.v4Lens & (1<<32 | uint64(x.v4Lens16[v>>16]))
+	}
+	for ; lens != 0; lens &= lens - 1 {
 		n := uint(bits.TrailingZeros64(lens))
 		m := v &^ uint32(uint64(1)<<(32-n)-1)
 		w, b := x.filterWord(hashV4(x.seed, m) ^ kindMix(kIPv4, uint8(n)))

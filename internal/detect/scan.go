@@ -358,6 +358,7 @@ type lineScanner struct {
 	next        []extract.Value // the batch after it (fast.go: software pipelining)
 	vhash       []uint64        // hashBatch's hashes of vals
 	vword       []uint32        // and their filter words
+	vcover      []uint32        // the words of x.v4Cover hashBatch prefetched
 	touched     uint64          // the sum of the table slots flush reads ahead (kept so the reads stay)
 	onHead      func(int)       // s.head, bound once
 }
