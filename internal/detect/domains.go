@@ -1,6 +1,6 @@
 package detect
 
-import "bytes"
+import "math/bits"
 
 // The subdomain gates. With subdomain semantics a domain is looked up with
 // each of its parents (a.b.evil.example, b.evil.example, evil.example,
@@ -47,17 +47,52 @@ func (x *Index) addDomainGates(d []byte) {
 	x.dLast[w] |= b
 }
 
-// mayHaveParents reports whether domain d (as in the input: any case,
-// without leading or trailing dots) may have a suffix on a label boundary
-// that is a domain key: whether some key ends with d's last label.
-func (x *Index) mayHaveParents(d []byte) bool {
+// addParents adds probes for domain d at block offset off and each of its
+// parents, longest first (the per-line path's order), hashed in one pass
+// from the end (suffixHashes). The gates skip the domains no key ends
+// like (after hashing only the last label) and the suffixes with a label
+// count no key has; suffixes with more labels than the longest key are not
+// even hashed.
+func (s *lineScanner) addParents(off int32, d []byte) {
+	x := s.x
 	if x.dLast == nil {
-		return false
+		return // no domain key
 	}
-	i := bytes.LastIndexByte(d, '.') + 1
-	if i == len(d) {
-		return true // a trailing dot: labelStarts's last label is another; not decided here
+	most := 63 - bits.LeadingZeros64(x.dLabels)
+	if most == 63 {
+		most = len(d) + 1 // some key has 63 labels or more: every suffix
 	}
-	w, b := lastBit(hashLower(x.seed, d[i:]))
-	return x.dLast[w]&b != 0
+	s.hashes, s.starts = suffixHashes(x.seed, d, most, x.dLast, s.hashes[:0], s.starts[:0])
+	if len(s.hashes) > 64 {
+		for k := len(s.hashes) - 1; k >= 0; k-- {
+			if x.dLabels&labelBit(k+1) != 0 && x.mayHave(s.hashes[k]^domainMix) {
+				s.addSuffix(off, d, k)
+			}
+		}
+		return
+	}
+	// The filter tests first, in one loop of independent reads (their
+	// misses overlap), then the probes longest first.
+	var pass uint64
+	for k, h := range s.hashes {
+		if x.dLabels&labelBit(k+1) != 0 && x.mayHave(h^domainMix) {
+			pass |= 1 << k
+		}
+	}
+	for pass != 0 {
+		k := 63 - bits.LeadingZeros64(pass)
+		pass &^= 1 << k
+		s.addSuffix(off, d, k)
+	}
+}
+
+// addSuffix adds the probe of the suffix of domain d (at block offset
+// off) that addParents hashed k-th.
+func (s *lineScanner) addSuffix(off int32, d []byte, k int) {
+	i := s.starts[k]
+	q := s.slot()
+	q.off, q.vlen = off, int32(len(d))
+	q.kind, q.from = kDomain, fromLower
+	q.koff, q.klen = off+int32(i), int32(len(d)-i)
+	q.hash = s.hashes[k] ^ domainMix
 }

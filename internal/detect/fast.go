@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
-	"slices"
 	"unsafe"
 
 	"github.com/phalanx-ledger/phalanx/internal/extract"
@@ -40,8 +39,21 @@ type probe struct {
 	kind kind
 	bits uint8
 	from keyFrom
-	walk bool // a longest-prefix walk over the blocks of s.walks[koff]
+	look lookup
 }
+
+// lookup says how a probe is looked up.
+type lookup uint8
+
+const (
+	lookKey lookup = iota // its key, one probe
+	// lookWalk: a longest-prefix walk over the blocks of s.walks[koff]
+	// (an IPv6 address, or an IPv4 address written as IPv6).
+	lookWalk
+	// lookPrefix: one prefix length of an IPv4 longest-prefix walk
+	// (addWalkV4); skipped when a longer one of the same value was found.
+	lookPrefix
+)
 
 // keyFrom says where a probe's key bytes are. Only the few probes that
 // pass the Bloom filter need them, so the usual values (addresses,
@@ -204,7 +216,7 @@ func (s *lineScanner) collectOne(v *extract.Value) {
 	switch v.Kind {
 	case extract.IPv4:
 		if !exact && x.covered(v.V4) {
-			s.addWalk(probe{off: off, vlen: vlen}, addr4(v.V4))
+			s.addWalkV4(off, vlen, v.V4)
 			return
 		}
 		h := hashV4(seed, v.V4) ^ v4Mix
@@ -239,42 +251,6 @@ func (s *lineScanner) collectOne(v *extract.Value) {
 
 func addr4(v uint32) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-}
-
-// addParents adds probes for domain d at block offset off and each of its
-// parents, longest first (the per-line path's order), hashed in one pass
-// from the end. The subdomain gates (domains.go) skip the domains no key
-// ends like and the suffixes with a label count no key has; suffixes with
-// more labels than the longest key are not even hashed.
-func (s *lineScanner) addParents(off int32, d []byte) {
-	x := s.x
-	if !x.mayHaveParents(d) {
-		return
-	}
-	starts := labelStarts(d, append(s.starts[:0], 0))
-	s.starts = starts
-	n := len(starts)
-	lo := 0
-	if most := 63 - bits.LeadingZeros64(x.dLabels); most < 63 && n > most {
-		lo = n - most
-	}
-	s.hashes = slices.Grow(s.hashes[:0], n)[:n]
-	hashSuffixes(x.seed, d, starts[lo:], s.hashes[lo:])
-	for k := lo; k < n; k++ {
-		if x.dLabels&labelBit(n-k) == 0 {
-			continue
-		}
-		h := s.hashes[k] ^ domainMix
-		if !x.mayHave(h) {
-			continue
-		}
-		i := starts[k]
-		q := s.slot()
-		q.off, q.vlen = off, int32(len(d))
-		q.kind, q.from = kDomain, fromLower
-		q.koff, q.klen = off+int32(i), int32(len(d)-i)
-		q.hash = h
-	}
 }
 
 const low7 = 0x7f7f7f7f7f7f7f7f
@@ -442,9 +418,33 @@ func authorityHash(seed uint64, u []byte, host int) (uint64, bool) {
 	return hashLower(seed, u[:k]), true
 }
 
+// addWalkV4 adds the probes of the longest-prefix walk of the IPv4
+// address v at block offset off: one per prefix length some block under
+// v's /16 has (and /32) whose key passes the filter, longest first. flush
+// reads their table slots ahead with the others' and reports the first
+// found (walkV4, probed one after the other as the per-line path does,
+// would wait for each slot in turn).
+func (s *lineScanner) addWalkV4(off, vlen int32, v uint32) {
+	x := s.x
+	for lens := x.v4Lens & (1<<32 | uint64(x.v4Lens16[v>>16])); lens != 0; {
+		n := uint(63 - bits.LeadingZeros64(lens))
+		lens &^= 1 << n
+		m := v &^ uint32(uint64(1)<<(32-n)-1)
+		h := hashV4(x.seed, m) ^ kindMix(kIPv4, uint8(n))
+		if !x.mayHave(h) {
+			continue
+		}
+		q := s.slot()
+		q.off, q.vlen = off, vlen
+		q.kind, q.bits, q.from, q.v4 = kIPv4, uint8(n), fromV4, m
+		q.hash = h
+		q.look = lookPrefix
+	}
+}
+
 // addWalk adds a probe for the longest prefix holding a.
 func (s *lineScanner) addWalk(p probe, a netip.Addr) {
-	p.walk, p.koff = true, int32(len(s.walks))
+	p.look, p.koff = lookWalk, int32(len(s.walks))
 	s.walks = append(s.walks, a)
 	s.add(p)
 }
@@ -458,16 +458,20 @@ func (s *lineScanner) flush() {
 		mask := uint64(len(x.slots) - 1)
 		var touch uint64
 		for i := range batch {
-			if p := &batch[i]; !p.walk {
+			if p := &batch[i]; p.look != lookWalk {
 				touch += x.slots[p.hash&mask]
 			}
 		}
 		s.touched += touch
+		found := int32(-1) // the value whose longest prefix was found
 		for i := range batch {
 			p := &batch[i]
 			s.cur = p
-			if p.walk {
+			switch {
+			case p.look == lookWalk:
 				x.lookupAddr(s.walks[p.koff], false, s.onHead)
+				continue
+			case p.look == lookPrefix && p.off == found:
 				continue
 			}
 			if p.from == fromURL {
@@ -477,6 +481,7 @@ func (s *lineScanner) flush() {
 			k := s.keyOf(p)
 			if e := x.probe(k, p.hash); e >= 0 {
 				s.onHead(e)
+				found = p.off
 			}
 		}
 	}

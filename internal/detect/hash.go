@@ -52,16 +52,48 @@ func hashLower(seed uint64, b []byte) uint64 {
 	return mum(h^uint64(len(b)), hk3)
 }
 
-// hashSuffixes sets hs[k] to hashLower(seed, d[starts[k]:]) for each of
-// the ascending offsets starts, reading d once from its end: the hash
-// folds a key's words from its end, so every suffix shares the words of
-// the shorter ones (a domain's parents cost one pass, not one each).
-func hashSuffixes(seed uint64, d []byte, starts []int, hs []uint64) {
+// suffixHashes appends to hs the hashLower of each suffix of d that starts
+// a label (labelStarts's offsets: 0 and after each dot that is not d's
+// last byte), shortest first, and to starts their offsets, reading d once
+// from its end: the hash folds a key's words from its end, so every suffix
+// shares the words of the shorter ones (a domain's parents cost one pass,
+// not one each). It stops after most labels; and, when last is not nil,
+// at once (returning nothing) if the one-label suffix's bit (lastBit) is
+// not set in last.
+func suffixHashes(seed uint64, d []byte, most int, last *[lastWords]uint64, hs []uint64, starts []int) ([]uint64, []int) {
 	n := len(d)
 	h := seed
 	j := n // d[j:] is folded into h
-	for k := len(starts) - 1; k >= 0; k-- {
-		i := starts[k]
+	b := n // the dots of d[b:b+8] not yet taken are the high bits of m
+	m := uint64(0)
+	for ; most > 0; most-- {
+		i := 0 // the next label start, from the end
+		for {
+			if m != 0 {
+				k := (63 - bits.LeadingZeros64(m)) >> 3
+				m &^= 0xff << (8 * k)
+				i = b + k + 1
+				break
+			}
+			if b == 0 {
+				break // i = 0: d itself
+			}
+			e := b
+			b = max(e-8, 0)
+			var w uint64
+			if e-b == 8 {
+				w = binary.LittleEndian.Uint64(d[b:e])
+			} else {
+				var tail [8]byte
+				copy(tail[:], d[b:e])
+				w = binary.LittleEndian.Uint64(tail[:])
+			}
+			t := w ^ '.'*lsb
+			m = ^((t&low7 + low7) | t | low7) // the high bit of each '.'
+			if e == n {
+				m &^= 0xff << (8 * (n - 1 - b)) // a dot that ends d starts no label
+			}
+		}
 		for j-i >= 8 {
 			h = mum(h^lowerWord(binary.LittleEndian.Uint64(d[j-8:j])), hk1)
 			j -= 8
@@ -70,8 +102,18 @@ func hashSuffixes(seed uint64, d []byte, starts []int, hs []uint64) {
 		if j > i {
 			g = mum(g^lowerWord(headWord(d[i:j])), hk2)
 		}
-		hs[k] = mum(g^uint64(n-i), hk3)
+		g = mum(g^uint64(n-i), hk3)
+		if last != nil && len(hs) == 0 {
+			if w, bit := lastBit(g); last[w]&bit == 0 {
+				return hs, starts
+			}
+		}
+		hs, starts = append(hs, g), append(starts, i)
+		if i == 0 {
+			break
+		}
 	}
+	return hs, starts
 }
 
 // hashV4 is hashBytes of the four bytes of the IPv4 address v (big

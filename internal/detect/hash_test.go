@@ -11,7 +11,8 @@ import (
 
 // FuzzHashLower checks that hashing a value while lower-casing it gives
 // the hash of its lower-case copy, that the suffixes hashed in one pass
-// from the end get the hashes they get one by one, that an IPv4 address hashed from its
+// from the end (suffixHashes) get the hashes they get one by one, from
+// labelStarts's offsets, that an IPv4 address hashed from its
 // value gives the hash of its four key bytes, and that the authority of
 // each URL the extractor finds in the input, hashed in place where the
 // extractor says it is a bare host, gives the hash of the key
@@ -25,17 +26,19 @@ func FuzzHashLower(f *testing.F) {
 		if got, want := hashLower(seed, b), hashBytes(seed, lower(b, nil)); got != want {
 			t.Fatalf("hashLower(%q) = %x, hashBytes of its lower case %x", b, got, want)
 		}
-		var starts []int
-		for i := 0; i < len(b); i++ {
-			if i == 0 || b[i-1] == '.' {
-				starts = append(starts, i)
+		starts := labelStarts(b, []int{0})
+		hs, got := suffixHashes(seed, b, len(b)+1, nil, nil, nil)
+		if slices.Reverse(got); !slices.Equal(got, starts) {
+			t.Fatalf("suffixHashes(%q) hashed from %v, labelStarts %v", b, got, starts)
+		}
+		for k, i := range got {
+			if want := hashLower(seed, b[i:]); hs[len(hs)-1-k] != want {
+				t.Fatalf("suffixHashes(%q) from %d = %x, hashLower %x", b, i, hs[len(hs)-1-k], want)
 			}
 		}
-		hs := make([]uint64, len(starts))
-		hashSuffixes(seed, b, starts, hs)
-		for k, i := range starts {
-			if want := hashLower(seed, b[i:]); hs[k] != want {
-				t.Fatalf("hashSuffixes(%q)[%d] (from %d) = %x, hashLower %x", b, k, i, hs[k], want)
+		if most := len(starts) / 2; most > 0 {
+			if hs2, _ := suffixHashes(seed, b, most, nil, nil, nil); !slices.Equal(hs2, hs[:most]) {
+				t.Fatalf("suffixHashes(%q) with at most %d labels = %x, want the first of %x", b, most, hs2, hs)
 			}
 		}
 		if len(b) >= 4 {

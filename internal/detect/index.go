@@ -119,12 +119,12 @@ type Index struct {
 	// suffixes with a label count some key has are hashed and tested.
 	dLabels uint64
 	dLast   *[lastWords]uint64
-	metas     []meta
-	exprs     []*Compiled
-	scans     []scanRef
-	strs      []string
-	strIdx    map[string]uint32
-	live      int
+	metas   []meta
+	exprs   []*Compiled
+	scans   []scanRef
+	strs    []string
+	strIdx  map[string]uint32
+	live    int
 }
 
 // New returns an empty index with room for about n keys.
@@ -310,8 +310,22 @@ func (x *Index) idOf(m *meta) string {
 	if len(b) != 16 {
 		return string(b)
 	}
-	h := hex.EncodeToString(b)
-	return "indicator--" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	// "indicator--" and the UUID's 36 characters, made in place: one
+	// allocation per hit rather than three.
+	const prefix = "indicator--"
+	var id [len(prefix) + 36]byte
+	copy(id[:], prefix)
+	u := id[len(prefix):]
+	hex.Encode(u[0:8], b[0:4])
+	u[8] = '-'
+	hex.Encode(u[9:13], b[4:6])
+	u[13] = '-'
+	hex.Encode(u[14:18], b[6:8])
+	u[18] = '-'
+	hex.Encode(u[19:23], b[8:10])
+	u[23] = '-'
+	hex.Encode(u[24:36], b[10:16])
+	return string(id[:])
 }
 
 func (x *Index) hashKey(k key) uint64 {

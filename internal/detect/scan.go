@@ -350,7 +350,7 @@ type lineScanner struct {
 	batch       []probe
 	keys        []byte
 	kbuf        []byte   // the key of a probe that passed the filter
-	starts      []int    // a domain's label starts
+	starts      []int    // a domain's label starts, last first (addParents)
 	hashes      []uint64 // the hashes of its suffixes from those starts
 	walks       []netip.Addr
 	cur         *probe
