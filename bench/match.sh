@@ -9,6 +9,8 @@
 #   bench/match.sh --size 50MB                      # quick run (SIZE=50MB works too)
 #   bench/match.sh --size 200MB -tools phalanx      # phalanx only
 #   BUILD=default bench/match.sh ...                # phalanx without GOEXPERIMENT=simd
+#   bench/match.sh --size 300MB -tools phalanx -pairs 5 -compare OLD/phalanx
+#       # then 5 exact/CIDR pairs on one core, alternating with another build's
 #
 # At 1 GB grep and rg take minutes each (bounded by -timeout, 10m): a
 # benchmark, not a CI step.
