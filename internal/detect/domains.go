@@ -1,6 +1,9 @@
 package detect
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // The subdomain gates. With subdomain semantics a domain is looked up with
 // each of its parents (a.b.evil.example, b.evil.example, evil.example,
@@ -26,43 +29,92 @@ const (
 	lastWords = 1 << lastBits / 64
 )
 
-// lastBit is the bit of dLast for the hash h (hashLower) of a last label.
-func lastBit(h uint64) (word, bit uint64) {
-	m := (h ^ domainMix) * 0x9E3779B97F4A7C15 >> (64 - lastBits)
+// lastLabelWord is the last label of domain d, or its last eight bytes
+// when it is longer, in lower case in the low bytes of a word (the same
+// word for the same label however the name before it runs). ok is false
+// when d is empty or ends with a dot (its last label is not decided here).
+func lastLabelWord(d []byte) (w uint64, ok bool) { return lastLabelWordAt(d, 0, len(d)) }
+
+// lastLabelWordAt is lastLabelWord of data[start:end], which reads the
+// eight bytes before end when there are eight (in data, d's or not).
+func lastLabelWordAt(data []byte, start, end int) (w uint64, ok bool) {
+	n := end - start
+	if n <= 0 || data[end-1] == '.' {
+		return 0, false
+	}
+	if end >= 8 {
+		w = binary.LittleEndian.Uint64(data[end-8 : end])
+	} else {
+		var t [8]byte
+		copy(t[8-end:], data[:end])
+		w = binary.LittleEndian.Uint64(t[:])
+	}
+	t := w ^ '.'*lsb
+	m := ^((t&low7 + low7) | t | low7) // the high bit of each '.'
+	if n < 8 {
+		m &= ^uint64(0) << (8 * (8 - n)) // d's bytes only
+	}
+	switch {
+	case m != 0:
+		w >>= 63 - bits.LeadingZeros64(m) + 1 // the bytes after the last dot
+	case n < 8:
+		w >>= 8 * (8 - n)
+	}
+	return lowerWord(w), true
+}
+
+// lastBit is the bit of dLast for a last label's word.
+func lastBit(w uint64) (word, bit uint64) {
+	m := w * 0x9E3779B97F4A7C15 >> (64 - lastBits)
 	return m >> 6, 1 << (m & 63)
 }
 
 // labelBit is the bit of dLabels for a name of n labels.
 func labelBit(n int) uint64 { return 1 << min(n, 63) }
 
-// addDomainGates records domain key d (normalised: lower case) in the
-// gates.
+// addDomainGates records domain key d (normalised: lower case, no
+// leading or trailing dot) in the gates.
 func (x *Index) addDomainGates(d []byte) {
-	starts := labelStarts(d, []int{0})
-	x.dLabels |= labelBit(len(starts))
+	x.dLabels |= labelBit(len(labelStarts(d, []int{0})))
 	if x.dLast == nil {
 		x.dLast = new([lastWords]uint64)
 	}
-	w, b := lastBit(hashBytes(x.seed, d[starts[len(starts)-1]:]))
-	x.dLast[w] |= b
+	if w, ok := lastLabelWord(d); ok {
+		lw, b := lastBit(w)
+		x.dLast[lw] |= b
+	} else if len(d) > 0 {
+		x.dUngated = true // not made by normDomain: no gate
+	}
+}
+
+// mayEndLikeKey reports whether domain data[start:end] (as in the input:
+// any case) may have a suffix on a label boundary that is a domain key:
+// whether some key ends with its last label.
+func (x *Index) mayEndLikeKey(data []byte, start, end int) bool {
+	if x.dLast == nil {
+		return false // no domain key
+	}
+	w, ok := lastLabelWordAt(data, start, end)
+	if !ok || x.dUngated {
+		return true
+	}
+	lw, b := lastBit(w)
+	return x.dLast[lw]&b != 0
 }
 
 // addParents adds probes for domain d at block offset off and each of its
 // parents, longest first (the per-line path's order), hashed in one pass
-// from the end (suffixHashes). The gates skip the domains no key ends
-// like (after hashing only the last label) and the suffixes with a label
-// count no key has; suffixes with more labels than the longest key are not
-// even hashed.
+// from the end (suffixHashes). hashBatch has already dropped the domains
+// no key ends like (mayEndLikeKey); the label counts skip the suffixes
+// with a count no key has, and suffixes with more labels than the longest
+// key are not even hashed.
 func (s *lineScanner) addParents(off int32, d []byte) {
 	x := s.x
-	if x.dLast == nil {
-		return // no domain key
-	}
 	most := 63 - bits.LeadingZeros64(x.dLabels)
 	if most == 63 {
 		most = len(d) + 1 // some key has 63 labels or more: every suffix
 	}
-	s.hashes, s.starts = suffixHashes(x.seed, d, most, x.dLast, s.hashes[:0], s.starts[:0])
+	s.hashes, s.starts = suffixHashes(x.seed, s.data, int(off), int(off)+len(d), most, x.dLabels, s.hashes[:0], s.starts[:0])
 	if len(s.hashes) > 64 {
 		for k := len(s.hashes) - 1; k >= 0; k-- {
 			if x.dLabels&labelBit(k+1) != 0 && x.mayHave(s.hashes[k]^domainMix) {

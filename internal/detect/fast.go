@@ -118,8 +118,9 @@ func (s *lineScanner) scanText(j *job) {
 }
 
 // hashBatch hashes the usual values of a batch (an IPv4 address, a domain
-// in exact mode, a URL with a bare host) into s.vhash, 0 for the others,
-// and prefetches the filter word of each hash: the filter is 1 MiB and
+// in exact mode, a URL with a bare host) into s.vhash, 0 for the others
+// (noProbe for a domain whose last label no key has, with subdomain
+// semantics on), and prefetches the filter word of each hash: the filter is 1 MiB and
 // the input streaming through evicts it from L2, so most tests would miss
 // the cache. A prefetch neither faults nor makes anything wait; by the
 // time collect tests the words (after the next batch is extracted) they
@@ -152,6 +153,8 @@ func (s *lineScanner) hashBatch(vals []extract.Value) {
 			if exact {
 				h = hashLower(seed, s.data[v.Off:v.Off+int(v.Len)]) ^ domainMix
 				f = h
+			} else if !x.mayEndLikeKey(s.data, v.Off, v.Off+int(v.Len)) {
+				h = noProbe // no key ends with its last label: no parent to look up
 			}
 		case extract.URL:
 			if v.Host > 0 {
@@ -160,6 +163,9 @@ func (s *lineScanner) hashBatch(vals []extract.Value) {
 					f = h
 				}
 			}
+		}
+		if h == noProbe && f != 0 {
+			h = 0 // a real hash that is noProbe: collectOne makes its probe
 		}
 		hs[k] = h
 		w, _ := x.filterWord(f)
@@ -175,18 +181,24 @@ func (s *lineScanner) hashBatch(vals []extract.Value) {
 	s.vhash = hs
 }
 
+// noProbe is the hash hashBatch gives a value with no probe to make.
+const noProbe = 1
+
 // collect adds the probes of a batch of values, hashed by hashBatch, to
 // the batch: addresses and domains are hashed straight from the input,
 // and a URL by its authority. A value hashBatch did not hash (hash 0)
-// takes the per-kind code.
+// takes the per-kind code; one it found needs no probe (noProbe) is
+// skipped.
 func (s *lineScanner) collect(vals []extract.Value) {
 	x := s.x
 	hs := s.vhash[:len(vals)]
 	for k := range vals {
 		v := &vals[k]
 		h := hs[k]
-		if h == 0 {
-			s.collectOne(v)
+		if h <= noProbe {
+			if h == 0 {
+				s.collectOne(v)
+			}
 			continue
 		}
 		if !x.mayHave(h) {
@@ -535,7 +547,10 @@ func (s *lineScanner) head(head int) {
 		if x.alive(en.ind, s.now) {
 			off := int(p.off)
 			s.locate(off)
-			s.found(en.ind, en.term, x.keyOf(en).String(), en.kind, s.data[off:off+int(p.vlen)], off-s.lineStart)
+			if s.strs == nil {
+				s.strs = new(hitStrings)
+			}
+			s.found(en.ind, en.term, s.strs.value(x, e), en.kind, s.data[off:off+int(p.vlen)], off-s.lineStart)
 		}
 		e = int(en.next) - 1
 	}

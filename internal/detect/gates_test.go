@@ -131,24 +131,48 @@ func TestSubdomainGatesRandom(t *testing.T) {
 	}
 }
 
-// TestSuffixHashesGate checks that suffixHashes stops after the last
-// label when its bit is not in the bitmap, and hashes every suffix when
-// it is.
-func TestSuffixHashesGate(t *testing.T) {
-	d := []byte("a.b.Evil.Example")
-	var last [lastWords]uint64
-	if hs, starts := suffixHashes(7, d, 10, &last, nil, nil); len(hs) != 0 || len(starts) != 0 {
-		t.Fatalf("empty bitmap: %x from %v", hs, starts)
+// TestLastLabelWord checks that names with the same last label, in any
+// case and after any name, get the same word, that different last labels
+// (short, long, one that is another's end) get different words unless
+// they end with the same eight bytes, and that a name ending with a dot
+// or empty is left undecided.
+func TestLastLabelWord(t *testing.T) {
+	word := func(d string) uint64 {
+		w, ok := lastLabelWord([]byte(d))
+		if !ok {
+			t.Fatalf("lastLabelWord(%q) undecided", d)
+		}
+		return w
 	}
-	w, b := lastBit(hashBytes(7, []byte("example")))
-	last[w] |= b
-	hs, starts := suffixHashes(7, d, 10, &last, nil, nil)
-	if !slices.Equal(starts, []int{9, 4, 2, 0}) {
-		t.Fatalf("starts %v", starts)
+	same := [][]string{
+		{"com", "google.com", "www.GOOGLE.COM", "a.b.c.d.e.f.g.h.Com", "x.com"},
+		{"example", "evil.example", "EXAMPLE", "host8195.svc58.benign.example", ".example"},
+		{"internationallonglabel", "a.internationallonglabel", "x.y.INTERNATIONALLONGLABEL"},
+		{"uk", "co.uk", "a.b.co.UK"},
 	}
-	for k, i := range starts {
-		if hs[k] != hashLower(7, d[i:]) {
-			t.Fatalf("hash from %d = %x, want %x", i, hs[k], hashLower(7, d[i:]))
+	var words []uint64
+	for _, group := range same {
+		w := word(group[0])
+		for _, d := range group[1:] {
+			if got := word(d); got != w {
+				t.Errorf("lastLabelWord(%q) = %x, lastLabelWord(%q) = %x", d, got, group[0], w)
+			}
+		}
+		words = append(words, w)
+	}
+	for _, d := range []string{"co", "examplex", "xexample", "ex", "k", "cn", "c.om", "nationallonglabel.x", "shortlbl"} {
+		if w := word(d); slices.Contains(words, w) {
+			t.Errorf("lastLabelWord(%q) = %x, the word of another label", d, w)
+		}
+	}
+	// Longer labels are told apart by their last eight bytes only: the
+	// gate then lets the name through and the lookups decide.
+	if word("a.longlabel") != word("internationallonglabel") {
+		t.Errorf("labels ending with the same eight bytes got different words")
+	}
+	for _, d := range []string{"", "evil.example.", "."} {
+		if _, ok := lastLabelWord([]byte(d)); ok {
+			t.Errorf("lastLabelWord(%q) decided", d)
 		}
 	}
 }

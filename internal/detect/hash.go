@@ -52,22 +52,23 @@ func hashLower(seed uint64, b []byte) uint64 {
 	return mum(h^uint64(len(b)), hk3)
 }
 
-// suffixHashes appends to hs the hashLower of each suffix of d that starts
-// a label (labelStarts's offsets: 0 and after each dot that is not d's
-// last byte), shortest first, and to starts their offsets, reading d once
-// from its end: the hash folds a key's words from its end, so every suffix
-// shares the words of the shorter ones (a domain's parents cost one pass,
-// not one each). It stops after most labels; and, when last is not nil,
-// at once (returning nothing) if the one-label suffix's bit (lastBit) is
-// not set in last.
-func suffixHashes(seed uint64, d []byte, most int, last *[lastWords]uint64, hs []uint64, starts []int) ([]uint64, []int) {
-	n := len(d)
+// suffixHashes appends to hs the hashLower of each suffix of the name
+// d = data[start:end] that starts a label (labelStarts's offsets: 0 and
+// after each dot that is not d's last byte), shortest first, and to
+// starts their offsets in d, reading d once from its end: the hash folds a
+// key's words from its end, so every suffix shares the words of the
+// shorter ones (a domain's parents cost one pass, not one each). hs[k] is
+// the hash of the suffix of k+1 labels, or 0 (not computed) when want
+// (label counts, as dLabels) does not have that count. It stops after most
+// labels. It reads the bytes of data before start (eight at a time from
+// the end) but ignores them.
+func suffixHashes(seed uint64, data []byte, start, end, most int, want uint64, hs []uint64, starts []int) ([]uint64, []int) {
 	h := seed
-	j := n // d[j:] is folded into h
-	b := n // the dots of d[b:b+8] not yet taken are the high bits of m
+	j := end // data[j:end] is folded into h
+	b := end // the dots of data[b:b+8] not yet taken are the high bits of m
 	m := uint64(0)
-	for ; most > 0; most-- {
-		i := 0 // the next label start, from the end
+	for labels := 1; labels <= most; labels++ {
+		i := start // the next label start, from the end
 		for {
 			if m != 0 {
 				k := (63 - bits.LeadingZeros64(m)) >> 3
@@ -75,41 +76,42 @@ func suffixHashes(seed uint64, d []byte, most int, last *[lastWords]uint64, hs [
 				i = b + k + 1
 				break
 			}
-			if b == 0 {
-				break // i = 0: d itself
+			if b <= start {
+				break // i = start: d itself
 			}
 			e := b
-			b = max(e-8, 0)
+			b = e - 8
 			var w uint64
-			if e-b == 8 {
-				w = binary.LittleEndian.Uint64(d[b:e])
+			if b >= 0 {
+				w = binary.LittleEndian.Uint64(data[b:e])
 			} else {
 				var tail [8]byte
-				copy(tail[:], d[b:e])
+				copy(tail[-b:], data[:e])
 				w = binary.LittleEndian.Uint64(tail[:])
 			}
 			t := w ^ '.'*lsb
 			m = ^((t&low7 + low7) | t | low7) // the high bit of each '.'
-			if e == n {
-				m &^= 0xff << (8 * (n - 1 - b)) // a dot that ends d starts no label
+			if b < start {
+				m &= ^uint64(0) << (8 * (start - b)) // not d's
+			}
+			if e == end {
+				m &^= 0xff << (8 * (end - 1 - b)) // a dot that ends d starts no label
 			}
 		}
 		for j-i >= 8 {
-			h = mum(h^lowerWord(binary.LittleEndian.Uint64(d[j-8:j])), hk1)
+			h = mum(h^lowerWord(binary.LittleEndian.Uint64(data[j-8:j])), hk1)
 			j -= 8
 		}
-		g := h
-		if j > i {
-			g = mum(g^lowerWord(headWord(d[i:j])), hk2)
-		}
-		g = mum(g^uint64(n-i), hk3)
-		if last != nil && len(hs) == 0 {
-			if w, bit := lastBit(g); last[w]&bit == 0 {
-				return hs, starts
+		g := uint64(0)
+		if want&labelBit(labels) != 0 {
+			g = h
+			if j > i {
+				g = mum(g^lowerWord(headWord(data[i:j])), hk2)
 			}
+			g = mum(g^uint64(end-i), hk3)
 		}
-		hs, starts = append(hs, g), append(starts, i)
-		if i == 0 {
+		hs, starts = append(hs, g), append(starts, i-start)
+		if i == start {
 			break
 		}
 	}

@@ -361,6 +361,7 @@ type lineScanner struct {
 	vcover      []uint32        // the words of x.v4Cover hashBatch prefetched
 	touched     uint64          // the sum of the table slots flush reads ahead (kept so the reads stay)
 	onHead      func(int)       // s.head, bound once
+	strs        *hitStrings     // the block path's hits' repeated strings, made with its first hit
 }
 
 // pending is a term hit of a pattern that needs the whole line (AND) or
@@ -442,7 +443,13 @@ func (s *lineScanner) found(ind uint32, term uint8, value string, k kind, observ
 	if len(s.pending) > 0 && line != s.pendingLine {
 		s.resolve() // the block path learns that a line ended from its next hit
 	}
-	h := Hit{IndicatorID: x.idOf(m), Value: value, Type: k.String(), Observed: string(observed),
+	var id string
+	if s.strs != nil {
+		id = s.strs.id(x, ind)
+	} else {
+		id = x.idOf(m)
+	}
+	h := Hit{IndicatorID: id, Value: value, Type: k.String(), Observed: string(observed),
 		Line: line, Offset: off, Field: s.field, Marking: x.strs[m.marking], Author: x.strs[m.author]}
 	if m.confidence >= 0 {
 		v := int(m.confidence)
