@@ -49,18 +49,24 @@ func lastLabelWordAt(data []byte, start, end int) (w uint64, ok bool) {
 		copy(t[8-end:], data[:end])
 		w = binary.LittleEndian.Uint64(t[:])
 	}
+	return lowerWord(labelBytes(w, n)), true
+}
+
+// labelBytes is lastLabelWord's word, before lower-casing, for a name of
+// n bytes (not ending with a dot) whose last eight bytes (or all, in the
+// high bytes) are w. (Small enough to inline.)
+func labelBytes(w uint64, n int) uint64 {
 	t := w ^ '.'*lsb
 	m := ^((t&low7 + low7) | t | low7) // the high bit of each '.'
+	shift := 0
 	if n < 8 {
-		m &= ^uint64(0) << (8 * (8 - n)) // d's bytes only
+		m &= ^uint64(0) << (8 * (8 - n)) // the name's bytes only
+		shift = 8 * (8 - n)
 	}
-	switch {
-	case m != 0:
-		w >>= 63 - bits.LeadingZeros64(m) + 1 // the bytes after the last dot
-	case n < 8:
-		w >>= 8 * (8 - n)
+	if m != 0 {
+		shift = 63 - bits.LeadingZeros64(m) + 1 // the bytes after the last dot
 	}
-	return lowerWord(w), true
+	return w >> shift
 }
 
 // lastBit is the bit of dLast for a last label's word.
