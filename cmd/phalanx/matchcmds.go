@@ -57,7 +57,7 @@ func newMatchCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.indicators, "indicators", "", "build a local index from FILE (STIX bundle or one value per line) instead of asking the node")
 	fl.StringVar(&f.warninglists, "warninglists", "", "with --indicators: directory of MISP warninglists marking hits benign")
 	fl.IntVar(&f.workers, "workers", 0, "with --indicators: matching goroutines (default: all cores)")
-	fl.BoolVar(&f.stats, "stats", false, "print index build time, throughput and counts to stderr")
+	fl.BoolVar(&f.stats, "stats", false, "print index build time, scan throughput and CPU time, and counts to stderr")
 	return cmd
 }
 
