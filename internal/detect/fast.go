@@ -120,9 +120,9 @@ func (s *lineScanner) scanText(j *job) {
 // hashBatch hashes the usual values of a batch (an IPv4 address, a domain
 // in exact mode, a URL with a bare host) into s.vhash, 0 for the others
 // (noProbe for a domain whose last label no key has, with subdomain
-// semantics on), and prefetches the filter word of each hash: the filter is 1 MiB and
-// the input streaming through evicts it from L2, so most tests would miss
-// the cache. A prefetch neither faults nor makes anything wait; by the
+// semantics on), and prefetches the filter word of each hash: the filter
+// is 1 MiB and the input streaming through evicts it from L2, so most
+// tests would miss the cache. A prefetch neither faults nor makes anything wait; by the
 // time collect tests the words (after the next batch is extracted) they
 // are in L1.
 func (s *lineScanner) hashBatch(vals []extract.Value) {

@@ -114,9 +114,9 @@ type Index struct {
 	v6Lens   [3]uint64 // bit b: some IPv6 key has prefix length b
 	// The subdomain gates (domains.go): dLabels has bit n set when some
 	// domain key has n labels (63: 63 or more), dLast a bit per last label
-	// of some domain key (8 KiB). A domain whose last label
-	// no key ends with has no parent to look up; of the others, only the
-	// suffixes with a label count some key has are hashed and tested.
+	// of some domain key (8 KiB). A domain whose last label no key ends
+	// with has no parent to look up; of the others, only the suffixes with
+	// a label count some key has are hashed and tested.
 	dLabels  uint64
 	dLast    *[lastWords]uint64
 	dUngated bool // a domain key without a last label: dLast says nothing
