@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -27,10 +26,7 @@ func TestPrefixLengthsPer16(t *testing.T) {
 		blocks = append(blocks, block{r.Uint32() &^ uint32(uint64(1)<<(32-n)-1), n})
 	}
 	for _, b := range blocks {
-		v := fmt.Sprintf("%d.%d.%d.%d/%d", byte(b.a>>24), byte(b.a>>16), byte(b.a>>8), byte(b.a), b.bits)
-		if err := x.AddValue(valueID(v), v, "t"); err != nil {
-			t.Fatal(err)
-		}
+		addV4Block(t, x, b.a, b.bits)
 	}
 	for s := range uint32(1 << 16) {
 		var want uint32
