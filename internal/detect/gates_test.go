@@ -172,3 +172,22 @@ func TestLastLabelWord(t *testing.T) {
 		}
 	}
 }
+
+// FuzzGatesAgreeWithPerLine compares the block path (the gates, the
+// per-/16 walk, the hit caches) with the per-line path (every suffix and
+// prefix length looked up) on arbitrary text, against an index of domains
+// of one to four labels and IPv4 blocks from /0 to /32.
+func FuzzGatesAgreeWithPerLine(f *testing.F) {
+	x := indexOf(f, "[domain-name:value = 'evil.example']", "[domain-name:value = 'tld']", "[domain-name:value = 'a.b.c.co.uk']",
+		"[domain-name:value = 'x-1.com']", "[ipv4-addr:value = '10.0.0.0/8']", "[ipv4-addr:value = '10.1.0.0/16']",
+		"[ipv4-addr:value = '10.1.128.0/17']", "[ipv4-addr:value = '10.1.200.7']", "[ipv4-addr:value = '192.0.2.16/28']",
+		"[ipv4-addr:value = '0.0.0.0/0']")
+	for _, s := range []string{"a.evil.example 10.1.2.3 notevil.example x.TLD ::ffff:10.1.200.7",
+		"evil.examplex z.a.b.c.co.uk b.c.co.uk http://www.x-1.com/p 192.0.2.31\r\nmail.evil.example.",
+		"...tld.. 10.1.127.255 10.1.128.0 user@x.evil.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		samePaths(t, x, []byte(text), Options{Now: t0})
+	})
+}
