@@ -8,6 +8,8 @@
 #   bench/match.sh                                  # the documented run: 1 GB, 1,000,000 values, 10,000 planted
 #   bench/match.sh --size 50MB                      # quick run (SIZE=50MB works too)
 #   bench/match.sh --size 200MB -tools phalanx      # phalanx only
+#   bench/match.sh --size 300MB -tools phalanx -pairs 5 -compare OLD/phalanx
+#       # then 5 exact/CIDR pairs on one core, alternating with another build's
 #
 # At 1 GB grep and rg take minutes each (bounded by -timeout, 10m): a
 # benchmark, not a CI step.

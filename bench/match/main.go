@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,6 +41,8 @@ type options struct {
 	planted         int
 	timeout         time.Duration
 	tools           string
+	pairs           int
+	compare         string
 }
 
 func run() error {
@@ -52,6 +56,8 @@ func run() error {
 	flag.IntVar(&o.planted, "planted", 10_000, "indicator values planted in the log (about)")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "bound on each grep/rg run")
 	flag.StringVar(&o.tools, "tools", "phalanx,grep,rg", "tools to compare")
+	flag.IntVar(&o.pairs, "pairs", 0, "then this many exact/CIDR pairs on one core, one after the other, for the cost ratio")
+	flag.StringVar(&o.compare, "compare", "", "another phalanx binary (e.g. an older build) whose pairs alternate with -bin's")
 	flag.Parse()
 	var err error
 	if o.size, err = parseSize(size); err != nil {
@@ -64,7 +70,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	return compare(o, d)
+	if err := compare(o, d); err != nil {
+		return err
+	}
+	return pairs(o, d)
 }
 
 func parseSize(s string) (int64, error) {
@@ -145,6 +154,9 @@ type result struct {
 	rss    uint64        // bytes
 	out    string        // stdout file
 	failed string
+	// scanCPU is the CPU time phalanx itself reports for the scan
+	// (--stats), without the index build; 0 for other tools.
+	scanCPU time.Duration
 }
 
 // measure runs a command with stdout to a file and returns wall time and
@@ -167,6 +179,11 @@ func measure(o options, out string, env []string, name string, args ...string) r
 		r.rss = uint64(ru.Maxrss) * 1024
 		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
+	if m := statsCPU.FindStringSubmatch(stderr.String()); m != nil {
+		if sec, err := strconv.ParseFloat(m[1], 64); err == nil {
+			r.scanCPU = time.Duration(sec * float64(time.Second))
+		}
+	}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee) && ee.ExitCode() == 124:
@@ -178,6 +195,9 @@ func measure(o options, out string, env []string, name string, args ...string) r
 	}
 	return r
 }
+
+// statsCPU finds the scan's CPU time in phalanx match --stats output.
+var statsCPU = regexp.MustCompile(`(?m)^scan: .*, cpu ([0-9.]+)s:`)
 
 // tool is one way of matching the log.
 type tool struct {
@@ -200,7 +220,7 @@ func compare(o options, d *data) error {
 	}
 	phalanx := func(workers string, exact bool) func(string, string) (string, []string) {
 		return func(ind, log string) (string, []string) {
-			args := []string{"match", "--indicators", ind, "--json", "--workers", workers}
+			args := []string{"match", "--indicators", ind, "--json", "--stats", "--workers", workers}
 			if exact {
 				args = append(args, "--exact")
 			}
@@ -246,12 +266,16 @@ func compare(o options, d *data) error {
 			}
 			return fmt.Sprintf("%.0f", float64(logBytes)/1e6/d.Seconds())
 		}
-		if c := scan.cpu - build.cpu; c > 0 {
-			perCPU[t.name] = float64(d.logBytes) / 1e6 / c.Seconds()
+		scanCPU := scan.cpu - build.cpu
+		if scan.scanCPU > 0 {
+			scanCPU = scan.scanCPU // measured in the process: no second run's noise
+		}
+		if scanCPU > 0 {
+			perCPU[t.name] = float64(d.logBytes) / 1e6 / scanCPU.Seconds()
 		}
 		rows = append(rows, report.Row{t.name,
 			fmt.Sprintf("%s (%s)", build.wall.Round(10*time.Millisecond), build.cpu.Round(10*time.Millisecond)),
-			fmt.Sprintf("%s (%s, %s)", mbps(scan.cpu-build.cpu, d.logBytes), mbps(scan.wall-build.wall, d.logBytes), scan.wall.Round(10*time.Millisecond)),
+			fmt.Sprintf("%s (%s, %s)", mbps(scanCPU, d.logBytes), mbps(scan.wall-build.wall, d.logBytes), scan.wall.Round(10*time.Millisecond)),
 			report.MiB(scan.rss)})
 		lines, _, err := t.parse(scan.out)
 		if err != nil {
@@ -289,8 +313,9 @@ func compare(o options, d *data) error {
 	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load:    %s (1/5/15 min, after the run)\n", strings.Join(strings.Fields(string(la))[:3], " "))
 	}
-	fmt.Println("\nindex build = the same command on an empty log; scan MB/s per CPU-second = log size / (CPU time - build CPU time),")
-	fmt.Println("which holds up when other work shares the cores; wall MB/s = log size / (wall - build wall).")
+	fmt.Println("\nindex build = the same command on an empty log; scan MB/s per CPU-second = log size / the scan's CPU time")
+	fmt.Println("(phalanx: what --stats reports, index build excluded; grep, rg: CPU time - build CPU time), which holds up")
+	fmt.Println("when other work shares the cores; wall MB/s = log size / (wall - build wall).")
 	fmt.Println("grep and rg search one file on one thread; pinning them to one core changes nothing.")
 	return nil
 }
@@ -352,4 +377,58 @@ func grepHits(path string) (map[int64]bool, int, error) {
 		lines[l] = true
 	}
 	return lines, len(lines), sc.Err()
+}
+
+// pairs runs o.pairs exact/CIDR pairs on one core (with -compare's binary
+// alternating with -bin's) and prints the CIDR+subdomains cost of each:
+// the machine's speed moves between runs, so one pair says little and the
+// spread of several says how far to trust the median.
+func pairs(o options, d *data) error {
+	if o.pairs <= 0 {
+		return nil
+	}
+	bins := []string{o.bin}
+	if o.compare != "" {
+		bins = append(bins, o.compare)
+	}
+	fmt.Printf("\n== %d exact/CIDR+subdomains pairs, 1 core, scan CPU as phalanx --stats reports it\n\n", o.pairs)
+	ratios := make([][]float64, len(bins))
+	run := func(bin, values string, exact bool) (time.Duration, error) {
+		args := []string{"-c", "0", bin, "match", "--indicators", values, "--json", "--stats", "--workers", "1"}
+		if exact {
+			args = append(args, "--exact")
+		}
+		r := measure(o, filepath.Join(o.work, "pair.out"), []string{"GOMAXPROCS=1"}, "taskset", append(args, d.log)...)
+		if r.failed != "" || r.scanCPU <= 0 {
+			return 0, fmt.Errorf("%s: %s (no scan CPU in its --stats?)", bin, r.failed)
+		}
+		return r.scanCPU, nil
+	}
+	for i := range o.pairs {
+		for b, bin := range bins {
+			exact, err := run(bin, d.values, true)
+			if err != nil {
+				return err
+			}
+			sem, err := run(bin, d.cidrValues, false)
+			if err != nil {
+				return err
+			}
+			ratios[b] = append(ratios[b], sem.Seconds()/exact.Seconds())
+			mb := float64(d.logBytes) / 1e6
+			fmt.Printf("pair %d  %-28s exact %4.0f MB/s  CIDR+subdomains %4.0f MB/s  = %.2f×\n", i+1, bin,
+				mb/exact.Seconds(), mb/sem.Seconds(), sem.Seconds()/exact.Seconds())
+		}
+	}
+	fmt.Println()
+	for b, bin := range bins {
+		r := slices.Clone(ratios[b])
+		slices.Sort(r)
+		med := r[len(r)/2]
+		if len(r)%2 == 0 {
+			med = (r[len(r)/2-1] + r[len(r)/2]) / 2
+		}
+		fmt.Printf("%s: CIDR+subdomains cost %.2f–%.2f×, median %.2f× over %d pairs (target ≤ 2×)\n", bin, r[0], r[len(r)-1], med, len(r))
+	}
+	return nil
 }

@@ -1,9 +1,11 @@
 package detect
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"syscall"
 	"testing"
@@ -160,6 +162,48 @@ func BenchmarkScanMillionExact(b *testing.B) { benchScanMillion(b, true) }
 // BenchmarkScanMillionSemantics is the same with 10,000 CIDR blocks more
 // and CIDR and subdomain matching on.
 func BenchmarkScanMillionSemantics(b *testing.B) { benchScanMillion(b, false) }
+
+// BenchmarkScanMillionRatio is the comparison in one process:
+// per iteration one exact scan (the exact index) and one with CIDR and
+// subdomain semantics (the index with the CIDR blocks) of the same log,
+// one after the other, each writing its hits as JSON lines as phalanx
+// match --json does. It reports each scan's MB per CPU-second and the
+// ratio of their CPU times (target: at most 2). The two runs of a pair
+// are a second apart, so the machine's changing speed moves both alike,
+// which separate processes a minute apart do not.
+func BenchmarkScanMillionRatio(b *testing.B) {
+	xe, _ := benchMillion(b, false)
+	xc, log := benchMillion(b, true)
+	scan := func(x *Index, exact bool) time.Duration {
+		w := bufio.NewWriterSize(io.Discard, 1<<16)
+		var line []byte
+		cpu0 := cpuTime()
+		_, err := x.Scan(context.Background(), bytes.NewReader(log), Config{Options: Options{Exact: exact}, Workers: 1, Format: "text"},
+			func(h Hit) error {
+				line = h.AppendJSON(line[:0])
+				_, err := w.Write(line)
+				return err
+			})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		return cpuTime() - cpu0
+	}
+	b.SetBytes(2 * int64(len(log)))
+	b.ResetTimer()
+	var exactCPU, semCPU time.Duration
+	for range b.N {
+		exactCPU += scan(xe, true)
+		semCPU += scan(xc, false)
+	}
+	mb := float64(len(log)) * float64(b.N) / 1e6
+	b.ReportMetric(mb/exactCPU.Seconds(), "exact-MB/CPU-s")
+	b.ReportMetric(mb/semCPU.Seconds(), "cidr-MB/CPU-s")
+	b.ReportMetric(semCPU.Seconds()/exactCPU.Seconds(), "cidr/exact")
+}
 
 // BenchmarkBuild measures indexing 100,000 single-value indicators.
 func BenchmarkBuild(b *testing.B) {

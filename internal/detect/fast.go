@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
-	"slices"
 	"unsafe"
 
 	"github.com/phalanx-ledger/phalanx/internal/extract"
@@ -40,8 +39,21 @@ type probe struct {
 	kind kind
 	bits uint8
 	from keyFrom
-	walk bool // a longest-prefix walk over the blocks of s.walks[koff]
+	look lookup
 }
+
+// lookup says how a probe is looked up.
+type lookup uint8
+
+const (
+	lookKey lookup = iota // its key, one probe
+	// lookWalk: a longest-prefix walk over the blocks of s.walks[koff]
+	// (an IPv6 address, or an IPv4 address written as IPv6).
+	lookWalk
+	// lookPrefix: one prefix length of an IPv4 longest-prefix walk
+	// (addWalkV4); skipped when a longer one of the same value was found.
+	lookPrefix
+)
 
 // keyFrom says where a probe's key bytes are. Only the few probes that
 // pass the Bloom filter need them, so the usual values (addresses,
@@ -106,10 +118,11 @@ func (s *lineScanner) scanText(j *job) {
 }
 
 // hashBatch hashes the usual values of a batch (an IPv4 address, a domain
-// in exact mode, a URL with a bare host) into s.vhash, 0 for the others,
-// and prefetches the filter word of each hash: the filter is 1 MiB and
-// the input streaming through evicts it from L2, so most tests would miss
-// the cache. A prefetch neither faults nor makes anything wait; by the
+// in exact mode, a URL with a bare host) into s.vhash, 0 for the others
+// (noProbe for a domain whose last label no key has, with subdomain
+// semantics on), and prefetches the filter word of each hash: the filter
+// is 1 MiB and the input streaming through evicts it from L2, so most
+// tests would miss the cache. A prefetch neither faults nor makes anything wait; by the
 // time collect tests the words (after the next batch is extracted) they
 // are in L1.
 func (s *lineScanner) hashBatch(vals []extract.Value) {
@@ -119,48 +132,73 @@ func (s *lineScanner) hashBatch(vals []extract.Value) {
 		s.vword = make([]uint32, n, 2*n)
 	}
 	hs, ws := s.vhash[:n], s.vword[:n]
+	cover := s.vcover[:0]
 	x, exact, seed := s.x, s.opts.Exact, s.x.seed
 	for k := range vals {
 		v := &vals[k]
 		var h uint64
+		f := uint64(0) // the hash whose filter word is prefetched
 		switch v.Kind {
 		case extract.IPv4:
-			if exact || !x.covered(v.V4) {
-				h = hashV4(seed, v.V4) ^ v4Mix
+			h = hashV4(seed, v.V4) ^ v4Mix
+			f = h
+			if !exact && x.v4Cover16 != nil && x.v4Cover16[v.V4>>22]&(1<<((v.V4>>16)&63)) != 0 {
+				// Some block overlaps its /16: collectOne decides with the
+				// /24 map (2 MiB, mostly not in cache), whose word is
+				// prefetched here.
+				h = 0
+				cover = append(cover, v.V4>>14)
 			}
 		case extract.Domain:
 			if exact {
 				h = hashLower(seed, s.data[v.Off:v.Off+int(v.Len)]) ^ domainMix
+				f = h
+			} else if !x.mayEndLikeKey(s.data, v.Off, v.Off+int(v.Len)) {
+				h = noProbe // no key ends with its last label: no parent to look up
 			}
 		case extract.URL:
 			if v.Host > 0 {
 				if a, ok := authorityHash(seed, s.data[v.Off:v.Off+int(v.Len)], int(v.Host)); ok {
 					h = a ^ urlAuthMix
+					f = h
 				}
 			}
 		}
+		if h == noProbe && f != 0 {
+			h = 0 // a real hash that is noProbe: collectOne makes its probe
+		}
 		hs[k] = h
-		w, _ := x.filterWord(h)
+		w, _ := x.filterWord(f)
 		ws[k] = uint32(w)
 	}
 	if n > 0 {
 		prefetchWords(&x.filter[0], &ws[0], n)
 	}
+	if len(cover) > 0 {
+		prefetchWords(&x.v4Cover[0], &cover[0], len(cover))
+	}
+	s.vcover = cover
 	s.vhash = hs
 }
+
+// noProbe is the hash hashBatch gives a value with no probe to make.
+const noProbe = 1
 
 // collect adds the probes of a batch of values, hashed by hashBatch, to
 // the batch: addresses and domains are hashed straight from the input,
 // and a URL by its authority. A value hashBatch did not hash (hash 0)
-// takes the per-kind code.
+// takes the per-kind code; one it found needs no probe (noProbe) is
+// skipped.
 func (s *lineScanner) collect(vals []extract.Value) {
 	x := s.x
 	hs := s.vhash[:len(vals)]
 	for k := range vals {
 		v := &vals[k]
 		h := hs[k]
-		if h == 0 {
-			s.collectOne(v)
+		if h <= noProbe {
+			if h == 0 {
+				s.collectOne(v)
+			}
 			continue
 		}
 		if !x.mayHave(h) {
@@ -190,7 +228,7 @@ func (s *lineScanner) collectOne(v *extract.Value) {
 	switch v.Kind {
 	case extract.IPv4:
 		if !exact && x.covered(v.V4) {
-			s.addWalk(probe{off: off, vlen: vlen}, addr4(v.V4))
+			s.addWalkV4(off, vlen, v.V4)
 			return
 		}
 		h := hashV4(seed, v.V4) ^ v4Mix
@@ -225,27 +263,6 @@ func (s *lineScanner) collectOne(v *extract.Value) {
 
 func addr4(v uint32) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-}
-
-// addParents adds probes for domain d at block offset off and each of its
-// parents, longest first (the per-line path's order), hashed in one pass
-// from the end.
-func (s *lineScanner) addParents(off int32, d []byte) {
-	starts := labelStarts(d, append(s.starts[:0], 0))
-	s.starts = starts
-	s.hashes = slices.Grow(s.hashes[:0], len(starts))[:len(starts)]
-	hashSuffixes(s.x.seed, d, starts, s.hashes)
-	for k, i := range starts {
-		h := s.hashes[k] ^ domainMix
-		if !s.x.mayHave(h) {
-			continue
-		}
-		q := s.slot()
-		q.off, q.vlen = off, int32(len(d))
-		q.kind, q.from = kDomain, fromLower
-		q.koff, q.klen = off+int32(i), int32(len(d)-i)
-		q.hash = h
-	}
 }
 
 const low7 = 0x7f7f7f7f7f7f7f7f
@@ -413,9 +430,33 @@ func authorityHash(seed uint64, u []byte, host int) (uint64, bool) {
 	return hashLower(seed, u[:k]), true
 }
 
+// addWalkV4 adds the probes of the longest-prefix walk of the IPv4
+// address v at block offset off: one per prefix length some block under
+// v's /16 has (and /32) whose key passes the filter, longest first. flush
+// reads their table slots ahead with the others' and reports the first
+// found (walkV4, probed one after the other as the per-line path does,
+// would wait for each slot in turn).
+func (s *lineScanner) addWalkV4(off, vlen int32, v uint32) {
+	x := s.x
+	for lens := x.v4Lens & (1<<32 | uint64(x.v4Lens16[v>>16])); lens != 0; {
+		n := uint(63 - bits.LeadingZeros64(lens))
+		lens &^= 1 << n
+		m := v &^ uint32(uint64(1)<<(32-n)-1)
+		h := hashV4(x.seed, m) ^ kindMix(kIPv4, uint8(n))
+		if !x.mayHave(h) {
+			continue
+		}
+		q := s.slot()
+		q.off, q.vlen = off, vlen
+		q.kind, q.bits, q.from, q.v4 = kIPv4, uint8(n), fromV4, m
+		q.hash = h
+		q.look = lookPrefix
+	}
+}
+
 // addWalk adds a probe for the longest prefix holding a.
 func (s *lineScanner) addWalk(p probe, a netip.Addr) {
-	p.walk, p.koff = true, int32(len(s.walks))
+	p.look, p.koff = lookWalk, int32(len(s.walks))
 	s.walks = append(s.walks, a)
 	s.add(p)
 }
@@ -429,16 +470,20 @@ func (s *lineScanner) flush() {
 		mask := uint64(len(x.slots) - 1)
 		var touch uint64
 		for i := range batch {
-			if p := &batch[i]; !p.walk {
+			if p := &batch[i]; p.look != lookWalk {
 				touch += x.slots[p.hash&mask]
 			}
 		}
 		s.touched += touch
+		found := int32(-1) // the value whose longest prefix was found
 		for i := range batch {
 			p := &batch[i]
 			s.cur = p
-			if p.walk {
+			switch {
+			case p.look == lookWalk:
 				x.lookupAddr(s.walks[p.koff], false, s.onHead)
+				continue
+			case p.look == lookPrefix && p.off == found:
 				continue
 			}
 			if p.from == fromURL {
@@ -448,6 +493,7 @@ func (s *lineScanner) flush() {
 			k := s.keyOf(p)
 			if e := x.probe(k, p.hash); e >= 0 {
 				s.onHead(e)
+				found = p.off
 			}
 		}
 	}
@@ -501,7 +547,10 @@ func (s *lineScanner) head(head int) {
 		if x.alive(en.ind, s.now) {
 			off := int(p.off)
 			s.locate(off)
-			s.found(en.ind, en.term, x.keyOf(en).String(), en.kind, s.data[off:off+int(p.vlen)], off-s.lineStart)
+			if s.strs == nil {
+				s.strs = new(hitStrings)
+			}
+			s.found(en.ind, en.term, s.strs.value(x, e), en.kind, s.data[off:off+int(p.vlen)], off-s.lineStart)
 		}
 		e = int(en.next) - 1
 	}

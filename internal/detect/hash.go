@@ -52,26 +52,70 @@ func hashLower(seed uint64, b []byte) uint64 {
 	return mum(h^uint64(len(b)), hk3)
 }
 
-// hashSuffixes sets hs[k] to hashLower(seed, d[starts[k]:]) for each of
-// the ascending offsets starts, reading d once from its end: the hash
-// folds a key's words from its end, so every suffix shares the words of
-// the shorter ones (a domain's parents cost one pass, not one each).
-func hashSuffixes(seed uint64, d []byte, starts []int, hs []uint64) {
-	n := len(d)
+// suffixHashes appends to hs the hashLower of each suffix of the name
+// d = data[start:end] that starts a label (labelStarts's offsets: 0 and
+// after each dot that is not d's last byte), shortest first, and to
+// starts their offsets in d, reading d once from its end: the hash folds a
+// key's words from its end, so every suffix shares the words of the
+// shorter ones (a domain's parents cost one pass, not one each). hs[k] is
+// the hash of the suffix of k+1 labels, or 0 (not computed) when want
+// (label counts, as dLabels) does not have that count. It stops after most
+// labels. It reads the bytes of data before start (eight at a time from
+// the end) but ignores them.
+func suffixHashes(seed uint64, data []byte, start, end, most int, want uint64, hs []uint64, starts []int) ([]uint64, []int) {
 	h := seed
-	j := n // d[j:] is folded into h
-	for k := len(starts) - 1; k >= 0; k-- {
-		i := starts[k]
+	j := end // data[j:end] is folded into h
+	b := end // the dots of data[b:b+8] not yet taken are the high bits of m
+	m := uint64(0)
+	for labels := 1; labels <= most; labels++ {
+		i := start // the next label start, from the end
+		for {
+			if m != 0 {
+				k := (63 - bits.LeadingZeros64(m)) >> 3
+				m &^= 0xff << (8 * k)
+				i = b + k + 1
+				break
+			}
+			if b <= start {
+				break // i = start: d itself
+			}
+			e := b
+			b = e - 8
+			var w uint64
+			if b >= 0 {
+				w = binary.LittleEndian.Uint64(data[b:e])
+			} else {
+				var tail [8]byte
+				copy(tail[-b:], data[:e])
+				w = binary.LittleEndian.Uint64(tail[:])
+			}
+			t := w ^ '.'*lsb
+			m = ^((t&low7 + low7) | t | low7) // the high bit of each '.'
+			if b < start {
+				m &= ^uint64(0) << (8 * (start - b)) // not d's
+			}
+			if e == end {
+				m &^= 0xff << (8 * (end - 1 - b)) // a dot that ends d starts no label
+			}
+		}
 		for j-i >= 8 {
-			h = mum(h^lowerWord(binary.LittleEndian.Uint64(d[j-8:j])), hk1)
+			h = mum(h^lowerWord(binary.LittleEndian.Uint64(data[j-8:j])), hk1)
 			j -= 8
 		}
-		g := h
-		if j > i {
-			g = mum(g^lowerWord(headWord(d[i:j])), hk2)
+		g := uint64(0)
+		if want&labelBit(labels) != 0 {
+			g = h
+			if j > i {
+				g = mum(g^lowerWord(headWord(data[i:j])), hk2)
+			}
+			g = mum(g^uint64(end-i), hk3)
 		}
-		hs[k] = mum(g^uint64(n-i), hk3)
+		hs, starts = append(hs, g), append(starts, i-start)
+		if i == start {
+			break
+		}
 	}
+	return hs, starts
 }
 
 // hashV4 is hashBytes of the four bytes of the IPv4 address v (big

@@ -11,7 +11,8 @@ import (
 
 // FuzzHashLower checks that hashing a value while lower-casing it gives
 // the hash of its lower-case copy, that the suffixes hashed in one pass
-// from the end get the hashes they get one by one, that an IPv4 address hashed from its
+// from the end (suffixHashes) get the hashes they get one by one, from
+// labelStarts's offsets, that an IPv4 address hashed from its
 // value gives the hash of its four key bytes, and that the authority of
 // each URL the extractor finds in the input, hashed in place where the
 // extractor says it is a bare host, gives the hash of the key
@@ -25,17 +26,54 @@ func FuzzHashLower(f *testing.F) {
 		if got, want := hashLower(seed, b), hashBytes(seed, lower(b, nil)); got != want {
 			t.Fatalf("hashLower(%q) = %x, hashBytes of its lower case %x", b, got, want)
 		}
-		var starts []int
-		for i := 0; i < len(b); i++ {
-			if i == 0 || b[i-1] == '.' {
-				starts = append(starts, i)
+		starts := labelStarts(b, []int{0})
+		hs, got := suffixHashes(seed, b, 0, len(b), len(b)+1, ^uint64(0), nil, nil)
+		if slices.Reverse(got); !slices.Equal(got, starts) {
+			t.Fatalf("suffixHashes(%q) hashed from %v, labelStarts %v", b, got, starts)
+		}
+		for k, i := range got {
+			if want := hashLower(seed, b[i:]); hs[len(hs)-1-k] != want {
+				t.Fatalf("suffixHashes(%q) from %d = %x, hashLower %x", b, i, hs[len(hs)-1-k], want)
 			}
 		}
-		hs := make([]uint64, len(starts))
-		hashSuffixes(seed, b, starts, hs)
-		for k, i := range starts {
-			if want := hashLower(seed, b[i:]); hs[k] != want {
-				t.Fatalf("hashSuffixes(%q)[%d] (from %d) = %x, hashLower %x", b, k, i, hs[k], want)
+		// Every suffix on a label boundary (the keys a name's parents are
+		// looked up as) has the name's last-label word: the gate never
+		// drops a name with a parent in the index.
+		if w, ok := lastLabelWord(b); ok {
+			for _, i := range starts {
+				if kw, kok := lastLabelWord(lower(b[i:], nil)); !kok || kw != w {
+					t.Fatalf("lastLabelWord(%q) = %x, of its suffix %q %x (%v)", b, w, b[i:], kw, kok)
+				}
+			}
+		}
+		if most := len(starts) / 2; most > 0 {
+			if hs2, _ := suffixHashes(seed, b, 0, len(b), most, ^uint64(0), nil, nil); !slices.Equal(hs2, hs[:most]) {
+				t.Fatalf("suffixHashes(%q) with at most %d labels = %x, want the first of %x", b, most, hs2, hs)
+			}
+		}
+		// In a buffer, after other bytes (dots among them), with only
+		// some label counts wanted; and the last-label word read there.
+		for _, pre := range []string{"", "x", "a.b.", "........", "long.label.before"} {
+			buf := append([]byte(pre), b...)
+			want := uint64(0b1010101010)
+			hs3, got3 := suffixHashes(seed, buf, len(pre), len(buf), len(b)+1, want, nil, nil)
+			rev := slices.Clone(got3)
+			if slices.Reverse(rev); !slices.Equal(rev, got) {
+				t.Fatalf("suffixHashes(%q after %q) from %v, want %v reversed", b, pre, got3, got)
+			}
+			for k, i := range got3 {
+				w := uint64(0)
+				if want&labelBit(k+1) != 0 {
+					w = hashLower(seed, b[i:])
+				}
+				if hs3[k] != w {
+					t.Fatalf("suffixHashes(%q after %q)[%d] (from %d) = %x, want %x (counts %b)", b, pre, k, i, hs3[k], w, want)
+				}
+			}
+			w1, ok1 := lastLabelWord(b)
+			w2, ok2 := lastLabelWordAt(buf, len(pre), len(buf))
+			if w1 != w2 || ok1 != ok2 {
+				t.Fatalf("lastLabelWord(%q) = %x, %v; after %q %x, %v", b, w1, ok1, pre, w2, ok2)
 			}
 		}
 		if len(b) >= 4 {

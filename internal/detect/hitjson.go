@@ -1,8 +1,10 @@
 package detect
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // AppendJSON appends h as one line of JSON, exactly as encoding/json's
@@ -59,6 +61,10 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plainWord(s[i:]) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -105,4 +111,16 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// plainWord reports whether the first eight bytes of s (it has them) are
+// all printable ASCII
+// other than '"' and '\\' (copied as they are): no byte below 0x20, none
+// with the high bit, none equal to either. Each test is exact ("some byte
+// is zero" has no false positive when asked of the whole word).
+func plainWord(s string) bool {
+	w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, b := w^'"'*lo, w^'\\'*lo
+	return ((w-0x20*lo)&^w|w|(q-lo)&^q|(b-lo)&^b)&hi == 0
 }

@@ -70,3 +70,29 @@ func BenchmarkHitJSON(b *testing.B) {
 		buf = h.AppendJSON(buf[:0])
 	}
 }
+
+// TestPlainWord checks the eight-byte test against the byte-wise rule for
+// every byte value at every place in a word of plain bytes, and for words
+// of two bytes just past the rule's limits.
+func TestPlainWord(t *testing.T) {
+	plain := func(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
+	for _, base := range []string{"evil.exa", "        ", "~~~~~~~~", "!#[]!#[]"} {
+		if !plainWord(base) {
+			t.Fatalf("plainWord(%q) = false", base)
+		}
+		for i := range 8 {
+			for c := range 256 {
+				w := []byte(base)
+				w[i] = byte(c)
+				if got := plainWord(string(w)); got != plain(byte(c)) {
+					t.Fatalf("plainWord(%q) = %v, want %v", w, got, !got)
+				}
+			}
+		}
+	}
+	for _, w := range []string{"\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f", "\x80\x7f\x7f\x7f\x7f\x7f\x7f\x7f", "\x21\x1f\x21\x21\x21\x21\x21\x21", "[\x5b\x5d\x5c]]]]"} {
+		if plainWord(w) {
+			t.Fatalf("plainWord(%q) = true", w)
+		}
+	}
+}

@@ -106,13 +106,26 @@ type Index struct {
 	// addresses never touch the bigger map.
 	v4Cover   []uint64
 	v4Cover16 []uint64
-	v6Lens    [3]uint64 // bit b: some IPv6 key has prefix length b
-	metas     []meta
-	exprs     []*Compiled
-	scans     []scanRef
-	strs      []string
-	strIdx    map[string]uint32
-	live      int
+	// v4Lens16 has, per /16, bit n set when some IPv4 block of length
+	// n < 32 overlaps that /16 (256 KiB, made with v4Cover): the
+	// longest-prefix walk tests only those lengths (and /32), not every
+	// length the index has.
+	v4Lens16 []uint32
+	v6Lens   [3]uint64 // bit b: some IPv6 key has prefix length b
+	// The subdomain gates (domains.go): dLabels has bit n set when some
+	// domain key has n labels (63: 63 or more), dLast a bit per last label
+	// of some domain key (8 KiB). A domain whose last label no key ends
+	// with has no parent to look up; of the others, only the suffixes with
+	// a label count some key has are hashed and tested.
+	dLabels  uint64
+	dLast    *[lastWords]uint64
+	dUngated bool // a domain key without a last label: dLast says nothing
+	metas    []meta
+	exprs    []*Compiled
+	scans    []scanRef
+	strs     []string
+	strIdx   map[string]uint32
+	live     int
 }
 
 // New returns an empty index with room for about n keys.
@@ -298,8 +311,22 @@ func (x *Index) idOf(m *meta) string {
 	if len(b) != 16 {
 		return string(b)
 	}
-	h := hex.EncodeToString(b)
-	return "indicator--" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	// "indicator--" and the UUID's 36 characters, made in place: one
+	// allocation per hit rather than three.
+	const prefix = "indicator--"
+	var id [len(prefix) + 36]byte
+	copy(id[:], prefix)
+	u := id[len(prefix):]
+	hex.Encode(u[0:8], b[0:4])
+	u[8] = '-'
+	hex.Encode(u[9:13], b[4:6])
+	u[13] = '-'
+	hex.Encode(u[14:18], b[6:8])
+	u[18] = '-'
+	hex.Encode(u[19:23], b[8:10])
+	u[23] = '-'
+	hex.Encode(u[24:36], b[10:16])
+	return string(id[:])
 }
 
 func (x *Index) hashKey(k key) uint64 {
@@ -367,6 +394,8 @@ func (x *Index) insert(k key, ind uint32, term uint8) {
 	case kIPv4:
 		x.v4Lens |= 1 << k.bits
 		x.cover(k)
+	case kDomain:
+		x.addDomainGates(k.b)
 	case kIPv6:
 		x.v6Lens[k.bits/64] |= 1 << (k.bits % 64)
 	}
@@ -420,6 +449,15 @@ func (x *Index) cover(k key) {
 	if x.v4Cover == nil {
 		x.v4Cover = make([]uint64, 1<<24/64)
 		x.v4Cover16 = make([]uint64, 1<<16/64)
+		x.v4Lens16 = make([]uint32, 1<<16)
+	}
+	first16 := uint32(k.b[0])<<8 | uint32(k.b[1])
+	n16 := uint32(1)
+	if k.bits < 16 {
+		n16 = 1 << (16 - k.bits)
+	}
+	for i := first16; i < first16+n16; i++ {
+		x.v4Lens16[i] |= 1 << k.bits
 	}
 	first := uint32(k.b[0])<<16 | uint32(k.b[1])<<8 | uint32(k.b[2])
 	n := uint32(1)
@@ -513,7 +551,11 @@ func (x *Index) lookupDomain(d []byte, exact bool, fn func(int)) {
 // that pass, longest first.
 func (x *Index) walkV4(v uint32, fn func(int)) {
 	var pass uint64
-	for lens := x.v4Lens; lens != 0; lens &= lens - 1 {
+	lens := x.v4Lens & (1 << 32)
+	if x.v4Lens16 != nil {
+		lens = x.v4Lens & (1<<32 | uint64(x.v4Lens16[v>>16]))
+	}
+	for ; lens != 0; lens &= lens - 1 {
 		n := uint(bits.TrailingZeros64(lens))
 		m := v &^ uint32(uint64(1)<<(32-n)-1)
 		w, b := x.filterWord(hashV4(x.seed, m) ^ kindMix(kIPv4, uint8(n)))

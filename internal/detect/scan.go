@@ -155,6 +155,30 @@ type pipeline struct {
 	cfg   Config
 	emit  func(Hit) error
 	stats Stats
+	// hits holds the hit slices of emitted blocks for the next blocks:
+	// with CIDR and subdomain semantics a gigabyte gives hundreds of
+	// thousands of hits, and a new slice per block made that much garbage
+	// (fresh pages to fault in and zero, and tens of MiB of peak RSS).
+	hits sync.Pool
+}
+
+// takeHits returns an empty hit slice for a block, reused when there is one.
+func (p *pipeline) takeHits() []Hit {
+	if h, ok := p.hits.Get().(*[]Hit); ok {
+		return *h
+	}
+	return nil
+}
+
+// putHits hands an emitted block's hit slice back, emptied (its strings
+// no longer held).
+func (p *pipeline) putHits(h []Hit) {
+	if cap(h) == 0 {
+		return
+	}
+	clear(h)
+	h = h[:0]
+	p.hits.Put(&h)
 }
 
 func (p *pipeline) run(ctx context.Context, rd *blockReader, first []byte, rerr error, workers int) (Stats, error) {
@@ -187,7 +211,7 @@ func (p *pipeline) run(ctx context.Context, rd *blockReader, first []byte, rerr 
 		data, err := first, rerr
 		for {
 			if len(data) > 0 {
-				j := &job{data: data, done: make(chan struct{})}
+				j := &job{data: data, done: make(chan struct{}), hits: p.takeHits()}
 				select {
 				case order <- j:
 				case <-ctx.Done():
@@ -214,6 +238,7 @@ func (p *pipeline) run(ctx context.Context, rd *blockReader, first []byte, rerr 
 			}
 		}
 		rd.release(j.data)
+		p.putHits(j.hits)
 	}
 	wg.Wait()
 	if emitErr != nil {
@@ -350,7 +375,7 @@ type lineScanner struct {
 	batch       []probe
 	keys        []byte
 	kbuf        []byte   // the key of a probe that passed the filter
-	starts      []int    // a domain's label starts
+	starts      []int    // a domain's label starts, last first (addParents)
 	hashes      []uint64 // the hashes of its suffixes from those starts
 	walks       []netip.Addr
 	cur         *probe
@@ -358,8 +383,10 @@ type lineScanner struct {
 	next        []extract.Value // the batch after it (fast.go: software pipelining)
 	vhash       []uint64        // hashBatch's hashes of vals
 	vword       []uint32        // and their filter words
+	vcover      []uint32        // the words of x.v4Cover hashBatch prefetched
 	touched     uint64          // the sum of the table slots flush reads ahead (kept so the reads stay)
 	onHead      func(int)       // s.head, bound once
+	strs        *hitStrings     // the block path's hits' repeated strings, made with its first hit
 }
 
 // pending is a term hit of a pattern that needs the whole line (AND) or
@@ -441,7 +468,13 @@ func (s *lineScanner) found(ind uint32, term uint8, value string, k kind, observ
 	if len(s.pending) > 0 && line != s.pendingLine {
 		s.resolve() // the block path learns that a line ended from its next hit
 	}
-	h := Hit{IndicatorID: x.idOf(m), Value: value, Type: k.String(), Observed: string(observed),
+	var id string
+	if s.strs != nil {
+		id = s.strs.id(x, ind)
+	} else {
+		id = x.idOf(m)
+	}
+	h := Hit{IndicatorID: id, Value: value, Type: k.String(), Observed: string(observed),
 		Line: line, Offset: off, Field: s.field, Marking: x.strs[m.marking], Author: x.strs[m.author]}
 	if m.confidence >= 0 {
 		v := int(m.confidence)

@@ -26,13 +26,7 @@ func TestWalkV4MatchesProbing(t *testing.T) {
 		}
 		a &^= uint32(uint64(1)<<(32-n) - 1)
 		blocks = append(blocks, a)
-		v := fmt.Sprintf("%d.%d.%d.%d/%d", byte(a>>24), byte(a>>16), byte(a>>8), byte(a), n)
-		if n == 32 {
-			v = v[:len(v)-3]
-		}
-		if err := x.AddValue(valueID(v), v, "t"); err != nil {
-			t.Fatal(err)
-		}
+		addV4Block(t, x, a, n)
 	}
 	probing := func(v uint32) int {
 		for n := 32; n >= 0; n-- {
@@ -64,5 +58,18 @@ func TestWalkV4MatchesProbing(t *testing.T) {
 	}
 	if hits < 10000 {
 		t.Fatalf("only %d of the addresses are in a block: the test tests little", hits)
+	}
+}
+
+// addV4Block indexes the IPv4 block a/n (a bare address when n is 32) as
+// a bare value.
+func addV4Block(t testing.TB, x *Index, a uint32, n int) {
+	t.Helper()
+	v := fmt.Sprintf("%d.%d.%d.%d/%d", byte(a>>24), byte(a>>16), byte(a>>8), byte(a), n)
+	if n == 32 {
+		v = v[:len(v)-3]
+	}
+	if err := x.AddValue(valueID(v), v, "t"); err != nil {
+		t.Fatal(err)
 	}
 }
