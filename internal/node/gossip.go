@@ -25,7 +25,7 @@ import (
 // still waiting two blocks later, which is what a member that is not
 // connected to the author needs: it reaches every member, a hop per two
 // blocks at worst (docs/internals.md, "Mempool gossip").
-const RelayAfterHeights = 2
+const RelayAfterHeights = 8
 
 // relayTick is how often a peer's gossip routine looks for held
 // transactions that are due.

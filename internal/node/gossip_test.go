@@ -51,7 +51,7 @@ func lineNet(t *testing.T) (a, b, c *Node) {
 	nodes := make([]*Node, 3)
 	for i := range nodes {
 		n, err := Start(context.Background(), Config{Home: homes[i], P2PListen: "tcp://" + addrs[i], Peers: peers[i],
-			TimeoutCommit: 100 * time.Millisecond, EmptyBlocks: 2 * time.Second, Log: io.Discard}, kvstore.NewInMemoryApplication())
+			TimeoutCommit: 100 * time.Millisecond, EmptyBlocks: time.Second, Log: io.Discard}, kvstore.NewInMemoryApplication())
 		if err != nil {
 			t.Fatal(err)
 		}
