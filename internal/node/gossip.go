@@ -152,28 +152,23 @@ func (r *gossipReactor) fromPeer(entry mempool.Entry) bool {
 	return from
 }
 
-// relayDue sends the held transactions whose time has come and that are
-// still in the mempool (not committed, not dropped by a recheck) and
-// returns those still held. ok is false when the peer stopped.
+// relayDue drops the held transactions that left the mempool (committed,
+// or dropped by a recheck), so a held list never keeps a committed
+// transaction's bytes alive, sends those whose time has come, and returns
+// the rest. ok is false when the peer stopped.
 func (r *gossipReactor) relayDue(ctx context.Context, peer p2p.Peer, held []heldTx) (rest []heldTx, ok bool) {
 	if len(held) == 0 {
 		return held, true
 	}
 	h := r.height()
-	var live map[mempool.Entry]bool
+	live := r.entries()
 	rest = held[:0]
 	for _, t := range held {
-		if h < t.due {
+		switch {
+		case !live[t.entry] || t.entry.IsSender(peer.ID()):
+		case h < t.due:
 			rest = append(rest, t)
-			continue
-		}
-		if live == nil {
-			live = r.entries()
-		}
-		if !live[t.entry] || t.entry.IsSender(peer.ID()) {
-			continue
-		}
-		if !r.send(ctx, peer, t.entry) {
+		case !r.send(ctx, peer, t.entry):
 			return nil, false
 		}
 	}
