@@ -22,9 +22,12 @@ import (
 // transaction is about 550 KB, encrypted, framed, hashed and copied on
 // each of those hops. With the delay the author's node sends a
 // transaction to its peers at once and the replicas pass on only what is
-// still waiting two blocks later, which is what a member that is not
-// connected to the author needs: it reaches every member, a hop per two
-// blocks at worst (docs/internals.md, "Mempool gossip").
+// still waiting eight blocks later, which is what a member that is not
+// connected to the author needs: it reaches every member, a hop per eight
+// blocks at worst, while the members connected to the author propose it.
+// Two blocks was too few: under batched load a transaction often waits
+// two to four blocks, and most were still relayed (docs/benchmarks.md,
+// "Session 7"; docs/internals.md, "Mempool gossip").
 const RelayAfterHeights = 8
 
 // relayTick is how often a peer's gossip routine looks for held
