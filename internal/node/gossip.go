@@ -31,8 +31,12 @@ import (
 const RelayAfterHeights = 8
 
 // relayTick is how often a peer's gossip routine looks for held
-// transactions that are due.
-const relayTick = 200 * time.Millisecond
+// transactions that are due; sweepEvery how often it walks the mempool
+// to drop held transactions that were committed meanwhile.
+const (
+	relayTick  = 200 * time.Millisecond
+	sweepEvery = time.Second
+)
 
 // gossipReactor is CometBFT's mempool reactor (receiving, channels, sync
 // state) with its own broadcast routine per peer: transactions this node
@@ -79,15 +83,34 @@ type heldTx struct {
 	due   int64 // the committed height from which it may be sent
 }
 
-// hold adds entry to held unless it is there already (the mempool's
-// iterator starts again from the front when its current entry is removed).
-func hold(held []heldTx, entry mempool.Entry) []heldTx {
-	for _, t := range held {
-		if t.entry == entry {
-			return held
+// heldSet is one peer's held transactions in mempool order, with an index
+// so that holding one again (the mempool's iterator starts again from the
+// front when its current entry is removed) costs a map look-up.
+type heldSet struct {
+	list []heldTx
+	in   map[mempool.Entry]bool
+}
+
+// hold adds entry unless it is held already.
+func (s *heldSet) hold(entry mempool.Entry) {
+	if s.in == nil {
+		s.in = map[mempool.Entry]bool{}
+	}
+	if s.in[entry] {
+		return
+	}
+	s.in[entry] = true
+	s.list = append(s.list, heldTx{entry: entry, due: entry.Height() + RelayAfterHeights})
+}
+
+// anyDue reports whether some held transaction may be sent at height h.
+func (s *heldSet) anyDue(h int64) bool {
+	for _, t := range s.list {
+		if h >= t.due {
+			return true
 		}
 	}
-	return append(held, heldTx{entry: entry, due: entry.Height() + RelayAfterHeights})
+	return false
 }
 
 // broadcast sends the mempool's transactions to one peer in mempool order
@@ -116,7 +139,8 @@ func (r *gossipReactor) broadcast(peer p2p.Peer) {
 	next := iter.WaitNextCh()
 	tick := time.NewTicker(relayTick)
 	defer tick.Stop()
-	var held []heldTx
+	var held heldSet
+	lastSweep := time.Now()
 	for {
 		if !r.IsRunning() || !peer.IsRunning() || ctx.Err() != nil {
 			return
@@ -128,15 +152,20 @@ func (r *gossipReactor) broadcast(peer p2p.Peer) {
 				continue
 			}
 			if r.fromPeer(entry) {
-				held = hold(held, entry)
+				held.hold(entry)
 				continue
 			}
 			if !r.send(ctx, peer, entry) {
 				return
 			}
-		case <-tick.C:
-			var ok bool
-			if held, ok = r.relayDue(ctx, peer, held); !ok {
+		case now := <-tick.C:
+			// Walk the mempool when something is due, and once a second
+			// anyway to let go of what was committed.
+			if len(held.in) == 0 || (!held.anyDue(r.height()) && now.Sub(lastSweep) < sweepEvery) {
+				continue
+			}
+			lastSweep = now
+			if !r.relayDue(ctx, peer, &held) {
 				return
 			}
 		case <-ctx.Done():
@@ -156,27 +185,34 @@ func (r *gossipReactor) fromPeer(entry mempool.Entry) bool {
 }
 
 // relayDue drops the held transactions that left the mempool (committed,
-// or dropped by a recheck), so a held list never keeps a committed
-// transaction's bytes alive, sends those whose time has come, and returns
-// the rest. ok is false when the peer stopped.
-func (r *gossipReactor) relayDue(ctx context.Context, peer p2p.Peer, held []heldTx) (rest []heldTx, ok bool) {
-	if len(held) == 0 {
-		return held, true
-	}
+// or dropped by a recheck), so a held set does not keep a committed
+// transaction's bytes alive, and sends those whose time has come. It
+// returns false when the peer stopped.
+func (r *gossipReactor) relayDue(ctx context.Context, peer p2p.Peer, held *heldSet) bool {
 	h := r.height()
 	live := r.entries()
-	rest = held[:0]
-	for _, t := range held {
+	rest := held.list[:0]
+	for _, t := range held.list {
 		switch {
 		case !live[t.entry] || t.entry.IsSender(peer.ID()):
 		case h < t.due:
 			rest = append(rest, t)
-		case !r.send(ctx, peer, t.entry):
-			return nil, false
+		default:
+			if !r.send(ctx, peer, t.entry) {
+				return false
+			}
 		}
 	}
-	clear(held[len(rest):])
-	return rest, true
+	clear(held.list[len(rest):])
+	held.list = rest
+	// What was sent stays in the index while it is in the mempool, so
+	// the iterator's restart cannot hold it again.
+	for e := range held.in {
+		if !live[e] {
+			delete(held.in, e)
+		}
+	}
+	return true
 }
 
 // entries is the set of transactions now in the mempool.
