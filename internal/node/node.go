@@ -81,7 +81,8 @@ func Start(ctx context.Context, c Config, app abci.Application) (*Node, error) {
 	}
 	closer := &dbCloser{}
 	n, err := nm.NewNode(ctx, conf, pv, nodeKey, proxy.NewConnSyncLocalClientCreator(app), /* mempool and consensus run in parallel; the ledger guards its own state */
-		nm.DefaultGenesisDocProviderFunc(conf), closer.provider, nm.DefaultMetricsProvider(conf.Instrumentation), logger)
+		nm.DefaultGenesisDocProviderFunc(conf), closer.provider, nm.DefaultMetricsProvider(conf.Instrumentation), logger,
+		withGossipReactor(conf.Mempool))
 	if err != nil {
 		closer.closeAll()
 		return nil, fmt.Errorf("create consensus node: %w", err)
