@@ -4,7 +4,7 @@ package extract
 // whole 64-byte windows and writes masks, one bit per byte (bit k for
 // w[k]); what the masks mean, and the logic that uses them, is in
 // scan_vector.go. They run only where useVector (and, for classifyTable
-// and octetRuns, useVBMI) is set; kernels_test.go checks them against
+// and octetRuns, useVBMI) is set; kernels_amd64_test.go checks them against
 // pure-Go definitions of the same masks.
 
 // classifyWindow is classifyTable where the processor has VBMI
