@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat

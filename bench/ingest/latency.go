@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )

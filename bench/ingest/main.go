@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
-	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 )

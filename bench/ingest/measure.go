@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 
-	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 )
 
 // canResetPeak records whether resetPeakRSS works on this kernel.

@@ -32,7 +32,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
-	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/audit"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"

@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/phalanx-ledger/phalanx/bench/internal/measure"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 	"github.com/phalanx-ledger/phalanx/internal/intake"

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +16,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/client"
 	"github.com/phalanx-ledger/phalanx/internal/detect"
 	"github.com/phalanx-ledger/phalanx/internal/extract"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/internal/warninglist"
 )
 
@@ -89,7 +89,7 @@ func runMatch(cmd *cobra.Command, g *globals, f matchFlags, files []string) erro
 		return err
 	}
 	var total detect.Stats
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0 := time.Now(), measure.ProcessCPU()
 	for _, name := range files {
 		st, err := scanFile(cmd, name, scan, emit)
 		if err != nil {
@@ -104,7 +104,7 @@ func runMatch(cmd *cobra.Command, g *globals, f matchFlags, files []string) erro
 			fmt.Fprintf(cmd.ErrOrStderr(), "phalanx: %s: %d malformed lines skipped, first: %s\n", name, st.Malformed, st.FirstBad)
 		}
 	}
-	elapsed, cpu := time.Since(start), processCPU()-cpu0
+	elapsed, cpu := time.Since(start), measure.ProcessCPU()-cpu0
 	if table {
 		if err := sum.print(out, total); err != nil {
 			return err
@@ -185,17 +185,6 @@ func (f matchFlags) localIndex(cmd *cobra.Command) (*detect.Index, error) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "index: %d indicators in %.3fs\n", n, time.Since(start).Seconds())
 	}
 	return idx, nil
-}
-
-// processCPU is the user and system CPU time the process has used so far
-// (0 when getrusage fails): --stats reports the scan's, which the matcher
-// benchmark reads.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func isTerminal(w io.Writer) bool {

@@ -1,5 +1,6 @@
-// Package measure holds what the benchmarks measure a process with: its
-// CPU time, its peak resident set, and a CPU profile of one stretch.
+// Package measure holds what the benchmarks and "phalanx match --stats"
+// measure a process with: its CPU time, its peak resident set, and a CPU
+// profile of one stretch.
 package measure
 
 import (
