@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/detect/loggen"
 	"github.com/phalanx-ledger/phalanx/internal/extract"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/internal/testutil"
 )
 
@@ -133,7 +133,7 @@ func benchScanMillion(b *testing.B, exact bool) {
 	x, log := benchMillion(b, !exact)
 	b.SetBytes(int64(len(log)))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := measure.ProcessCPU()
 	for range b.N {
 		_, err := x.Scan(context.Background(), bytes.NewReader(log), Config{Options: Options{Exact: exact}, Workers: 1, Format: "text"},
 			func(Hit) error { return nil })
@@ -143,16 +143,7 @@ func benchScanMillion(b *testing.B, exact bool) {
 	}
 	// Wall time on a shared machine mostly measures the other work: the
 	// process's CPU time is the fairer figure.
-	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(measure.ProcessCPU()-cpu0).Seconds(), "MB/CPU-s")
 }
 
 // BenchmarkScanMillionExact is one core matching the benchmark's lines
@@ -177,7 +168,7 @@ func BenchmarkScanMillionRatio(b *testing.B) {
 	scan := func(x *Index, exact bool) time.Duration {
 		w := bufio.NewWriterSize(io.Discard, 1<<16)
 		var line []byte
-		cpu0 := cpuTime()
+		cpu0 := measure.ProcessCPU()
 		_, err := x.Scan(context.Background(), bytes.NewReader(log), Config{Options: Options{Exact: exact}, Workers: 1, Format: "text"},
 			func(h Hit) error {
 				line = h.AppendJSON(line[:0])
@@ -190,7 +181,7 @@ func BenchmarkScanMillionRatio(b *testing.B) {
 		if err := w.Flush(); err != nil {
 			b.Fatal(err)
 		}
-		return cpuTime() - cpu0
+		return measure.ProcessCPU() - cpu0
 	}
 	b.SetBytes(2 * int64(len(log)))
 	b.ResetTimer()
@@ -234,7 +225,7 @@ func BenchmarkByteLoopFloor(b *testing.B) {
 	}
 	b.SetBytes(int64(len(log)))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := measure.ProcessCPU()
 	for range b.N {
 		n := 0
 		for _, c := range log {
@@ -242,7 +233,7 @@ func BenchmarkByteLoopFloor(b *testing.B) {
 		}
 		sink += n
 	}
-	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(measure.ProcessCPU()-cpu0).Seconds(), "MB/CPU-s")
 }
 
 // BenchmarkExtractMillion is the extractor alone on the benchmark's log.
@@ -250,9 +241,9 @@ func BenchmarkExtractMillion(b *testing.B) {
 	_, log := benchMillion(b, false)
 	b.SetBytes(int64(len(log)))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := measure.ProcessCPU()
 	for range b.N {
 		extract.Scan(log, 0, func(extract.Candidate) { sink++ })
 	}
-	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(measure.ProcessCPU()-cpu0).Seconds(), "MB/CPU-s")
 }

@@ -6,11 +6,10 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/phalanx-ledger/phalanx/internal/detect/loggen"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/internal/testutil"
 )
 
@@ -92,7 +91,7 @@ func BenchmarkValues(b *testing.B) {
 	vals := make([]Value, 0, 512)
 	b.SetBytes(int64(len(log)))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := measure.ProcessCPU()
 	n := 0
 	for range b.N {
 		for i := 0; i < len(log); {
@@ -100,15 +99,6 @@ func BenchmarkValues(b *testing.B) {
 			n += len(vals)
 		}
 	}
-	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+	b.ReportMetric(float64(len(log))*float64(b.N)/1e6/(measure.ProcessCPU()-cpu0).Seconds(), "MB/CPU-s")
 	b.ReportMetric(float64(n)/float64(b.N), "values/op")
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

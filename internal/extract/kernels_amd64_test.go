@@ -3,6 +3,8 @@ package extract
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 )
 
 // wantMasks is the pure-Go definition of the class masks of w: bit k is
@@ -180,13 +182,13 @@ func BenchmarkClassifyWindow(b *testing.B) {
 	var sum uint64
 	b.SetBytes(int64(len(log) &^ 63))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := measure.ProcessCPU()
 	for range b.N {
 		for i := 0; i+64 <= len(log); i += 64 {
 			m.classify((*[64]byte)(log[i : i+64]))
 			sum += m.tok
 		}
 	}
-	b.ReportMetric(float64(len(log)&^63)*float64(b.N)/1e6/(cpuTime()-cpu0).Seconds(), "MB/CPU-s")
+	b.ReportMetric(float64(len(log)&^63)*float64(b.N)/1e6/(measure.ProcessCPU()-cpu0).Seconds(), "MB/CPU-s")
 	sinkV4 = uint32(sum)
 }
