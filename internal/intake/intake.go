@@ -207,7 +207,7 @@ func (s *Service) submitPayload(ctx context.Context, typ tx.Type, payload []byte
 func (s *Service) submitItems(ctx context.Context, typ tx.Type, items [][]byte, ids []string) (Submission, error) {
 	return s.submitSigned(ctx, ids, func(h tx.Header, key ed25519.PrivateKey) ([]byte, error) {
 		h.Type = typ
-		return tx.SignItems(h, items, key)
+		return tx.SignItemsCompressed(h, items, key)
 	})
 }
 

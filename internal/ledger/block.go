@@ -446,6 +446,9 @@ func (a *App) validateEnvelope(in incoming, v view) (*tx.Tx, *rejection) {
 		return nil, decodeRejection(in.err)
 	}
 	t := in.t
+	if n := t.ExpandedSize(in.raw); int64(n) > v.params().MaxTxBytes {
+		return nil, reject(CodeTooLarge, "transaction is %d bytes with its items uncompressed; the limit is %d", n, v.params().MaxTxBytes)
+	}
 	if rej := a.checkEnvelope(in, v); rej != nil {
 		return nil, rej
 	}
@@ -633,8 +636,11 @@ func cloneHashes(hs [][]byte) [][]byte {
 // decodeRejection maps a decoding error: items that do not match the
 // header's count are bad_items, anything else malformed.
 func decodeRejection(err error) *rejection {
-	if errors.Is(err, tx.ErrItems) {
+	switch {
+	case errors.Is(err, tx.ErrItems):
 		return reject(CodeBadItems, "%v", err)
+	case errors.Is(err, tx.ErrTooLarge):
+		return reject(CodeTooLarge, "%v", err)
 	}
 	return reject(CodeMalformed, "%v", err)
 }

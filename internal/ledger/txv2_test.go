@@ -11,6 +11,7 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 
+	"github.com/phalanx-ledger/phalanx/internal/record"
 	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
 
@@ -65,13 +66,24 @@ func TestV2Transactions(t *testing.T) {
 	if err != nil || len(recs) != 75 {
 		t.Fatalf("records %d, %v", len(recs), err)
 	}
-	for _, r := range append(recs[:4:4], recs[5:]...) {
+	checkItemProofs(t, a, c.ms["alice"].key.Public().(ed25519.PublicKey), append(recs[:4:4], recs[5:]...))
+	if _, ok, err := a.TxItems(recs[4].TxHash); ok || err != nil {
+		t.Fatalf("a v1 transaction has stored items (ok=%v, %v)", ok, err)
+	}
+}
+
+// checkItemProofs checks that each record's stored transaction header
+// verifies with pub and that its audit path leads from the record's
+// content to the signed items root.
+func checkItemProofs(t *testing.T, a *App, pub ed25519.PublicKey, recs []record.Record) {
+	t.Helper()
+	for _, r := range recs {
 		items, ok, err := a.TxItems(r.TxHash)
 		if err != nil || !ok {
 			t.Fatalf("record %d: TxItems ok=%v err=%v", r.Index, ok, err)
 		}
 		h, err := tx.DecodeHeader(items.Header)
-		if err != nil || h.Author != "alice" || tx.VerifyHeader(c.ms["alice"].key.Public().(ed25519.PublicKey), items.Header, items.Signature) != nil {
+		if err != nil || h.Author != "alice" || tx.VerifyHeader(pub, items.Header, items.Signature) != nil {
 			t.Fatalf("record %d: stored header %+v does not verify (%v)", r.Index, h, err)
 		}
 		pos, _, err := a.TxPosition(r)
@@ -90,9 +102,6 @@ func TestV2Transactions(t *testing.T) {
 		if err := proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(pos), h.ItemCount, leaf, path, h.ItemsRoot); err != nil {
 			t.Fatalf("record %d: %v", r.Index, err)
 		}
-	}
-	if _, ok, err := a.TxItems(recs[4].TxHash); ok || err != nil {
-		t.Fatalf("a v1 transaction has stored items (ok=%v, %v)", ok, err)
 	}
 }
 
@@ -177,22 +186,27 @@ func TestV2Rejections(t *testing.T) {
 		}, CodeBadNonce, "replayed nonce 0"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			raw := tc.tx()
-			for _, a := range c.apps {
-				r, err := a.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
-				if err != nil || r.Code != tc.code || !strings.Contains(r.Log, tc.msg) {
-					t.Fatalf("CheckTx: %d (%s) %q, %v; want %s containing %q", r.Code, CodeName(r.Code), r.Log, err, CodeName(tc.code), tc.msg)
-				}
-			}
-			before := c.apps[0].State()
-			c.expect(c.block(raw), 0, tc.code, tc.msg)
-			if after := c.apps[0].State(); after.Records != before.Records || !bytes.Equal(after.Root, before.Root) {
-				t.Fatal("the record log changed")
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { c.expectRejected(t, tc.tx(), tc.code, tc.msg) })
 	}
 	// after all that, the honest transaction with the next nonce goes in
 	res := c.block(c.signV2("alice", tx.TypePublish, good...))
 	c.expect(res, 0, CodeOK, "")
+}
+
+// expectRejected checks that every replica's CheckTx, and then a block,
+// reject raw with code and a log containing msg, and that the record log
+// stays as it was.
+func (c *community) expectRejected(t *testing.T, raw []byte, code uint32, msg string) {
+	t.Helper()
+	for _, a := range c.apps {
+		r, err := a.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+		if err != nil || r.Code != code || !strings.Contains(r.Log, msg) {
+			t.Fatalf("CheckTx: %d (%s) %q, %v; want %s containing %q", r.Code, CodeName(r.Code), r.Log, err, CodeName(code), msg)
+		}
+	}
+	before := c.apps[0].State()
+	c.expect(c.block(raw), 0, code, msg)
+	if after := c.apps[0].State(); after.Records != before.Records || !bytes.Equal(after.Root, before.Root) {
+		t.Fatal("the record log changed")
+	}
 }

@@ -8,8 +8,12 @@ import (
 )
 
 // slowDecodeV2 is decodeV2 without the in-place reader: the general
-// decoder and the re-encoding check, as before it.
+// decoder and the re-encoding check, as before it. Compressed items go to
+// decodeCompressed, as in decodeV2.
 func slowDecodeV2(raw []byte) (*Tx, error) {
+	if compressedForm(raw) {
+		return decodeCompressed(raw)
+	}
 	var env envelopeV2
 	if err := decMode.Unmarshal(raw, &env); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)

@@ -93,8 +93,12 @@ type Tx struct {
 	Signature []byte
 	Header    Header   // version 2 only
 	Items     [][]byte // version 2 only
+	// Payload is the compressed form of Items, for a v2 transaction whose
+	// items travel compressed (compress.go); nil otherwise.
+	Payload []byte
 
-	tree *ItemTree // version 2: the items' tree, once computed
+	tree     *ItemTree // version 2: the items' tree, once computed
+	expanded int       // with Payload: the transaction's size uncompressed
 }
 
 type envelope struct {

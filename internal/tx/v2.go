@@ -25,6 +25,11 @@ import (
 // Only publish and sealed transactions use version 2; every other type
 // stays version 1. A v1 transaction is a 2-element array, a v2 one a
 // 3-element array: the first byte of the encoding tells them apart.
+//
+// The items of a v2 transaction may instead travel compressed
+// (compress.go): the third element is then one byte string, the S2
+// compression of the items array, and the header commits to those exact
+// bytes by their SHA-256 (key 7).
 
 // signPrefixV2 separates v2 header signatures from v1 body signatures and
 // any other use of the key.
@@ -38,6 +43,9 @@ type Header struct {
 	Nonce     uint64 `cbor:"4,keyasint"`
 	ItemCount uint64 `cbor:"5,keyasint"`
 	ItemsRoot []byte `cbor:"6,keyasint"`
+	// PayloadHash is the SHA-256 of the compressed items (compress.go);
+	// absent when the items travel as an array.
+	PayloadHash []byte `cbor:"7,keyasint,omitempty"`
 }
 
 type envelopeV2 struct {
@@ -62,6 +70,7 @@ func SignItems(h Header, items [][]byte, key ed25519.PrivateKey) ([]byte, error)
 	}
 	h.ItemCount = uint64(len(items))
 	h.ItemsRoot = NewItemTree(items).Root()
+	h.PayloadHash = nil
 	hb, err := encMode.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("encode tx header: %w", err)
@@ -86,6 +95,9 @@ func SignedHeaderBytes(header []byte) []byte {
 // through the general decoder and the re-encoding check, which say what
 // is wrong.
 func decodeV2(raw []byte) (*Tx, error) {
+	if compressedForm(raw) {
+		return decodeCompressed(raw)
+	}
 	env, fast := fastEnvelopeV2(raw)
 	if !fast {
 		if err := decMode.Unmarshal(raw, &env); err != nil {
@@ -96,11 +108,20 @@ func decodeV2(raw []byte) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h.PayloadHash != nil {
+		return nil, fmt.Errorf("%w: the header commits to a compressed payload, the transaction carries an item array", ErrMalformed)
+	}
 	if !fast {
 		if re, err := encMode.Marshal(env); err != nil || !bytes.Equal(re, raw) {
 			return nil, fmt.Errorf("%w: envelope is not canonical CBOR", ErrMalformed)
 		}
 	}
+	return newTxV2(h, env)
+}
+
+// newTxV2 checks the signature's length and the item count of a decoded
+// v2 envelope and returns its transaction.
+func newTxV2(h Header, env envelopeV2) (*Tx, error) {
 	if len(env.Signature) != ed25519.SignatureSize {
 		return nil, fmt.Errorf("%w: signature is %d bytes, want %d", ErrMalformed, len(env.Signature), ed25519.SignatureSize)
 	}
@@ -124,6 +145,9 @@ func DecodeHeader(b []byte) (Header, error) {
 	if len(h.ItemsRoot) != 32 {
 		return Header{}, fmt.Errorf("%w: items root is %d bytes, want 32", ErrMalformed, len(h.ItemsRoot))
 	}
+	if h.PayloadHash != nil && len(h.PayloadHash) != 32 {
+		return Header{}, fmt.Errorf("%w: payload hash is %d bytes, want 32", ErrMalformed, len(h.PayloadHash))
+	}
 	if h.Type != TypePublish && h.Type != TypeSealed {
 		return Header{}, fmt.Errorf("%w: a version 2 transaction must be a publish or a sealed publish, not %s", ErrMalformed, h.Type)
 	}
@@ -139,10 +163,14 @@ func VerifyHeader(pub ed25519.PublicKey, header, sig []byte) error {
 	return nil
 }
 
-// verifyV2 checks the header signature, then that the items hash to the
-// signed root.
+// verifyV2 checks the header signature, then that compressed items are
+// the bytes the header commits to, then that the items hash to the signed
+// root.
 func (t *Tx) verifyV2(pub ed25519.PublicKey) error {
 	if err := VerifyHeader(pub, t.BodyBytes, t.Signature); err != nil {
+		return err
+	}
+	if err := t.verifyPayload(); err != nil {
 		return err
 	}
 	if root := t.ItemTree().Root(); !bytes.Equal(root, t.Header.ItemsRoot) {
