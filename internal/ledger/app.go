@@ -325,14 +325,20 @@ func (a *App) admitNonce(member string, n uint64) {
 
 // writesHint estimates the state writes of a block's transactions, to size
 // the block's write set once: a published object writes ~5 keys (owner,
-// version, record and about two tree nodes) and takes 300-600 bytes of
-// transaction. Only the write set's capacity depends on it.
+// version, record and about two tree nodes). A v2 transaction's header
+// says how many objects it carries (its items may be compressed); for
+// other transactions, an object takes 300-600 bytes. Only the write set's
+// capacity depends on it.
 func writesHint(txs [][]byte) int {
 	n := 0
 	for _, t := range txs {
-		n += len(t)
+		if items, ok := tx.PeekItemCount(t); ok {
+			n += 5 * int(min(items, 1<<20))
+		} else {
+			n += len(t) / 96
+		}
 	}
-	return min(n/96, 1<<20)
+	return min(n, 1<<20)
 }
 
 func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }

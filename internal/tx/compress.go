@@ -175,3 +175,22 @@ func (t *Tx) ExpandedSize(raw []byte) int {
 	}
 	return t.expanded
 }
+
+// PeekItemCount returns the item count the header of a v2 transaction
+// (compressed or not) commits to, without decoding or expanding its
+// items; ok is false for anything else. It checks nothing: it is a sizing
+// hint, and Decode is what validates.
+func PeekItemCount(raw []byte) (n uint64, ok bool) {
+	if len(raw) == 0 || raw[0] != 0x83 {
+		return 0, false
+	}
+	hb, _, ok := canonicalBstr(raw, 1)
+	if !ok {
+		return 0, false
+	}
+	h, err := DecodeHeader(hb)
+	if err != nil {
+		return 0, false
+	}
+	return h.ItemCount, true
+}

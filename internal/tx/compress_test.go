@@ -240,3 +240,26 @@ func FuzzDecodeCompressed(f *testing.F) {
 		_ = tx.Verify(pub)
 	})
 }
+
+func TestPeekItemCount(t *testing.T) {
+	key := testKey()
+	h := Header{ChainID: "c", Type: TypePublish, Author: "org", Nonce: 1}
+	plain, _ := SignItems(h, feedItems(30), key)
+	compressed, _ := SignItemsCompressed(h, feedItems(40), key)
+	v1, _ := Sign(Body{ChainID: "c", Type: TypeVote, Author: "org", Nonce: 1, Payload: []byte{0xa0}}, key)
+	for name, c := range map[string]struct {
+		raw  []byte
+		n    uint64
+		isV2 bool
+	}{
+		"plain":      {plain, 30, true},
+		"compressed": {compressed, 40, true},
+		"v1":         {v1, 0, false},
+		"empty":      {nil, 0, false},
+		"cut short":  {compressed[:3], 0, false},
+	} {
+		if n, ok := PeekItemCount(c.raw); n != c.n || ok != c.isV2 {
+			t.Errorf("%s: PeekItemCount = %d, %v; want %d, %v", name, n, ok, c.n, c.isV2)
+		}
+	}
+}
