@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -18,6 +21,7 @@ import (
 	"github.com/phalanx-ledger/phalanx/internal/api/apitest"
 	"github.com/phalanx-ledger/phalanx/internal/auth"
 	"github.com/phalanx-ledger/phalanx/internal/proof"
+	"github.com/phalanx-ledger/phalanx/internal/tx"
 	"github.com/phalanx-ledger/phalanx/internal/web"
 	"github.com/phalanx-ledger/phalanx/internal/web/session"
 )
@@ -112,15 +116,52 @@ func TestBrowserVerifierAgreesWithGo(t *testing.T) {
 		t.Skip("starts a browser")
 	}
 	for _, file := range []string{"example-bundle.json", "example-bundle-v2.json"} {
-		t.Run(file, func(t *testing.T) { differential(t, file) })
+		raw, err := os.ReadFile("../proof/testdata/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(file, func(t *testing.T) { differential(t, raw) })
 	}
+	t.Run("v2 with compressed items", func(t *testing.T) { differential(t, compressedExample(t)) })
 }
 
-func differential(t *testing.T, file string) {
-	raw, err := os.ReadFile("../proof/testdata/" + file)
+// compressedExample is the v2 worked example as it would be had its
+// transaction carried the items compressed: the same objects, so the
+// same record, leaf and items root, under a header that also commits to
+// the compressed payload (key 7), signed by the example's author.
+func compressedExample(t *testing.T) []byte {
+	raw, err := os.ReadFile("../proof/testdata/example-bundle-v2.json")
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, err := proof.ParseBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := sha256.Sum256([]byte("phalanx example author"))
+	objs := [][]byte{
+		[]byte(`{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000000","name":"zero"}`),
+		b.Record.Object,
+		[]byte(`{"type":"indicator","id":"indicator--00000000-0000-4000-8000-000000000002","name":"two"}`),
+	}
+	signed, err := tx.SignItemsCompressed(tx.Header{ChainID: "phalanx-example", Type: tx.TypePublish, Author: "cert-a", Nonce: 1},
+		objs, ed25519.NewKeyFromSeed(seed[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := tx.Decode(signed)
+	if err != nil || d.Payload == nil || !bytes.Contains(b.TxHeader, d.Header.ItemsRoot) {
+		t.Fatalf("the example's objects signed compressed: %v (compressed %v)", err, d != nil && d.Payload != nil)
+	}
+	b.TxHeader, b.TxSignature = d.BodyBytes, d.Signature
+	out, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func differential(t *testing.T, raw []byte) {
 	membersJSON, err := os.ReadFile("../proof/testdata/example-members.json")
 	if err != nil {
 		t.Fatal(err)
@@ -131,9 +172,15 @@ func differential(t *testing.T, file string) {
 	}
 	const n = 300
 	rng := rand.New(rand.NewPCG(7, 11))
-	var texts []string
-	var reports []proof.Report
-	var what []string
+	genuine, err := proof.ParseBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := proof.Verify(genuine, members); !rep.OK() {
+		t.Fatalf("the unchanged bundle fails in Go: %+v", rep.Checks)
+	}
+	// The unchanged bundle first: the page must pass it too.
+	texts, what, reports := []string{string(raw)}, []string{"unchanged"}, []proof.Report{proof.Verify(genuine, members)}
 	for len(texts) < n {
 		b, err := proof.ParseBundle(raw)
 		if err != nil {

@@ -330,13 +330,18 @@ async function checkAuthor(b, rec, members) {
 
 // decodeTxHeader decodes a version 2 transaction header: canonical CBOR
 // {1: chain_id tstr, 2: type uint (1 or 4), 3: author tstr, 4: nonce uint,
-// 5: item_count uint, 6: items_root bstr(32)}, exactly those six keys.
+// 5: item_count uint, 6: items_root bstr(32)}, exactly those six keys, and
+// key 7, payload_hash bstr(32), when the items travelled compressed.
 function decodeTxHeader(raw) {
   const h = cborDecode(raw);
   if (!(h instanceof Map)) throw new Error("transaction header: not a map");
   const keys = [...h.keys()];
-  if (keys.length !== 6 || keys.some((k, i) => k !== BigInt(i + 1))) throw new Error("transaction header: keys must be exactly 1-6");
-  const [chain, type, author, nonce, count, root] = keys.map((k) => h.get(k));
+  if ((keys.length !== 6 && keys.length !== 7) || keys.some((k, i) => k !== BigInt(i + 1)))
+    throw new Error("transaction header: keys must be exactly 1-6, or 1-7");
+  const payloadHash = h.get(7n);
+  if (payloadHash !== undefined && (!(payloadHash instanceof Uint8Array) || payloadHash.length !== 32))
+    throw new Error("transaction header: payload_hash must be 32 bytes");
+  const [chain, type, author, nonce, count, root] = keys.slice(0, 6).map((k) => h.get(k));
   if (typeof chain !== "string" || typeof author !== "string") throw new Error("transaction header: chain_id and author must be text");
   if (typeof type !== "bigint" || typeof nonce !== "bigint" || typeof count !== "bigint") throw new Error("transaction header: type, nonce and item_count must be unsigned integers");
   if (!(root instanceof Uint8Array) || root.length !== 32) throw new Error("transaction header: items_root must be 32 bytes");
