@@ -479,7 +479,7 @@ func (a *App) checkEnvelope(in incoming, v view) *rejection {
 		if err := t.Verify(m.SignKey); err != nil {
 			return signatureRejection(t, m.ID, err)
 		}
-		a.envelopes.put(in.hash, len(in.raw), t, m.SignKey)
+		a.envelopes.put(in.hash, t.ExpandedSize(in.raw), t, m.SignKey) // what the decoded items hold
 	}
 	return v.acceptNonce(m.ID, t.Body.Nonce)
 }

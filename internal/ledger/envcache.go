@@ -21,8 +21,10 @@ import (
 // that same key. Every other envelope check (chain, membership, status,
 // nonce, size) still runs each time. Entries are read-only once stored:
 // the item tree a v2 transaction computes lazily is built by the
-// verification before the entry is stored. Bounded by the transaction
-// bytes it holds, evicting oldest first: 32 MiB, four full blocks, is
+// verification before the entry is stored. Bounded by the bytes the
+// decoded transactions hold (a compressed one's items expanded, so a
+// cached transaction also spares a second decompression), evicting
+// oldest first: 32 MiB, four full blocks of uncompressed transactions, is
 // ample for a transaction to go from CheckTx to its block.
 type envelopeCache struct {
 	mu       sync.Mutex
@@ -33,7 +35,7 @@ type envelopeCache struct {
 }
 
 // verifiedTx is one entry: the decoded transaction, the key its signature
-// verified with, and the size of its encoding.
+// verified with, and the bytes it holds (tx.Tx.ExpandedSize).
 type verifiedTx struct {
 	t    *tx.Tx
 	key  []byte
