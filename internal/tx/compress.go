@@ -54,16 +54,7 @@ func SignItemsCompressed(h Header, items [][]byte, key ed25519.PrivateKey) ([]by
 	}
 	sum := sha256.Sum256(payload)
 	h.ItemCount, h.ItemsRoot, h.PayloadHash = uint64(len(items)), NewItemTree(items).Root(), sum[:]
-	hb, err := encMode.Marshal(h)
-	if err != nil {
-		return nil, fmt.Errorf("encode tx header: %w", err)
-	}
-	sig := ed25519.Sign(key, SignedHeaderBytes(hb))
-	out, err := encMode.Marshal(compressedEnvelope{Header: hb, Signature: sig, Payload: payload})
-	if err != nil {
-		return nil, fmt.Errorf("encode tx: %w", err)
-	}
-	return out, nil
+	return signHeader(h, key, func(hb, sig []byte) any { return compressedEnvelope{Header: hb, Signature: sig, Payload: payload} })
 }
 
 type compressedEnvelope struct {

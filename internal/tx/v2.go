@@ -71,12 +71,17 @@ func SignItems(h Header, items [][]byte, key ed25519.PrivateKey) ([]byte, error)
 	h.ItemCount = uint64(len(items))
 	h.ItemsRoot = NewItemTree(items).Root()
 	h.PayloadHash = nil
+	return signHeader(h, key, func(hb, sig []byte) any { return envelopeV2{Header: hb, Signature: sig, Items: items} })
+}
+
+// signHeader encodes and signs h, then encodes the envelope that env
+// makes of the header and its signature.
+func signHeader(h Header, key ed25519.PrivateKey, env func(header, sig []byte) any) ([]byte, error) {
 	hb, err := encMode.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("encode tx header: %w", err)
 	}
-	sig := ed25519.Sign(key, SignedHeaderBytes(hb))
-	out, err := encMode.Marshal(envelopeV2{Header: hb, Signature: sig, Items: items})
+	out, err := encMode.Marshal(env(hb, ed25519.Sign(key, SignedHeaderBytes(hb))))
 	if err != nil {
 		return nil, fmt.Errorf("encode tx: %w", err)
 	}
