@@ -173,7 +173,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
 		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw,
-		Access: &record.Access{Level: uint8(tlp.OfRefs(o.Markings, tlp.Green))}}
+		Access: &record.Access{Level: uint8(tlp.OfRefs(o.Markings, tlp.Green))}, Parsed: o}
 	return b.appendRecord(r)
 }
 

@@ -17,6 +17,7 @@ package stix
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -50,10 +51,35 @@ type Object struct {
 	// LIKE/MATCHES patterns, nor t'', b'' or h'' literals). Hex hash values
 	// are lowercased; everything else is kept as written.
 	Values []string
+	// Props are the names of the object's top-level properties, sorted.
+	Props []string
+	// Written holds properties as the object writes them where the fields
+	// above normalise them.
+	Written Written
 	// Raw is the object's JSON as encoding/json.Compact writes it: the input
 	// with insignificant whitespace removed and nothing else changed. It is
 	// what gets stored.
 	Raw []byte
+}
+
+// Written are top-level properties of an object exactly as written, for
+// readers that must show or index them so (the projection reads an
+// object's fields from its Object instead of decoding Raw again); each is
+// "" when the property is absent or not of the JSON type named.
+type Written struct {
+	// Created, ValidFrom and ValidUntil are the strings as written, where
+	// Object's fields of the same names are normalised (and set for some
+	// types only).
+	Created, ValidFrom, ValidUntil string
+	// Confidence is the number as written: its JSON literal.
+	Confidence string
+}
+
+// writtenOf returns the Written properties of a decoded object.
+func writtenOf(m map[string]any) Written {
+	conf, _ := m["confidence"].(json.Number)
+	return Written{Created: stringOf(m["created"]), ValidFrom: stringOf(m["valid_from"]),
+		ValidUntil: stringOf(m["valid_until"]), Confidence: string(conf)}
 }
 
 // Version returns the object's version: Modified if set, else Created, else
@@ -63,6 +89,27 @@ func (o *Object) Version() string {
 		return o.Modified
 	}
 	return o.Created
+}
+
+// Defines reports whether STIX 2.1 defines the top-level property name
+// for the object's type (its common properties included), so that Parse
+// checked its value against the definition; a property it does not
+// define is custom, of any JSON type, kept as written.
+func (o *Object) Defines(name string) bool {
+	c := checker{typ: o.Type, def: typeDefs[o.Type], class: o.class()}
+	_, ok := c.propSpec(name)
+	return ok
+}
+
+// class is the object's class, as Parse classified it.
+func (o *Object) class() class {
+	if def := typeDefs[o.Type]; def != nil {
+		return def.class
+	}
+	if o.IsSCO() {
+		return classSCO
+	}
+	return classSDO
 }
 
 // IsSCO reports whether the object is a STIX Cyber-observable Object. A
@@ -288,6 +335,8 @@ func build(m map[string]any, raw []byte, index int) (*Object, error) {
 		Description: stringOf(m["description"]),
 		Values:      searchValues(c),
 		Markings:    markingsOf(m),
+		Props:       sortedKeys(m),
+		Written:     writtenOf(m),
 		Raw:         raw,
 	}
 	if c.class != classSCO {

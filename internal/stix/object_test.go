@@ -150,7 +150,12 @@ func TestVersionNormalisation(t *testing.T) {
 			Pattern:     "[file:hashes.'SHA-256' = 'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c']",
 			PatternType: "stix", ValidFrom: "2016-01-01T00:00:00Z", ValidUntil: "2017-01-01T00:00:00Z",
 			Values: []string{"ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c"},
-			Raw:    compactJSON(t, validObjects["indicator"]),
+			Props: []string{"confidence", "created", "created_by_ref", "description", "external_references", "granular_markings",
+				"id", "indicator_types", "kill_chain_phases", "labels", "modified", "name", "object_marking_refs",
+				"pattern", "pattern_type", "spec_version", "type", "valid_from", "valid_until"},
+			Written: Written{Created: "2016-04-06T20:03:48.000Z", ValidFrom: "2016-01-01T00:00:00Z",
+				ValidUntil: "2017-01-01T00:00:00Z", Confidence: "85"},
+			Raw: compactJSON(t, validObjects["indicator"]),
 		}
 		if !reflect.DeepEqual(*o, want) {
 			t.Errorf("got  %+v\nwant %+v", *o, want)
@@ -591,6 +596,36 @@ func TestInternedStringsDecode(t *testing.T) {
 		}
 		if l := top.m["l"].([]any); l[0] != w || l[1] != "x-other" {
 			t.Fatalf("decode %s: list %#v", in, l)
+		}
+	}
+}
+
+// TestDefines: Defines tells the properties STIX defines for the object's
+// type, common ones included, from custom ones.
+func TestDefines(t *testing.T) {
+	t.Parallel()
+	custom := `{"type":"x-acme-thing","spec_version":"2.1","id":"x-acme-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","name":"n"}`
+	cases := []struct {
+		obj     string
+		defined []string
+		custom  []string
+	}{
+		{validObjects["indicator"], []string{"name", "description", "pattern", "valid_from", "confidence", "labels", "object_marking_refs"}, []string{"value", "hashes", "x_acme"}},
+		{validObjects["relationship"], []string{"description", "relationship_type", "created", "revoked"}, []string{"name", "pattern"}},
+		{validObjects["ipv4-addr"], []string{"value", "object_marking_refs", "defanged"}, []string{"labels", "created", "name"}},
+		{custom, []string{"labels", "confidence", "created", "revoked"}, []string{"name", "description"}},
+	}
+	for _, c := range cases {
+		o := mustParse(t, c.obj)
+		for _, p := range c.defined {
+			if !o.Defines(p) {
+				t.Errorf("%s: Defines(%q) = false", o.Type, p)
+			}
+		}
+		for _, p := range c.custom {
+			if o.Defines(p) {
+				t.Errorf("%s: Defines(%q) = true", o.Type, p)
+			}
 		}
 	}
 }
