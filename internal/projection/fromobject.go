@@ -26,23 +26,23 @@ func extractRecord(r *record.Record) (fields, error) {
 // fieldsOf returns what extract returns for o.Raw, built from o, an object
 // stix.Parse accepted, without decoding Raw again; ok is false when o may
 // hold something o's fields do not carry as extract reads it, and the
-// caller must extract. That leaves out SCOs and marking definitions (their
-// values and markings follow other rules), and objects with a property
-// extract reads that STIX does not define for their type or whose value's
-// JSON type o's fields cannot tell. For everything else STIX validation
-// guarantees what extract would find: strings where it decodes strings,
-// and so on, so its decode is clean.
+// caller must extract. That leaves out SCOs, marking definitions and
+// observed data (their values and markings follow other rules), objects
+// with granular markings (extract reads them as encoding/json does, which
+// STIX validation does not pin down), and objects with a custom property
+// extract reads, but for a custom name or description that o shows to be
+// a string. For everything else STIX validation guarantees what extract
+// would find: the properties it reads that the type does not define are
+// absent, and those it defines hold the JSON types extract decodes (the
+// common properties' checks apply to every type here), so extract's
+// decode is clean.
 func fieldsOf(o *stix.Object) (fields, bool) {
-	if o.IsSCO() || o.Type == "marking-definition" || hasAny(o.Props, sightedProps...) {
-		return fields{}, false
-	}
-	isIndicator := o.Type == "indicator"
-	if !isIndicator && hasAny(o.Props, indicatorProps...) {
-		return fields{}, false
-	}
-	// name and description are custom properties of some types, of any
-	// JSON type: o's non-empty string says the property is a string.
-	if oddString(o, "name", o.Name) || oddString(o, "description", o.Description) {
+	switch {
+	case o.IsSCO(), o.Type == "marking-definition", o.Type == "observed-data", o.GranularMarkings > 0,
+		hasAny(o.Custom, customFallback...),
+		// a custom name or description can be of any JSON type: o's
+		// non-empty string says it is a string
+		o.Name == "" && has(o.Custom, "name"), o.Description == "" && has(o.Custom, "description"):
 		return fields{}, false
 	}
 	conf, ok := confidence(o.Written.Confidence)
@@ -57,7 +57,7 @@ func fieldsOf(o *stix.Object) (fields, bool) {
 		Labels:      o.Labels,
 		Level:       tlp.OfRefs(o.Markings, tlp.Green), // no granular markings: Markings are object_marking_refs
 	}
-	if !isIndicator {
+	if o.Type != "indicator" {
 		return f, true
 	}
 	f.Pattern = o.Pattern
@@ -71,20 +71,11 @@ func fieldsOf(o *stix.Object) (fields, bool) {
 	return f, true
 }
 
-var (
-	// sightedProps are properties extract reads for observables (or
-	// granular markings): an SDO that has one falls back to extract.
-	sightedProps = []string{"granular_markings", "hashes", "number", "objects", "path", "value"}
-	// indicatorProps are the indicator's properties extract reads: on
-	// another type they are custom, of any JSON type.
-	indicatorProps = []string{"pattern", "pattern_type", "valid_from", "valid_until"}
-)
-
-// oddString reports whether o has a custom property name that o's field
-// (value) does not show to be a string.
-func oddString(o *stix.Object, name, value string) bool {
-	return value == "" && has(o.Props, name) && !o.Defines(name)
-}
+// customFallback are the properties extract reads that STIX defines only
+// for SCOs (value, path, number, hashes), observed data (objects) or
+// indicators (pattern, pattern_type, valid_from, valid_until): custom, of
+// any JSON type, on the other types.
+var customFallback = []string{"hashes", "number", "objects", "path", "pattern", "pattern_type", "valid_from", "valid_until", "value"}
 
 // confidence decodes a confidence as written, as encoding/json decodes
 // it into an *int: nil when absent; ok is false for a literal that is not

@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -51,8 +52,12 @@ type Object struct {
 	// LIKE/MATCHES patterns, nor t'', b'' or h'' literals). Hex hash values
 	// are lowercased; everything else is kept as written.
 	Values []string
-	// Props are the names of the object's top-level properties, sorted.
-	Props []string
+	// GranularMarkings is how many granular markings the object has.
+	GranularMarkings int
+	// Custom are the names of the object's custom top-level properties
+	// (those STIX 2.1 does not define for its type: their values may be
+	// of any JSON type), sorted; nil when there are none.
+	Custom []string
 	// Written holds properties as the object writes them where the fields
 	// above normalise them.
 	Written Written
@@ -89,27 +94,6 @@ func (o *Object) Version() string {
 		return o.Modified
 	}
 	return o.Created
-}
-
-// Defines reports whether STIX 2.1 defines the top-level property name
-// for the object's type (its common properties included), so that Parse
-// checked its value against the definition; a property it does not
-// define is custom, of any JSON type, kept as written.
-func (o *Object) Defines(name string) bool {
-	c := checker{typ: o.Type, def: typeDefs[o.Type], class: o.class()}
-	_, ok := c.propSpec(name)
-	return ok
-}
-
-// class is the object's class, as Parse classified it.
-func (o *Object) class() class {
-	if def := typeDefs[o.Type]; def != nil {
-		return def.class
-	}
-	if o.IsSCO() {
-		return classSCO
-	}
-	return classSDO
 }
 
 // IsSCO reports whether the object is a STIX Cyber-observable Object. A
@@ -334,10 +318,13 @@ func build(m map[string]any, raw []byte, index int) (*Object, error) {
 		Name:        stringOf(m["name"]),
 		Description: stringOf(m["description"]),
 		Values:      searchValues(c),
-		Markings:    markingsOf(m),
-		Props:       sortedKeys(m),
 		Written:     writtenOf(m),
 		Raw:         raw,
+	}
+	o.Markings, o.GranularMarkings = markingsOf(m)
+	if len(c.custom) > 0 {
+		o.Custom = c.custom
+		slices.Sort(o.Custom)
 	}
 	if c.class != classSCO {
 		o.Created = c.normTime("created")
@@ -355,9 +342,10 @@ func build(m map[string]any, raw []byte, index int) (*Object, error) {
 	return o, nil
 }
 
-// markingsOf returns the marking-definition ids of a validated object:
-// object_marking_refs, then each granular marking's marking_ref.
-func markingsOf(m map[string]any) []string {
+// markingsOf returns the marking-definition ids of a validated object
+// (object_marking_refs, then each granular marking's marking_ref) and the
+// number of its granular markings.
+func markingsOf(m map[string]any) ([]string, int) {
 	out := stringsOf(m["object_marking_refs"])
 	gs, _ := m["granular_markings"].([]any)
 	for _, g := range gs {
@@ -366,7 +354,7 @@ func markingsOf(m map[string]any) []string {
 			out = append(out, ref)
 		}
 	}
-	return out
+	return out, len(gs)
 }
 
 func stringOf(v any) string {
