@@ -225,13 +225,18 @@ func TestRestartAndReindex(t *testing.T) {
 	final := n.d.Ledger().State()
 	n.close()
 
-	digest := projectionDigest(t, dir)
+	digest, index := projectionDigest(t, dir)
 	res, err := Reindex(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Digest != digest || res.Records != final.Records || res.AppHash != fmt.Sprintf("%X", final.AppHash) {
 		t.Fatalf("reindex %+v; live digest %s, state %+v", res, digest, final)
+	}
+	// The live projection took its fields from the ledger's parse, the
+	// rebuild from each object's JSON: every index must agree.
+	if _, rebuilt := projectionDigest(t, dir); rebuilt != index {
+		t.Fatalf("index digest %s after reindex, %s live", rebuilt, index)
 	}
 	for i := 0; i < 2; i++ {
 		app, err := ledger.New(ledger.NewMemKV(), nil)
@@ -248,7 +253,9 @@ func TestRestartAndReindex(t *testing.T) {
 	}
 }
 
-func projectionDigest(t *testing.T, dir string) string {
+// projectionDigest returns the Digest and IndexDigest of a stopped
+// node's projection.
+func projectionDigest(t *testing.T, dir string) (digest, index string) {
 	t.Helper()
 	p, err := projection.Open(context.Background(), filepath.Join(dir, projectionFile))
 	if err != nil {
@@ -259,7 +266,11 @@ func projectionDigest(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d
+	i, err := p.IndexDigest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, i
 }
 
 // TestBadInput: each bad request gets its exact status and code, and

@@ -56,7 +56,7 @@ func (o *opener) open(recs []record.Record) ([]record.Record, []problem) {
 		wg.Go(func() {
 			for i := w; i < len(out); i += workers {
 				if r := &out[i]; r.Sealed != nil {
-					r.Object = nil // never trust a caller-filled Object for a sealed record
+					r.Object, r.Parsed = nil, nil // never trust a caller-filled Object for a sealed record
 					whys[i] = o.openOne(r, sets)
 				}
 			}
@@ -105,7 +105,7 @@ func (o *opener) openOne(r *record.Record, sets *setKeys) string {
 	if err != nil {
 		return "unreadable markings"
 	}
-	r.Object = obj.Raw
+	r.Object, r.Parsed = obj.Raw, obj
 	r.Access = &record.Access{Level: uint8(max(lvl, tlp.Level(h.Level))), Recipients: h.Members(), Group: h.Group}
 	return ""
 }

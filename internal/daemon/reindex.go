@@ -80,7 +80,14 @@ func replayInto(ctx context.Context, dir, member string, proj *projection.Store)
 		pending = pending[:0]
 	}
 	app, err := ledger.New(kv, func(c ledger.Committed) {
-		if pending = append(pending, c.Records...); len(pending) >= 5000 || len(c.Withdrawn) > 0 {
+		for _, r := range c.Records {
+			// The rebuild reads every object from its JSON, as from the
+			// state, not from the replay's parse: it checks the live
+			// projection, which took its fields from the ledger's parse.
+			r.Parsed = nil
+			pending = append(pending, r)
+		}
+		if len(pending) >= 5000 || len(c.Withdrawn) > 0 {
 			flush()
 		}
 		for _, w := range c.Withdrawn {

@@ -147,6 +147,10 @@ func TestSealedCanary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	index, err := nodes[1].d.Projection().IndexDigest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Stop every node so that everything it holds is on disk, then scan.
 	for _, n := range nodes {
 		n.close()
@@ -156,6 +160,9 @@ func TestSealedCanary(t *testing.T) {
 	res, err := Reindex(ctx, dirs[1])
 	if err != nil || res.Digest != digest {
 		t.Fatalf("reindex member2: %+v %v; digest before %s", res, err, digest)
+	}
+	if _, rebuilt := projectionDigest(t, dirs[1]); rebuilt != index {
+		t.Fatalf("reindex member2: index digest %s, %s before", rebuilt, index)
 	}
 	for _, sc := range cases {
 		if hits := testutil.ScanTree(t, dirs[2], []byte(sc.canary)); len(hits) != 0 {

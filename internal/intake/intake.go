@@ -41,6 +41,15 @@ type Ledger interface {
 	NextFreeNonce(member string) uint64
 }
 
+// Primer is an optional capability of a Ledger: it takes the objects of
+// a publish transaction this node built, as parsed, by the transaction's
+// hash, before the transaction reaches the mempool, so that CheckTx need
+// not parse them again (ledger.App.Prime). objs[i] is what stix.Parse
+// returns for the transaction's item i.
+type Primer interface {
+	Prime(txHash [32]byte, objs []*stix.Object)
+}
+
 // Lookup finds a committed transaction's outcome (errs.NotFound if none).
 type Lookup func(ctx context.Context, txHash string) (Outcome, error)
 
@@ -170,7 +179,7 @@ func (s *Service) submit(ctx context.Context, objs []*stix.Object) (Submission, 
 	for i, o := range objs {
 		raws[i], ids[i] = o.Raw, o.ID
 	}
-	return s.submitItems(ctx, tx.TypePublish, raws, ids)
+	return s.submitSigned(ctx, ids, objs, itemsSigner(tx.TypePublish, raws))
 }
 
 // Propose submits a governance proposal signed by this member.
@@ -195,7 +204,7 @@ func (s *Service) Vote(ctx context.Context, proposal uint64, choice string) (Sub
 // groups, withdrawals, profiles) with the next nonce and hands it to the
 // mempool, retrying while the mempool is full.
 func (s *Service) submitPayload(ctx context.Context, typ tx.Type, payload []byte, ids []string) (Submission, error) {
-	return s.submitSigned(ctx, ids, func(h tx.Header, key ed25519.PrivateKey) ([]byte, error) {
+	return s.submitSigned(ctx, ids, nil, func(h tx.Header, key ed25519.PrivateKey) ([]byte, error) {
 		return tx.Sign(tx.Body{ChainID: h.ChainID, Type: typ, Author: h.Author, Nonce: h.Nonce, Payload: payload}, key)
 	})
 }
@@ -205,23 +214,29 @@ func (s *Service) submitPayload(ctx context.Context, typ tx.Type, payload []byte
 // commits to them by a Merkle root, so each record's proof carries the
 // header and its own item instead of the whole transaction.
 func (s *Service) submitItems(ctx context.Context, typ tx.Type, items [][]byte, ids []string) (Submission, error) {
-	return s.submitSigned(ctx, ids, func(h tx.Header, key ed25519.PrivateKey) ([]byte, error) {
+	return s.submitSigned(ctx, ids, nil, itemsSigner(typ, items))
+}
+
+// itemsSigner signs a version 2 transaction of type typ carrying items.
+func itemsSigner(typ tx.Type, items [][]byte) signFunc {
+	return func(h tx.Header, key ed25519.PrivateKey) ([]byte, error) {
 		h.Type = typ
 		return tx.SignItemsCompressed(h, items, key)
-	})
+	}
 }
 
 // signFunc signs a transaction for the chain, author and nonce in h.
 type signFunc func(h tx.Header, key ed25519.PrivateKey) ([]byte, error)
 
 // submitSigned signs with the next nonce and hands the transaction to the
-// mempool, retrying while the mempool is full.
-func (s *Service) submitSigned(ctx context.Context, ids []string, sign signFunc) (Submission, error) {
+// mempool, retrying while the mempool is full. objs, when set, are the
+// parsed items of a publish: a Ledger that is a Primer gets them first.
+func (s *Service) submitSigned(ctx context.Context, ids []string, objs []*stix.Object, sign signFunc) (Submission, error) {
 	s.submitMu.Lock()
 	defer s.submitMu.Unlock()
 	resynced := false
 	for backoff := 5 * time.Millisecond; ; backoff = min(2*backoff, 500*time.Millisecond) {
-		sub, err := s.sign(ctx, sign, ids)
+		sub, err := s.sign(ctx, sign, ids, objs)
 		if err == nil && sub.Code == ledger.CodeBadNonce && !resynced {
 			s.next, resynced = 0, true // our count drifted (a transaction was dropped): ask the ledger
 			continue
@@ -237,7 +252,7 @@ func (s *Service) submitSigned(ctx context.Context, ids []string, sign signFunc)
 	}
 }
 
-func (s *Service) sign(ctx context.Context, signTx signFunc, ids []string) (Submission, error) {
+func (s *Service) sign(ctx context.Context, signTx signFunc, ids []string, objs []*stix.Object) (Submission, error) {
 	id := s.cfg.Identity
 	// Only this node signs for its member, so its own count is right until
 	// a block rejects one of its transactions; then the next transaction
@@ -253,6 +268,10 @@ func (s *Service) sign(ctx context.Context, signTx signFunc, ids []string) (Subm
 	if err != nil {
 		return Submission{}, err
 	}
+	hash := sha256.Sum256(raw)
+	if p, ok := s.cfg.Ledger.(Primer); ok && objs != nil {
+		p.Prime(hash, objs)
+	}
 	code, log, err := s.cfg.Mempool.Submit(ctx, raw)
 	if err != nil {
 		return Submission{}, err
@@ -260,7 +279,7 @@ func (s *Service) sign(ctx context.Context, signTx signFunc, ids []string) (Subm
 	if code == ledger.CodeOK {
 		s.next = nonce + 1
 	}
-	return Submission{TxHash: TxHash(raw), Objects: ids, Code: code, Codename: ledger.CodeName(code), Log: log}, nil
+	return Submission{TxHash: strings.ToUpper(hex.EncodeToString(hash[:])), Objects: ids, Code: code, Codename: ledger.CodeName(code), Log: log}, nil
 }
 
 // TxHash is the CometBFT hash of a transaction, upper-case hex.

@@ -66,6 +66,7 @@ type App struct {
 	checkPending map[string]map[uint64]bool // nonces admitted to the mempool since the last commit
 	pending      *block                     // staged by FinalizeBlock, written by Commit
 	parsed       *parseCache                // payload validation results by transaction hash
+	primed       *primeCache                // this node's intake's parses of its own transactions (Prime)
 	envelopes    *envelopeCache             // decoded, signature-checked transactions by hash
 	ids          *idFilter                  // every stored object id (Bloom filter)
 	nodes        *nodeCache                 // tree node hashes read by proofs
@@ -79,6 +80,7 @@ var _ abci.Application = (*App)(nil)
 func New(kv KV, onCommit func(Committed)) (*App, error) {
 	a := &App{kv: kv, onCommit: onCommit, members: map[string]*Member{}, nonces: map[string]uint64{},
 		params: DefaultParams(), tree: rangeFn.NewEmptyRange(0), parsed: newParseCache(50000),
+		primed:    newPrimeCache(20000),
 		envelopes: newEnvelopeCache(32 << 20), nodes: newNodeCache(),
 		txItems: newTxItemsCache()}
 	if err := a.load(); err != nil {

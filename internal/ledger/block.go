@@ -173,7 +173,7 @@ func (b *block) addRecord(txHash []byte, author string, c checked) recordOut {
 	}
 	r := record.Record{Index: b.tree.End(), Height: b.height, Time: b.time, TxHash: txHash, Author: author,
 		ObjectID: o.ID, Type: o.Type, Modified: o.Version(), Object: o.Raw,
-		Access: &record.Access{Level: uint8(tlp.OfRefs(o.Markings, tlp.Green))}}
+		Access: &record.Access{Level: uint8(tlp.OfRefs(o.Markings, tlp.Green))}, Parsed: o}
 	return b.appendRecord(r)
 }
 
@@ -531,6 +531,7 @@ func (a *App) parsePublish(key [32]byte, t *tx.Tx, prm Params) ([]*stix.Object, 
 	if objs, ok := a.parsed.get(key, limitsOf(prm)); ok {
 		return objs, nil
 	}
+	primed := a.primed.take(key) // this node's intake's parse, if it built the transaction
 	contents, err := t.Contents()
 	if err != nil {
 		return nil, reject(CodeMalformed, "%v", err)
@@ -544,7 +545,7 @@ func (a *App) parsePublish(key [32]byte, t *tx.Tx, prm Params) ([]*stix.Object, 
 	objs := make([]*stix.Object, len(contents))
 	seen := make(map[string]bool, len(contents))
 	for i, raw := range contents {
-		o, rej := a.parseObject(i, raw, prm.MaxObjectBytes, seen)
+		o, rej := a.parseObject(i, raw, prm.MaxObjectBytes, seen, primed)
 		if rej != nil {
 			return nil, rej
 		}
@@ -554,13 +555,18 @@ func (a *App) parsePublish(key [32]byte, t *tx.Tx, prm Params) ([]*stix.Object, 
 	return objs, nil
 }
 
-func (a *App) parseObject(i int, raw []byte, maxBytes int64, seen map[string]bool) (*stix.Object, *rejection) {
+// parseObject parses and checks item i of a publish, raw; the item's
+// primed object (see Prime), when there is one, stands in for stix.Parse.
+func (a *App) parseObject(i int, raw []byte, maxBytes int64, seen map[string]bool, primed []*stix.Object) (*stix.Object, *rejection) {
 	if int64(len(raw)) > maxBytes {
 		return nil, reject(CodeTooLarge, "object %d is %d bytes; the limit is %d", i, len(raw), maxBytes)
 	}
-	o, err := stix.Parse(raw)
-	if err != nil {
-		return nil, reject(CodeInvalidSTIX, "object %d: %v", i, err)
+	o := primedObject(primed, i, raw)
+	if o == nil {
+		var err error
+		if o, err = stix.Parse(raw); err != nil {
+			return nil, reject(CodeInvalidSTIX, "object %d: %v", i, err)
+		}
 	}
 	if !bytes.Equal(o.Raw, raw) {
 		return nil, reject(CodeInvalidSTIX, "object %d (%s): not in compact JSON form", i, o.ID)

@@ -346,8 +346,9 @@ type parsed struct {
 	err error
 }
 
-// extractAhead extracts the objects of recs on its own goroutine, so that
-// JSON decoding overlaps the SQL writes; results arrive in order, and the
+// extractAhead extracts the objects of recs on its own goroutine (from
+// the parse a record carries, or by decoding its JSON: extractRecord), so
+// that this work overlaps the SQL writes; results arrive in order, and the
 // channel is closed when the goroutine is done. It stops early when ctx
 // is done.
 func extractAhead(ctx context.Context, recs []record.Record) <-chan parsed {
@@ -362,7 +363,7 @@ func extractAhead(ctx context.Context, recs []record.Record) <-chan parsed {
 				ch <- parsed{}
 				continue
 			}
-			f, err := extract(recs[i].Object)
+			f, err := extractRecord(&recs[i])
 			ch <- parsed{f, err}
 		}
 	}()

@@ -1,8 +1,9 @@
 package projection
 
-// This file is the projection's only knowledge of STIX content. It is kept
-// small and self-contained so that it can be swapped for internal/stix's
-// extraction once that package lands.
+// This file reads what the projection indexes of a STIX object from its
+// JSON: for records read back from the ledger state, and for the objects
+// fromobject.go does not build from the ledger's parse. The two must give
+// the same fields (FuzzFieldsOf).
 
 import (
 	"bytes"

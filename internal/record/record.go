@@ -48,6 +48,14 @@ type Record struct {
 	// GREEN when unmarked) and the node's opener on the sealed records it
 	// opens; it is nil on records read back from the state.
 	Access *Access
+	// Parsed is what Object was parsed into, a *stix.Object, when the
+	// record comes fresh from the code that parsed it (the ledger's
+	// FinalizeBlock, the node's opener), so that readers need not decode
+	// Object again; nil otherwise, as on records read back from the state.
+	// In memory only: never stored, hashed or sent; a reader that uses it
+	// checks that its Raw is Object. (Typed any so that this package keeps
+	// to the standard library.)
+	Parsed any `json:"-"`
 }
 
 // Access is what read paths need to decide who may read a record.

@@ -17,7 +17,9 @@ package stix
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -50,10 +52,39 @@ type Object struct {
 	// LIKE/MATCHES patterns, nor t'', b'' or h'' literals). Hex hash values
 	// are lowercased; everything else is kept as written.
 	Values []string
+	// GranularMarkings is how many granular markings the object has.
+	GranularMarkings int
+	// Custom are the names of the object's custom top-level properties
+	// (those STIX 2.1 does not define for its type: their values may be
+	// of any JSON type), sorted; nil when there are none.
+	Custom []string
+	// Written holds properties as the object writes them where the fields
+	// above normalise them.
+	Written Written
 	// Raw is the object's JSON as encoding/json.Compact writes it: the input
 	// with insignificant whitespace removed and nothing else changed. It is
 	// what gets stored.
 	Raw []byte
+}
+
+// Written are top-level properties of an object exactly as written, for
+// readers that must show or index them so (the projection reads an
+// object's fields from its Object instead of decoding Raw again); each is
+// "" when the property is absent or not of the JSON type named.
+type Written struct {
+	// Created, ValidFrom and ValidUntil are the strings as written, where
+	// Object's fields of the same names are normalised (and set for some
+	// types only).
+	Created, ValidFrom, ValidUntil string
+	// Confidence is the number as written: its JSON literal.
+	Confidence string
+}
+
+// writtenOf returns the Written properties of a decoded object.
+func writtenOf(m map[string]any) Written {
+	conf, _ := m["confidence"].(json.Number)
+	return Written{Created: stringOf(m["created"]), ValidFrom: stringOf(m["valid_from"]),
+		ValidUntil: stringOf(m["valid_until"]), Confidence: string(conf)}
 }
 
 // Version returns the object's version: Modified if set, else Created, else
@@ -287,8 +318,13 @@ func build(m map[string]any, raw []byte, index int) (*Object, error) {
 		Name:        stringOf(m["name"]),
 		Description: stringOf(m["description"]),
 		Values:      searchValues(c),
-		Markings:    markingsOf(m),
+		Written:     writtenOf(m),
 		Raw:         raw,
+	}
+	o.Markings, o.GranularMarkings = markingsOf(m)
+	if len(c.custom) > 0 {
+		o.Custom = c.custom
+		slices.Sort(o.Custom)
 	}
 	if c.class != classSCO {
 		o.Created = c.normTime("created")
@@ -306,9 +342,10 @@ func build(m map[string]any, raw []byte, index int) (*Object, error) {
 	return o, nil
 }
 
-// markingsOf returns the marking-definition ids of a validated object:
-// object_marking_refs, then each granular marking's marking_ref.
-func markingsOf(m map[string]any) []string {
+// markingsOf returns the marking-definition ids of a validated object
+// (object_marking_refs, then each granular marking's marking_ref) and the
+// number of its granular markings.
+func markingsOf(m map[string]any) ([]string, int) {
 	out := stringsOf(m["object_marking_refs"])
 	gs, _ := m["granular_markings"].([]any)
 	for _, g := range gs {
@@ -317,7 +354,7 @@ func markingsOf(m map[string]any) []string {
 			out = append(out, ref)
 		}
 	}
-	return out
+	return out, len(gs)
 }
 
 func stringOf(v any) string {

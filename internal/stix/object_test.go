@@ -149,8 +149,11 @@ func TestVersionNormalisation(t *testing.T) {
 			Name:     "Poison Ivy Malware", Description: "This file is part of Poison Ivy",
 			Pattern:     "[file:hashes.'SHA-256' = 'ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c']",
 			PatternType: "stix", ValidFrom: "2016-01-01T00:00:00Z", ValidUntil: "2017-01-01T00:00:00Z",
-			Values: []string{"ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c"},
-			Raw:    compactJSON(t, validObjects["indicator"]),
+			Values:           []string{"ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c"},
+			GranularMarkings: 1,
+			Written: Written{Created: "2016-04-06T20:03:48.000Z", ValidFrom: "2016-01-01T00:00:00Z",
+				ValidUntil: "2017-01-01T00:00:00Z", Confidence: "85"},
+			Raw: compactJSON(t, validObjects["indicator"]),
 		}
 		if !reflect.DeepEqual(*o, want) {
 			t.Errorf("got  %+v\nwant %+v", *o, want)
@@ -591,6 +594,28 @@ func TestInternedStringsDecode(t *testing.T) {
 		}
 		if l := top.m["l"].([]any); l[0] != w || l[1] != "x-other" {
 			t.Fatalf("decode %s: list %#v", in, l)
+		}
+	}
+}
+
+// TestCustomProperties: Custom lists the top-level properties STIX does
+// not define for the object's type, sorted, whatever their JSON type.
+func TestCustomProperties(t *testing.T) {
+	t.Parallel()
+	const sdo = `"spec_version":"2.1","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z"`
+	cases := []struct {
+		obj  string
+		want []string
+	}{
+		{validObjects["indicator"], nil},
+		{`{"type":"relationship",` + sdo + `,"id":"relationship--57b56a43-b8b0-4cba-9deb-34e3e1faed9e","relationship_type":"uses","source_ref":"malware--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061","target_ref":"malware--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0062","x_b":1,"name":"n","description":"d","pattern":{"a":[1]}}`,
+			[]string{"name", "pattern", "x_b"}},
+		{`{"type":"x-acme-thing",` + sdo + `,"id":"x-acme-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","name":"n","labels":["l"],"confidence":5}`, []string{"name"}},
+		{`{"type":"ipv4-addr","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3","labels":["l"],"defanged":true}`, []string{"labels"}},
+	}
+	for _, c := range cases {
+		if got := mustParse(t, c.obj).Custom; !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%.60s…: Custom = %q, want %q", c.obj, got, c.want)
 		}
 	}
 }

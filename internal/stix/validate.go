@@ -30,6 +30,8 @@ type checker struct {
 	// norms are the normalised timestamps normTime returned, so an equal
 	// one (modified as created) shares the string.
 	norms [4]string
+	// custom are the names of the custom properties checked.
+	custom []string
 }
 
 type namedTime struct {
@@ -175,7 +177,7 @@ func (c *checker) checkProperties() *ValidationError {
 	if !failed {
 		return nil
 	}
-	c.times = c.times[:0]
+	c.times, c.custom = c.times[:0], c.custom[:0]
 	for _, k := range sortedKeys(c.m) {
 		if err := c.checkProperty(k); err != nil {
 			return err
@@ -271,6 +273,7 @@ func (c *checker) checkProperty(k string) *ValidationError {
 	if p, ok := c.propSpec(k); ok {
 		return c.checkValue(k, v, p)
 	}
+	c.custom = append(c.custom, k)
 	return nil
 }
 
