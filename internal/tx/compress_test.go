@@ -179,35 +179,17 @@ func TestDecodeCompressedRejects(t *testing.T) {
 			t.Fatal("EncodeBetter gave the same bytes; pick another encoding")
 		}
 		raw := mustEnc(t, compressedEnvelope{Header: g.BodyBytes, Signature: g.Signature, Payload: other})
-		d, err := Decode(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Verify(pub); !errors.Is(err, ErrItems) {
-			t.Fatalf("Verify = %v, want ErrItems", err)
-		}
+		verifyFails(t, raw, pub, ErrItems)
 	})
 	t.Run("items other than the signed ones", func(t *testing.T) {
 		swapped := append([][]byte{its[1], its[0]}, its[2:]...)
 		payload := s2.Encode(nil, mustEnc(t, swapped))
-		d, err := Decode(compressedTx(t, with(payload), payload))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Verify(pub); !errors.Is(err, ErrItems) {
-			t.Fatalf("Verify = %v, want ErrItems", err)
-		}
+		verifyFails(t, compressedTx(t, with(payload), payload), pub, ErrItems)
 	})
 	t.Run("header byte", func(t *testing.T) {
 		raw := bytes.Clone(good)
 		raw[bytes.Index(raw, hdr.PayloadHash)] ^= 1
-		d, err := Decode(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Verify(pub); !errors.Is(err, ErrSignature) {
-			t.Fatalf("Verify = %v, want ErrSignature", err)
-		}
+		verifyFails(t, raw, pub, ErrSignature)
 	})
 }
 
@@ -261,5 +243,18 @@ func TestPeekItemCount(t *testing.T) {
 		if n, ok := PeekItemCount(c.raw); n != c.n || ok != c.isV2 {
 			t.Errorf("%s: PeekItemCount = %d, %v; want %d, %v", name, n, ok, c.n, c.isV2)
 		}
+	}
+}
+
+// verifyFails checks that raw decodes and that its verification with pub
+// fails with want.
+func verifyFails(t *testing.T, raw []byte, pub ed25519.PublicKey, want error) {
+	t.Helper()
+	d, err := Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Verify(pub); !errors.Is(err, want) {
+		t.Fatalf("Verify = %v, want %v", err, want)
 	}
 }
