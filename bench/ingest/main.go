@@ -26,9 +26,9 @@ import (
 	"time"
 
 	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
-	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 )
 
 // config is the benchmark's flags.

@@ -37,8 +37,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/phalanx-ledger/phalanx/bench/internal/dataset"
-	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/internal/ledger"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/internal/node"
 	"github.com/phalanx-ledger/phalanx/internal/tx"
 )

@@ -20,10 +20,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/bench/internal/report"
 	"github.com/phalanx-ledger/phalanx/internal/daemon"
 	"github.com/phalanx-ledger/phalanx/internal/intake"
+	"github.com/phalanx-ledger/phalanx/internal/measure"
 	"github.com/phalanx-ledger/phalanx/internal/seal"
 	"github.com/phalanx-ledger/phalanx/internal/tlp"
 )
