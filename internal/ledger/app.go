@@ -201,6 +201,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
 	v := &checkView{a: a, recheck: req.Type == abci.CHECK_TX_TYPE_RECHECK}
+	if rej := tooLargeExpanded(req.Tx, v.params()); rej != nil {
+		return &abci.CheckTxResponse{Code: rej.code, Log: rej.log, Codespace: "phalanx"}, nil
+	}
 	var t *tx.Tx
 	var rej *rejection
 	if req.Type == abci.CHECK_TX_TYPE_RECHECK {
@@ -218,6 +221,26 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	}
 	a.admitNonce(t.Body.Author, t.Body.Nonce)
 	return &abci.CheckTxResponse{Code: CodeOK}, nil
+}
+
+// tooLargeExpanded refuses, before anything is expanded, a transaction
+// whose compressed items claim to expand beyond max_tx_bytes: a few KB
+// from any peer must not make the node allocate and decompress up to
+// tx.MaxExpandedBytes. Only CheckTx (mempool admission, outside the
+// state) uses it; FinalizeBlock refuses the same transaction after
+// expanding it (validateEnvelope), with the same code and message, so a
+// block's outcome never depends on which path ran.
+func tooLargeExpanded(raw []byte, p Params) *rejection {
+	if n, ok := tx.ClaimedExpandedSize(raw); ok && int64(n) > p.MaxTxBytes {
+		return expandedTooLarge(n, p)
+	}
+	return nil
+}
+
+// expandedTooLarge is the rejection of a transaction of n bytes with its
+// items uncompressed.
+func expandedTooLarge(n int, p Params) *rejection {
+	return reject(CodeTooLarge, "transaction is %d bytes with its items uncompressed; the limit is %d", n, p.MaxTxBytes)
 }
 
 // FinalizeBlock executes a block's transactions deterministically and

@@ -447,7 +447,7 @@ func (a *App) validateEnvelope(in incoming, v view) (*tx.Tx, *rejection) {
 	}
 	t := in.t
 	if n := t.ExpandedSize(in.raw); int64(n) > v.params().MaxTxBytes {
-		return nil, reject(CodeTooLarge, "transaction is %d bytes with its items uncompressed; the limit is %d", n, v.params().MaxTxBytes)
+		return nil, expandedTooLarge(n, v.params())
 	}
 	if rej := a.checkEnvelope(in, v); rej != nil {
 		return nil, rej

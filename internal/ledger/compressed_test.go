@@ -2,12 +2,14 @@ package ledger
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
 	"strings"
 	"testing"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/klauspost/compress/s2"
 
 	"github.com/phalanx-ledger/phalanx/internal/tx"
@@ -99,11 +101,36 @@ func TestCompressedRejections(t *testing.T) {
 		{"not S2", forgeCompressed(hdr, alice.key, []byte("plain text, not compressed")), CodeMalformed, "compressed items"},
 		{"expands beyond max_tx_bytes", forgeCompressed(hugeHeader, alice.key, s2.Encode(nil, mustEncode(huge))),
 			CodeTooLarge, "with its items uncompressed; the limit is 4194304"},
-		{"expands beyond any limit", forgeCompressed(hdr, alice.key, bomb), CodeTooLarge, "expand to 67108865 bytes"},
 		{"signed by another member", forgeCompressed(hdr, c.ms["bob"].key, d.Payload), CodeBadSignature, "does not verify with alice's key"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { c.expectRejected(t, tc.tx, tc.code, tc.msg) })
+	}
+	// CheckTx refuses from the payload's claimed size alone, before
+	// expanding anything; a block (whose proposer skipped CheckTx) refuses
+	// after expanding, bounded by tx.MaxExpandedBytes.
+	for name, tc := range map[string]struct {
+		payload            []byte
+		checkMsg, blockMsg string
+	}{
+		"expands beyond any limit": {bomb, "with its items uncompressed; the limit is 4194304", "expand to 67108865 bytes"},
+		// The claim alone decides CheckTx: these bytes would not even
+		// expand (S2 literal cut short), which only the block finds out.
+		"claims more than max_tx_bytes": {append(binary.AppendUvarint(nil, 5<<20), 0xf0, 'x'), "with its items uncompressed; the limit is 4194304", "compressed items"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			raw := forgeCompressed(hdr, alice.key, tc.payload)
+			for _, a := range c.apps {
+				r, err := a.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+				if err != nil || r.Code != CodeTooLarge || !strings.Contains(r.Log, tc.checkMsg) {
+					t.Fatalf("CheckTx: %d (%s) %q, %v; want too_large containing %q", r.Code, CodeName(r.Code), r.Log, err, tc.checkMsg)
+				}
+			}
+			res := c.block(raw)
+			if r := res.TxResults[0]; r.Code == CodeOK || !strings.Contains(r.Log, tc.blockMsg) {
+				t.Fatalf("block: %d (%s) %q; want a rejection containing %q", r.Code, CodeName(r.Code), r.Log, tc.blockMsg)
+			}
+		})
 	}
 	c.expect(c.block(c.signCompressed("alice", good...)), 0, CodeOK, "")
 }

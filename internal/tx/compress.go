@@ -185,3 +185,28 @@ func PeekItemCount(raw []byte) (n uint64, ok bool) {
 	}
 	return h.ItemCount, true
 }
+
+// ClaimedExpandedSize is what ExpandedSize would be for raw, a
+// transaction whose items travel compressed, as its payload's S2 header
+// claims, read without expanding anything; ok is false for any other
+// transaction and for a payload whose header does not read. A claim is
+// not checked: Decode fails if the payload does not expand to it.
+func ClaimedExpandedSize(raw []byte) (n int, ok bool) {
+	if len(raw) == 0 || raw[0] != 0x83 || !compressedForm(raw) {
+		return 0, false
+	}
+	p := 1
+	for range 2 {
+		l, q, _ := canonicalHead(raw, p, majorBstr) // compressedForm read them
+		p = q + int(l)
+	}
+	l, q, ok := canonicalHead(raw, p, majorBstr)
+	if !ok || l > uint64(len(raw)-q) {
+		return 0, false
+	}
+	claimed, err := s2.DecodedLen(raw[q : q+int(l)])
+	if err != nil {
+		return 0, false
+	}
+	return len(raw) - int(l) + claimed, true
+}

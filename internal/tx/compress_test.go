@@ -258,3 +258,26 @@ func verifyFails(t *testing.T, raw []byte, pub ed25519.PublicKey, want error) {
 		t.Fatalf("Verify = %v, want %v", err, want)
 	}
 }
+
+func TestClaimedExpandedSize(t *testing.T) {
+	key := testKey()
+	h := Header{ChainID: "c", Type: TypePublish, Author: "org", Nonce: 1}
+	compressed, _ := SignItemsCompressed(h, feedItems(40), key)
+	d, err := Decode(compressed)
+	if err != nil || d.Payload == nil {
+		t.Fatalf("Decode = %v", err)
+	}
+	if n, ok := ClaimedExpandedSize(compressed); !ok || n != d.ExpandedSize(compressed) {
+		t.Fatalf("ClaimedExpandedSize = %d, %v; ExpandedSize = %d", n, ok, d.ExpandedSize(compressed))
+	}
+	lie := binary.AppendUvarint(nil, 5<<20) // a claim, and nothing to back it
+	if n, ok := ClaimedExpandedSize(compressedTx(t, h, lie)); !ok || n < 5<<20 {
+		t.Fatalf("ClaimedExpandedSize of a 5 MiB claim = %d, %v", n, ok)
+	}
+	plain, _ := SignItems(h, feedItems(3), key)
+	for name, raw := range map[string][]byte{"plain": plain, "empty": nil, "cut short": compressed[:40], "not S2": compressedTx(t, h, []byte{0xff, 0xff})} {
+		if n, ok := ClaimedExpandedSize(raw); ok {
+			t.Errorf("%s: ClaimedExpandedSize = %d, true", name, n)
+		}
+	}
+}
