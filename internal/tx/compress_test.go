@@ -194,7 +194,8 @@ func TestDecodeCompressedRejects(t *testing.T) {
 }
 
 // FuzzDecodeCompressed: whatever decodes re-encodes to the same bytes,
-// its items to the payload's expansion, and nothing panics.
+// its items to the payload's expansion, its claimed expanded size is its
+// expanded size, and nothing panics.
 func FuzzDecodeCompressed(f *testing.F) {
 	key := testKey()
 	for _, n := range []int{1, 5, 40} {
@@ -204,9 +205,13 @@ func FuzzDecodeCompressed(f *testing.F) {
 	f.Add([]byte{0x83, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00})
 	pub := key.Public().(ed25519.PublicKey)
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		claimed, claims := ClaimedExpandedSize(raw)
 		tx, err := Decode(raw)
 		if err != nil || tx.Payload == nil {
 			return
+		}
+		if !claims || claimed != tx.ExpandedSize(raw) {
+			t.Fatalf("ClaimedExpandedSize = %d, %v; decoded, the expanded size is %d", claimed, claims, tx.ExpandedSize(raw))
 		}
 		re := mustEnc(t, compressedEnvelope{Header: tx.BodyBytes, Signature: tx.Signature, Payload: tx.Payload})
 		if !bytes.Equal(re, raw) {
