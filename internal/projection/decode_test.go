@@ -134,6 +134,10 @@ var decodeCases = []string{
 	`{"granular_markings":"x","object_marking_refs":["` + tlp.AmberStrictID + `"]}`,
 	`{"object_marking_refs":"` + tlp.RedID + `"}`,
 	`{"Granular_Markings":[{"MARKING_REF":"` + tlp.AmberID + `"}],"granular_markings":null}`,
+	`{"numBer":1E700}`, // beyond float64: a type error to encoding/json, the largest float64 to jsonv1's interface decode
+	`{"type":"autonomous-system","number":1E700}`,
+	`{"type":"autonomous-system","number":"15169"}`,
+	`{"type":"autonomous-system","number":-0}`,
 }
 
 // TestDecodeMatchesEncodingJSON checks the decoder against encoding/json on

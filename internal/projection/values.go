@@ -44,7 +44,7 @@ type object struct {
 	Revoked     bool                       `json:"revoked"`
 	Value       string                     `json:"value"`
 	Path        string                     `json:"path"`
-	Number      any                        `json:"number"`
+	Number      json.RawMessage            `json:"number"` // as written: see number
 	Hashes      map[string]string          `json:"hashes"`
 	Objects     map[string]json.RawMessage `json:"objects"` // observed-data (deprecated form)
 
@@ -186,11 +186,15 @@ func (o *object) values(dst []string) []string {
 	return dst
 }
 
-// number formats a JSON number (decoded as float64) in decimal; anything
-// else gives "".
-func number(v any) string {
-	f, ok := v.(float64)
-	if !ok {
+// number formats a JSON number in decimal as encoding/json's float64
+// would hold it; anything else, and a number beyond float64's range, gives
+// "". It reads the number as written: decoded into an interface, a number
+// beyond the range is a type error to encoding/json but the largest
+// float64 to the faster decoder (FuzzDecode found 1E700), so the field
+// holds the raw value, which both decoders copy alike.
+func number(raw json.RawMessage) string {
+	f, err := strconv.ParseFloat(string(raw), 64) // a JSON number's text is a Go float's
+	if err != nil {
 		return ""
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
