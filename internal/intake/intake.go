@@ -279,14 +279,14 @@ func (s *Service) sign(ctx context.Context, signTx signFunc, ids []string, objs 
 	if code == ledger.CodeOK {
 		s.next = nonce + 1
 	}
-	return Submission{TxHash: strings.ToUpper(hex.EncodeToString(hash[:])), Objects: ids, Code: code, Codename: ledger.CodeName(code), Log: log}, nil
+	return Submission{TxHash: hashHex(hash), Objects: ids, Code: code, Codename: ledger.CodeName(code), Log: log}, nil
 }
 
 // TxHash is the CometBFT hash of a transaction, upper-case hex.
-func TxHash(raw []byte) string {
-	h := sha256.Sum256(raw)
-	return strings.ToUpper(hex.EncodeToString(h[:]))
-}
+func TxHash(raw []byte) string { return hashHex(sha256.Sum256(raw)) }
+
+// hashHex is a transaction hash as TxHash writes it.
+func hashHex(h [32]byte) string { return strings.ToUpper(hex.EncodeToString(h[:])) }
 
 // Wait blocks until the transaction is committed and projected, or ctx ends.
 func (s *Service) Wait(ctx context.Context, txHash string) (Outcome, error) {
