@@ -30,7 +30,7 @@ func FuzzCompilePattern(f *testing.F) {
 
 // FuzzNormURL checks URL normalisation is idempotent.
 func FuzzNormURL(f *testing.F) {
-	for _, s := range []string{"HTTP://A.Example:80/a/../b?x=%7e#f", "https://u@h:443", "ftp://h/./.././x/", "a://b/%zz%41"} {
+	for _, s := range []string{"HTTP://A.Example:80/a/../b?x=%7e#f", "https://u@h:443", "ftp://h/./.././x/", "a://b/%zz%41", "A://[::"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, u string) {

@@ -217,10 +217,11 @@ func normURLAuthoritySlow(u, dst []byte) ([]byte, []byte, bool) {
 			break
 		}
 	}
-	if len(trimDots(host)) == 0 || (host[0] != '[' && bytesHasColon(host)) {
-		return nil, nil, false
+	h := trimDots(host)
+	if len(h) == 0 || (host[0] != '[' && bytesHasColon(host)) || (host[0] == '[' && h[len(h)-1] != ']') {
+		return nil, nil, false // no host, a colon outside an IPv6 literal, or a literal left open
 	}
-	dst = lower(trimDots(host), dst)
+	dst = lower(h, dst)
 	if len(port) > 0 && !defaultPort(dst[start:start+ls], port) {
 		dst = append(dst, ':')
 		dst = append(dst, port...)
