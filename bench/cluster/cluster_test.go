@@ -78,3 +78,24 @@ func TestReadUsageSelf(t *testing.T) {
 		t.Fatalf("readUsage(self) = %+v; want some CPU time and a peak RSS of at least 1 MiB", u)
 	}
 }
+
+func TestNextPoll(t *testing.T) {
+	s := time.Second
+	cases := []struct {
+		done, want uint64
+		elapsed    time.Duration
+		poll       time.Duration
+	}{
+		{0, 1000, 2 * s, maxPoll},                                   // no progress yet
+		{100, 1000, s, maxPoll},                                     // 9 s to go: at most maxPoll
+		{900, 1000, 9 * s, maxPoll},                                 // 1 s to go: half would be 500 ms, the cap wins
+		{990, 1000, 9900 * time.Millisecond, 50 * time.Millisecond}, // 100 ms to go: half
+		{999, 1000, 9990 * time.Millisecond, minPoll},               // 10 ms to go: the floor
+		{1000, 1000, 10 * s, minPoll},                               // done (not polled again)
+	}
+	for _, tc := range cases {
+		if got := nextPoll(tc.done, tc.want, tc.elapsed); got != tc.poll {
+			t.Errorf("nextPoll(%d, %d, %v) = %v, want %v", tc.done, tc.want, tc.elapsed, got, tc.poll)
+		}
+	}
+}
