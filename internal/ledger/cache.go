@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"crypto/sha256"
-	"sync"
 
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 	"github.com/phalanx-ledger/phalanx/internal/tx"
@@ -17,13 +16,7 @@ import (
 // depend on whether CheckTx ran first, even across a vote that changes
 // the limits while CheckTx runs. Bounded by a number of objects, evicting
 // oldest first.
-type parseCache struct {
-	mu    sync.Mutex
-	max   int
-	size  int
-	m     map[[32]byte]parsedTx
-	order [][32]byte
-}
+type parseCache struct{ fifo *fifo[parsedTx] }
 
 // parsedTx is one cache entry: the objects and the limits they passed.
 type parsedTx struct {
@@ -37,34 +30,21 @@ type parseLimits struct{ maxObjectBytes, maxObjectsPerTx int64 }
 func limitsOf(p Params) parseLimits { return parseLimits{p.MaxObjectBytes, p.MaxObjectsPerTx} }
 
 func newParseCache(maxObjects int) *parseCache {
-	return &parseCache{max: maxObjects, m: map[[32]byte]parsedTx{}}
+	return &parseCache{fifo: newFIFO[parsedTx](maxObjects)}
 }
 
+// get returns the objects cached for k if they were checked under l.
 func (c *parseCache) get(k [32]byte, l parseLimits) ([]*stix.Object, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[k]
+	v, ok := c.fifo.get(k)
 	if !ok || v.limits != l {
 		return nil, false
 	}
 	return v.objs, true
 }
 
+// put caches objs, checked under l, for k.
 func (c *parseCache) put(k [32]byte, l parseLimits, objs []*stix.Object) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m[k]; ok || len(objs) > c.max {
-		return
-	}
-	for c.size+len(objs) > c.max && len(c.order) > 0 {
-		old := c.order[0]
-		c.order = c.order[1:]
-		c.size -= len(c.m[old].objs)
-		delete(c.m, old)
-	}
-	c.m[k] = parsedTx{objs: objs, limits: l}
-	c.order = append(c.order, k)
-	c.size += len(objs)
+	c.fifo.put(k, parsedTx{objs: objs, limits: l}, len(objs))
 }
 
 // Preparse parses and validates the STIX payloads of publish transactions

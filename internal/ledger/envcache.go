@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"sync"
 
 	"github.com/phalanx-ledger/phalanx/internal/tx"
 )
@@ -26,49 +25,28 @@ import (
 // cached transaction also spares a second decompression), evicting
 // oldest first: 32 MiB, four full blocks of uncompressed transactions, is
 // ample for a transaction to go from CheckTx to its block.
-type envelopeCache struct {
-	mu       sync.Mutex
-	maxBytes int
-	bytes    int
-	m        map[[32]byte]verifiedTx
-	order    [][32]byte
-}
+type envelopeCache struct{ fifo *fifo[verifiedTx] }
 
-// verifiedTx is one entry: the decoded transaction, the key its signature
-// verified with, and the bytes it holds (tx.Tx.ExpandedSize).
+// verifiedTx is one entry: the decoded transaction and the key its
+// signature verified with.
 type verifiedTx struct {
-	t    *tx.Tx
-	key  []byte
-	size int
+	t   *tx.Tx
+	key []byte
 }
 
 func newEnvelopeCache(maxBytes int) *envelopeCache {
-	return &envelopeCache{maxBytes: maxBytes, m: map[[32]byte]verifiedTx{}}
+	return &envelopeCache{fifo: newFIFO[verifiedTx](maxBytes)}
 }
 
 // get returns the decoded transaction with hash k and the key its
 // signature verified with; nil, nil when k is not cached.
 func (c *envelopeCache) get(k [32]byte) (*tx.Tx, []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v := c.m[k]
+	v, _ := c.fifo.get(k)
 	return v.t, v.key
 }
 
-// put records that t, of size bytes and hash k, verified with key.
+// put records that t, of size bytes (tx.Tx.ExpandedSize) and hash k,
+// verified with key.
 func (c *envelopeCache) put(k [32]byte, size int, t *tx.Tx, key []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m[k]; ok || size > c.maxBytes {
-		return
-	}
-	for c.bytes+size > c.maxBytes && len(c.order) > 0 {
-		old := c.order[0]
-		c.order = c.order[1:]
-		c.bytes -= c.m[old].size
-		delete(c.m, old)
-	}
-	c.m[k] = verifiedTx{t: t, key: bytes.Clone(key), size: size}
-	c.order = append(c.order, k)
-	c.bytes += size
+	c.fifo.put(k, verifiedTx{t: t, key: bytes.Clone(key)}, size)
 }

@@ -64,8 +64,8 @@ func TestEnvelopeCacheBounded(t *testing.T) {
 	for i := range 5 {
 		c.put([32]byte{byte(i)}, 40, &tx.Tx{}, key)
 	}
-	if c.bytes > 100 || len(c.m) != 2 || len(c.order) != 2 {
-		t.Fatalf("cache holds %d bytes in %d entries", c.bytes, len(c.m))
+	if n, size := c.fifo.len(); size > 100 || n != 2 {
+		t.Fatalf("cache holds %d bytes in %d entries", size, n)
 	}
 	for i, want := range []bool{false, false, false, true, true} {
 		if got, _ := c.get([32]byte{byte(i)}); (got != nil) != want {

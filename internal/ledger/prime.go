@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"sync"
 
 	"github.com/phalanx-ledger/phalanx/internal/stix"
 )
@@ -25,59 +24,22 @@ func (a *App) Prime(txHash [32]byte, objs []*stix.Object) { a.primed.put(txHash,
 
 // primeCache holds primed parses by transaction hash, bounded by a number
 // of objects.
-type primeCache struct {
-	mu    sync.Mutex
-	max   int
-	size  int
-	m     map[[32]byte][]*stix.Object
-	order [][32]byte
-}
+type primeCache struct{ fifo *fifo[[]*stix.Object] }
 
 func newPrimeCache(maxObjects int) *primeCache {
-	return &primeCache{max: maxObjects, m: map[[32]byte][]*stix.Object{}}
+	return &primeCache{fifo: newFIFO[[]*stix.Object](maxObjects)}
 }
 
 func (c *primeCache) put(k [32]byte, objs []*stix.Object) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m[k]; ok || len(objs) == 0 || len(objs) > c.max {
-		return
+	if len(objs) > 0 {
+		c.fifo.put(k, objs, len(objs))
 	}
-	for c.size+len(objs) > c.max && len(c.order) > 0 {
-		c.evict(c.order[0])
-	}
-	c.m[k] = objs
-	c.order = append(c.order, k)
-	c.size += len(objs)
 }
 
 // take returns and forgets the objects primed for k (nil if none).
 func (c *primeCache) take(k [32]byte) []*stix.Object {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	objs, ok := c.m[k]
-	if ok {
-		c.evict(k)
-	}
+	objs, _ := c.fifo.take(k)
 	return objs
-}
-
-// evict drops entry k. Called with mu held.
-func (c *primeCache) evict(k [32]byte) {
-	c.size -= len(c.m[k])
-	delete(c.m, k)
-	if i := indexOf(c.order, k); i >= 0 {
-		c.order = append(c.order[:i], c.order[i+1:]...)
-	}
-}
-
-func indexOf(order [][32]byte, k [32]byte) int {
-	for i := range order {
-		if order[i] == k {
-			return i
-		}
-	}
-	return -1
 }
 
 // primedObject returns the primed object for item i, raw, when there is

@@ -142,8 +142,8 @@ func TestPrimedObjectsAreUsed(t *testing.T) {
 	if res := check(a); res.Code != CodeMustSeal || !strings.Contains(res.Log, "object 1") {
 		t.Fatalf("CheckTx with a forged primed object: %d %q; want must_seal for object 1 (the primed object unused?)", res.Code, res.Log)
 	}
-	if len(a.primed.m) != 0 || a.primed.size != 0 {
-		t.Fatalf("primed entry kept after use: %d entries, %d objects", len(a.primed.m), a.primed.size)
+	if n, size := a.primed.fifo.len(); n != 0 || size != 0 {
+		t.Fatalf("primed entry kept after use: %d entries, %d objects", n, size)
 	}
 
 	b, _ := newApp(t, alice)
@@ -163,8 +163,9 @@ func TestPrimeCacheBounded(t *testing.T) {
 	for i := range 4 {
 		c.put([32]byte{byte(i)}, objs)
 	}
-	if c.size != 4 || len(c.m) != 2 || c.take([32]byte{0}) != nil || c.take([32]byte{1}) != nil || c.take([32]byte{3}) == nil {
-		t.Fatalf("cache after 4 puts of 2 objects, bound 5: size %d, %d entries", c.size, len(c.m))
+	n, size := c.fifo.len()
+	if size != 4 || n != 2 || c.take([32]byte{0}) != nil || c.take([32]byte{1}) != nil || c.take([32]byte{3}) == nil {
+		t.Fatalf("cache after 4 puts of 2 objects, bound 5: size %d, %d entries", size, n)
 	}
 	c.put([32]byte{9}, make([]*stix.Object, 6))
 	if c.take([32]byte{9}) != nil {
