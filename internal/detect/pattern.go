@@ -88,6 +88,25 @@ func CompilePattern(p string) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	return compileTree(tree)
+}
+
+// CompileObject is CompilePattern for a parsed indicator's pattern
+// (stix.Object.PatternTree), which spares lexing and checking it again.
+// An object without a STIX pattern is an error.
+func CompileObject(o *stix.Object) (*Compiled, error) {
+	tree, err := o.PatternTree()
+	if err != nil {
+		return nil, err
+	}
+	if tree == nil {
+		return nil, fmt.Errorf("%s has no STIX pattern", o.ID)
+	}
+	return compileTree(tree)
+}
+
+// compileTree compiles a pattern's syntax tree.
+func compileTree(tree *stix.PatternNode) (*Compiled, error) {
 	c := &Compiled{simple: true}
 	root, err := c.observations(tree)
 	if err != nil {

@@ -106,10 +106,19 @@ func FromFields(r record.Record, j IndicatorFields) (Indicator, bool, error) {
 		in.Revoked = true // a non-STIX version replaces a STIX one: stop matching it
 		return in, true, nil
 	}
-	if in.Pattern, err = CompilePattern(j.Pattern); err != nil {
+	if in.Pattern, err = compileRecord(r, j.Pattern); err != nil {
 		return Indicator{}, false, fmt.Errorf("indicator %s: %w", r.ObjectID, err)
 	}
 	return in, true, nil
+}
+
+// compileRecord compiles pattern, the STIX pattern of record r: from the
+// parse r carries when that is of this very pattern, else from the text.
+func compileRecord(r record.Record, pattern string) (*Compiled, error) {
+	if o, ok := r.Parsed.(*stix.Object); ok && o.Pattern == pattern && o.PatternType == "stix" {
+		return CompileObject(o)
+	}
+	return CompilePattern(pattern)
 }
 
 // CompileValue builds the pattern of a bare indicator value, guessing its
@@ -180,7 +189,7 @@ func Warnings(objs []*stix.Object, b Benign) []string {
 		if o.Type != "indicator" || o.PatternType != "stix" || o.Revoked {
 			continue
 		}
-		c, err := CompilePattern(o.Pattern)
+		c, err := CompileObject(o)
 		if err != nil {
 			continue
 		}

@@ -15,7 +15,7 @@ func checkPatterns(objs []*stix.Object) error {
 		if o.Type != "indicator" || o.PatternType != "stix" || o.Revoked {
 			continue
 		}
-		if _, err := detect.CompilePattern(o.Pattern); err != nil {
+		if _, err := detect.CompileObject(o); err != nil {
 			return errs.Errorf(errs.Invalid, "object %d (%s): pattern: %v", i, o.ID, err)
 		}
 	}

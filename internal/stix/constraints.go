@@ -25,11 +25,11 @@ func checkIndicator(c *checker) *ValidationError {
 	if c.m["pattern_type"] != "stix" {
 		return nil
 	}
-	values, err := parsePattern(c.m["pattern"].(string))
+	toks, values, err := lexAndParsePattern(c.m["pattern"].(string))
 	if err != nil {
 		return fieldErr("pattern", "%s", err.Error())
 	}
-	c.patternValues = values
+	c.patternToks, c.patternValues = toks, values
 	return nil
 }
 

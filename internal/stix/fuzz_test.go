@@ -103,6 +103,7 @@ func FuzzParseInput(f *testing.F) {
 			if !reflect.DeepEqual(again, o) {
 				t.Fatalf("object %d re-parses differently:\n%+v\n%+v", i, again, o)
 			}
+			checkPatternTree(t, o)
 		}
 	})
 }
@@ -149,4 +150,24 @@ func FuzzDecoder(f *testing.F) {
 			t.Fatalf("decoded differently:\n%#v\n%#v", got, want)
 		}
 	})
+}
+
+// checkPatternTree checks that o's pattern tree, built from the tokens
+// Parse kept, is the tree ParsePattern builds from the pattern's text.
+func checkPatternTree(t *testing.T, o *Object) {
+	t.Helper()
+	got, err := o.PatternTree()
+	if o.PatternType != "stix" {
+		if got != nil || err != nil {
+			t.Fatalf("%s: PatternTree of a %q pattern = %v, %v; want nil, nil", o.ID, o.PatternType, got, err)
+		}
+		return
+	}
+	if o.patternToks == nil {
+		t.Fatalf("%s: Parse kept no tokens of its STIX pattern", o.ID)
+	}
+	want, werr := ParsePattern(o.Pattern)
+	if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: PatternTree = %v, %v; ParsePattern = %v, %v", o.ID, got, err, want, werr)
+	}
 }

@@ -65,6 +65,10 @@ type Object struct {
 	// with insignificant whitespace removed and nothing else changed. It is
 	// what gets stored.
 	Raw []byte
+
+	// patternToks are the tokens of Pattern when Parse checked it as a
+	// STIX pattern, kept for PatternTree; they point into Pattern.
+	patternToks []token
 }
 
 // Written are top-level properties of an object exactly as written, for
@@ -338,6 +342,7 @@ func build(m map[string]any, raw []byte, index int) (*Object, error) {
 		o.PatternType = stringOf(m["pattern_type"])
 		o.ValidFrom = c.normTime("valid_from")
 		o.ValidUntil = c.normTime("valid_until")
+		o.patternToks = c.patternToks
 	}
 	return o, nil
 }

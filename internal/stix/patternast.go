@@ -62,6 +62,21 @@ func ParsePattern(p string) (*PatternNode, error) {
 	return b.observationExpr(), nil
 }
 
+// PatternTree returns the syntax tree of the object's STIX pattern (nil,
+// nil when it has none, or one of another pattern type). It is
+// ParsePattern(o.Pattern), spared the lexing and checking when Parse kept
+// the pattern's tokens.
+func (o *Object) PatternTree() (*PatternNode, error) {
+	if o.Pattern == "" || o.PatternType != "stix" {
+		return nil, nil
+	}
+	if o.patternToks == nil {
+		return ParsePattern(o.Pattern)
+	}
+	b := &treeBuilder{toks: o.patternToks}
+	return b.observationExpr(), nil
+}
+
 // treeBuilder builds the tree of a pattern parsePattern has accepted.
 type treeBuilder struct {
 	toks []token

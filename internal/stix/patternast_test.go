@@ -2,6 +2,7 @@ package stix
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -52,5 +53,31 @@ func TestParsePatternTree(t *testing.T) {
 	}
 	if _, err := ParsePattern("[a:b = ]"); err == nil || !strings.Contains(err.Error(), "invalid STIX pattern") {
 		t.Errorf("bad pattern: %v", err)
+	}
+}
+
+// TestObjectPatternTree: an indicator Parse accepted keeps its pattern's
+// tokens, and its PatternTree is the tree ParsePattern builds; objects
+// without a STIX pattern have none.
+func TestObjectPatternTree(t *testing.T) {
+	t.Parallel()
+	ind := `{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",` +
+		`"created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","pattern_type":"%s",` +
+		`"pattern":"%s","valid_from":"2016-01-01T00:00:00Z"}`
+	o, err := Parse(fmt.Appendf(nil, ind, "stix", `[ipv4-addr:value = '198.51.100.3'] OR [file:hashes.'SHA-256' = 'ab' AND file:size > 5]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPatternTree(t, o)
+	sigma, err := Parse(fmt.Appendf(nil, ind, "sigma", `title: x`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPatternTree(t, sigma)
+	// An Object built by hand (no tokens) parses its pattern.
+	bare := &Object{ID: o.ID, Pattern: o.Pattern, PatternType: "stix"}
+	got, err := bare.PatternTree()
+	if want, _ := ParsePattern(o.Pattern); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("PatternTree without tokens = %v, %v", got, err)
 	}
 }

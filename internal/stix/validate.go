@@ -20,8 +20,10 @@ type checker struct {
 	class class
 	// embedded is set while checking an SCO embedded in observed-data.
 	embedded bool
-	// patternValues are the literals of a STIX pattern, once checked.
+	// patternValues are the literals of a STIX pattern, once checked, and
+	// patternToks its tokens.
 	patternValues []string
+	patternToks   []token
 	// times caches the parsed top-level timestamp properties; it starts
 	// in timesBuf, which holds those of a typical object without
 	// allocating.
