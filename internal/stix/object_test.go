@@ -155,6 +155,8 @@ func TestVersionNormalisation(t *testing.T) {
 				ValidUntil: "2017-01-01T00:00:00Z", Confidence: "85"},
 			Raw: compactJSON(t, validObjects["indicator"]),
 		}
+		checkPatternTree(t, o) // the tokens, checked against the pattern's text
+		want.patternToks = o.patternToks
 		if !reflect.DeepEqual(*o, want) {
 			t.Errorf("got  %+v\nwant %+v", *o, want)
 		}
