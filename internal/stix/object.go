@@ -153,6 +153,15 @@ func (e *ValidationError) objectField() string {
 // Parse parses and fully validates exactly one STIX 2.1 object (not a
 // bundle). Errors are *ValidationError with Index -1.
 func Parse(data []byte) (*Object, error) {
+	if o := parseFast(data); o != nil {
+		return o, nil
+	}
+	return parseGeneral(data)
+}
+
+// parseGeneral is Parse without the fast path: the single source of its
+// errors.
+func parseGeneral(data []byte) (*Object, error) {
 	top, err := decodeTop(data, "")
 	if err != nil {
 		return nil, err
@@ -171,6 +180,15 @@ func Parse(data []byte) (*Object, error) {
 // spec_version, which STIX 2.0 bundles carry, is tolerated; its objects are
 // still checked one by one.
 func ParseInput(data []byte) ([]*Object, error) {
+	if o := parseFast(data); o != nil {
+		return []*Object{o}, nil
+	}
+	return parseInputGeneral(data)
+}
+
+// parseInputGeneral is ParseInput without the fast path: the single source
+// of its errors.
+func parseInputGeneral(data []byte) ([]*Object, error) {
 	top, err := decodeTop(data, "objects")
 	if err != nil {
 		return nil, err

@@ -1,0 +1,607 @@
+package stix
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+)
+
+// This file is the fast path of Parse: it decodes a common top-level SDO or
+// SRO straight from its bytes into a list of typed properties (no
+// map[string]any, strings not boxed), checks them with the rules and tables
+// the general path uses, and builds the Object.
+//
+// Its safety rule: it only ever accepts, never rejects. Anything it is not
+// certain of — a JSON problem of any kind, a duplicate key, a type or
+// property kind it does not handle (SCOs, marking definitions, observed
+// data, granular markings, ...), any failed check — makes it decline, and
+// the general path runs as if it did not exist, so errors are the general
+// path's alone. Whatever it accepts, the general path accepts with a deeply
+// equal Object (FuzzFastPath, TestFastPathMatchesGeneralPath).
+
+// fvKind is the JSON type of a fast-path property value.
+type fvKind uint8
+
+const (
+	fvString  fvKind = iota + 1 // s
+	fvStrings                   // strs[lo:hi], a non-empty list of strings
+	fvBool                      // b
+	fvNumber                    // s, the literal
+	fvOther                     // v, decoded as the general path decodes it
+)
+
+// fastProp is one top-level property of an object on the fast path.
+type fastProp struct {
+	name   string
+	kind   fvKind
+	b      bool
+	s      string
+	lo, hi int // fvStrings: the list is fastParser.strs[lo:hi]
+	v      any
+}
+
+// Well-known property names the fast path reads by slot, not by search.
+const (
+	wkType = iota
+	wkID
+	wkSpecVersion
+	wkCreated
+	wkModified
+	wkCreatedByRef
+	wkRevoked
+	wkLabels
+	wkConfidence
+	wkName
+	wkDescription
+	wkObjectMarkingRefs
+	wkPattern
+	wkPatternType
+	wkValidFrom
+	wkValidUntil
+	wkRelationshipType
+	wkIsFamily
+	wkCount
+)
+
+// wellKnown returns the slot of a well-known property name, or -1.
+func wellKnown(name string) int {
+	switch name {
+	case "type":
+		return wkType
+	case "id":
+		return wkID
+	case "spec_version":
+		return wkSpecVersion
+	case "created":
+		return wkCreated
+	case "modified":
+		return wkModified
+	case "created_by_ref":
+		return wkCreatedByRef
+	case "revoked":
+		return wkRevoked
+	case "labels":
+		return wkLabels
+	case "confidence":
+		return wkConfidence
+	case "name":
+		return wkName
+	case "description":
+		return wkDescription
+	case "object_marking_refs":
+		return wkObjectMarkingRefs
+	case "pattern":
+		return wkPattern
+	case "pattern_type":
+		return wkPatternType
+	case "valid_from":
+		return wkValidFrom
+	case "valid_until":
+		return wkValidUntil
+	case "relationship_type":
+		return wkRelationshipType
+	case "is_family":
+		return wkIsFamily
+	}
+	return -1
+}
+
+// fastRule is how the fast path applies a type's co-constraints (typeDef.check).
+type fastRule uint8
+
+const (
+	ruleNone         fastRule = iota + 1 // the type has none
+	ruleTimesOnly                        // its check reads only checked timestamps: called as is
+	ruleIndicator                        // checkIndicator, on typed values
+	ruleRelationship                     // checkRelationship, on typed values
+	ruleMalware                          // checkMalware, on typed values
+)
+
+// fastRules lists the STIX types the fast path handles (SDOs and SROs whose
+// co-constraints it can apply without the decoded map); custom "x-" types
+// with created or modified are handled too. TestFastRulesMatchTypeDefs keeps
+// it in step with typeDefs.
+var fastRules = map[string]fastRule{
+	"attack-pattern": ruleNone, "course-of-action": ruleNone, "grouping": ruleNone,
+	"identity": ruleNone, "incident": ruleNone, "note": ruleNone, "opinion": ruleNone,
+	"report": ruleNone, "tool": ruleNone, "vulnerability": ruleNone,
+	"campaign": ruleTimesOnly, "infrastructure": ruleTimesOnly, "intrusion-set": ruleTimesOnly,
+	"threat-actor": ruleTimesOnly, "sighting": ruleTimesOnly,
+	"indicator": ruleIndicator, "relationship": ruleRelationship, "malware": ruleMalware,
+}
+
+// fastParser holds one object on the fast path. It lives on the stack, so
+// it holds fixed arrays and counts rather than slices (a slice of its own
+// array would make it point at itself, which moves it to the heap): an
+// object with more properties, list items, custom properties or timestamps
+// than the arrays hold is declined.
+type fastParser struct {
+	d      decoder
+	c      checker       // typ, def, class and patternValues; times are in f.times
+	slots  [wkCount]int8 // index+1 in props of each well-known property
+	nProps int
+	nStrs  int
+	nCust  int
+	nTimes int
+	props  [32]fastProp
+	strs   [64]string // the items of every fvStrings property
+	custom [16]string
+	times  [4]namedTime
+	norms  [4]string // as checker.norms
+}
+
+// parseFast runs the fast path on one top-level object: the Object the
+// general path would return, or nil when it declines.
+func parseFast(data []byte) *Object {
+	var f fastParser
+	f.d = decoder{data: data}
+	f.d.skipSpace()
+	if f.d.pos >= len(data) || data[f.d.pos] != '{' || !f.object() {
+		return nil
+	}
+	f.d.skipSpace()
+	if f.d.pos != len(data) {
+		return nil
+	}
+	return f.build(data)
+}
+
+// object decodes the object at d.pos ('{') into props.
+func (f *fastParser) object() bool {
+	d := &f.d
+	d.pos++
+	d.depth = 1
+	for {
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return false // also an empty object: it has no type
+		}
+		name, _, err := d.scanStr()
+		if err != nil || f.has(name) || name == "objects" {
+			return false // "objects": most likely a bundle, left at once
+		}
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return false
+		}
+		d.pos++
+		d.skipSpace()
+		if f.nProps == len(f.props) {
+			return false
+		}
+		p := &f.props[f.nProps]
+		p.name = name
+		if !f.value(p) {
+			return false
+		}
+		f.nProps++
+		if wk := wellKnown(name); wk >= 0 {
+			f.slots[wk] = int8(f.nProps)
+		}
+		d.skipSpace()
+		if d.pos >= len(d.data) {
+			return false
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			d.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// has reports whether the object has a property named name.
+func (f *fastParser) has(name string) bool {
+	if wk := wellKnown(name); wk >= 0 {
+		return f.slots[wk] != 0
+	}
+	for i := range f.nProps {
+		if f.props[i].name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// value decodes the property value at d.pos, typed where it can.
+func (f *fastParser) value(p *fastProp) bool {
+	d := &f.d
+	if d.pos >= len(d.data) {
+		return false
+	}
+	var err error
+	switch c := d.data[d.pos]; {
+	case c == '"':
+		p.kind = fvString
+		p.s, _, err = d.scanStr()
+	case c == '[':
+		start, lo := d.pos, f.nStrs
+		if f.stringList(p) {
+			return true
+		}
+		d.pos, d.depth, f.nStrs = start, 1, lo
+		p.kind = fvOther
+		p.v, err = d.value()
+	case c == 't' || c == 'f':
+		var v any
+		v, err = d.literal()
+		p.kind = fvBool
+		p.b, _ = v.(bool)
+	case c == '-' || (c >= '0' && c <= '9'):
+		var n json.Number
+		n, err = d.number()
+		p.kind, p.s = fvNumber, string(n)
+	default:
+		p.kind = fvOther
+		p.v, err = d.value()
+	}
+	return err == nil
+}
+
+// stringList decodes a non-empty list of strings into strs; false when the
+// list is anything else (the caller then decodes it generically) or does
+// not fit.
+func (f *fastParser) stringList(p *fastProp) bool {
+	d := &f.d
+	d.pos++ // '['
+	p.lo = f.nStrs
+	for {
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' || f.nStrs == len(f.strs) {
+			return false
+		}
+		s, _, err := d.scanStr()
+		if err != nil {
+			return false
+		}
+		f.strs[f.nStrs] = s
+		f.nStrs++
+		d.skipSpace()
+		if d.pos >= len(d.data) {
+			return false
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			p.kind, p.hi = fvStrings, f.nStrs
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// prop returns the well-known property in slot wk, or nil.
+func (f *fastParser) prop(wk int) *fastProp {
+	if i := f.slots[wk]; i != 0 {
+		return &f.props[i-1]
+	}
+	return nil
+}
+
+// str returns the well-known property's string value, and whether it is one.
+func (f *fastParser) str(wk int) (string, bool) {
+	if p := f.prop(wk); p != nil && p.kind == fvString {
+		return p.s, true
+	}
+	return "", false
+}
+
+// strOf is stringOf for a well-known property.
+func (f *fastParser) strOf(wk int) string {
+	s, _ := f.str(wk)
+	return s
+}
+
+// listOf is stringsOf for a well-known property: a copy of its strings.
+func (f *fastParser) listOf(wk int) []string {
+	if p := f.prop(wk); p != nil && p.kind == fvStrings {
+		return slices.Clone(f.strs[p.lo:p.hi])
+	}
+	return nil
+}
+
+// checkedTimes are the timestamps checked so far, as checker.times.
+func (f *fastParser) checkedTimes() []namedTime { return f.times[:f.nTimes] }
+
+// build checks the decoded object as validateObject would and assembles
+// its Object; nil when any check fails or is not one the fast path makes.
+func (f *fastParser) build(data []byte) *Object {
+	if !f.identify() || !f.checkProperties() {
+		return nil
+	}
+	if orderedIn(f.checkedTimes(), "created", "modified", false) != nil || !f.coConstraints() {
+		return nil
+	}
+	o := &Object{
+		ID:          f.strOf(wkID),
+		Type:        f.c.typ,
+		SpecVersion: "2.1",
+		Name:        f.strOf(wkName),
+		Description: f.strOf(wkDescription),
+		Values:      f.values(),
+		Written: Written{Created: f.strOf(wkCreated), ValidFrom: f.strOf(wkValidFrom),
+			ValidUntil: f.strOf(wkValidUntil)},
+		Created:      f.normTime("created", wkCreated),
+		Modified:     f.normTime("modified", wkModified),
+		CreatedByRef: f.strOf(wkCreatedByRef),
+		Labels:       f.listOf(wkLabels),
+		Markings:     f.listOf(wkObjectMarkingRefs),
+	}
+	if p := f.prop(wkConfidence); p != nil && p.kind == fvNumber {
+		o.Written.Confidence = p.s
+	}
+	if p := f.prop(wkRevoked); p != nil && p.kind == fvBool {
+		o.Revoked = p.b
+	}
+	if f.nCust > 0 {
+		o.Custom = slices.Clone(f.custom[:f.nCust])
+		slices.Sort(o.Custom)
+	}
+	if f.c.typ == "indicator" {
+		o.Pattern = f.strOf(wkPattern)
+		o.PatternType = f.strOf(wkPatternType)
+		o.ValidFrom = f.normTime("valid_from", wkValidFrom)
+		o.ValidUntil = f.normTime("valid_until", wkValidUntil)
+	}
+	if f.d.spaced {
+		o.Raw = compacted(data)
+	} else {
+		o.Raw = bytes.Clone(data)
+	}
+	return o
+}
+
+// values is searchValues for the types of the fast path: an indicator's
+// pattern values, deduplicated, or none.
+func (f *fastParser) values() []string {
+	var vs valueList
+	if f.c.typ == "indicator" {
+		for _, v := range f.c.patternValues {
+			vs.add(v)
+		}
+	}
+	return vs.list
+}
+
+// normTime is checker.normTime for the well-known timestamp in slot wk.
+func (f *fastParser) normTime(name string, wk int) string {
+	t, ok := timeIn(f.checkedTimes(), name)
+	if !ok {
+		return ""
+	}
+	return sharedNormTime(t, f.strOf(wk), &f.norms)
+}
+
+// identify is checker.identify, checkSpecVersion and checkRequired for the
+// types the fast path handles.
+func (f *fastParser) identify() bool {
+	c := &f.c
+	typ, ok := f.str(wkType)
+	if !ok || typeNameProblem(typ) != "" || slices.Contains(reservedTypes, typ) {
+		return false
+	}
+	id, ok := f.str(wkID)
+	if !ok {
+		return false
+	}
+	if idType, p := identifierProblem(id); p != "" || idType != typ {
+		return false
+	}
+	c.typ = typ
+	c.def = typeDefs[typ]
+	switch {
+	case c.def != nil:
+		if _, handled := fastRules[typ]; !handled || (c.def.class != classSDO && c.def.class != classSRO) {
+			return false
+		}
+		c.class = c.def.class
+	case strings.HasPrefix(typ, "x-") && (f.slots[wkCreated] != 0 || f.slots[wkModified] != 0):
+		c.class = classSDO
+	default:
+		return false
+	}
+	if sv, ok := f.str(wkSpecVersion); !ok || sv != "2.1" {
+		return false
+	}
+	if f.slots[wkCreated] == 0 || f.slots[wkModified] == 0 {
+		return false
+	}
+	if c.def != nil {
+		if len(c.def.atLeastOne) > 0 {
+			return false
+		}
+		for _, name := range c.def.required {
+			if !f.has(name) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkProperties is checker.checkProperty for every property.
+func (f *fastParser) checkProperties() bool {
+	c := &f.c
+	for i := range f.nProps {
+		p := &f.props[i]
+		switch p.name {
+		case "type", "id", "spec_version":
+			continue
+		}
+		if propertyNameProblem(p.name) != "" || slices.Contains(reservedProps, p.name) {
+			return false
+		}
+		spec, defined := c.propSpec(p.name)
+		if !defined {
+			if !f.customOK(p) {
+				return false
+			}
+			if f.nCust == len(f.custom) {
+				return false
+			}
+			f.custom[f.nCust] = p.name
+			f.nCust++
+			continue
+		}
+		if !f.checkValue(p, spec) {
+			return false
+		}
+	}
+	return true
+}
+
+// customOK is checkGeneric for a custom property.
+func (f *fastParser) customOK(p *fastProp) bool {
+	if strings.HasSuffix(p.name, "_bin") || strings.HasSuffix(p.name, "_hex") {
+		return false
+	}
+	return p.kind != fvOther || checkGeneric(p.name, p.v) == nil
+}
+
+// checkValue is checkGeneric and checker.checkValue for a property STIX
+// defines, on its typed value.
+func (f *fastParser) checkValue(p *fastProp, spec prop) bool {
+	if strings.HasSuffix(p.name, "_bin") || strings.HasSuffix(p.name, "_hex") {
+		return false
+	}
+	switch p.kind {
+	case fvString:
+		switch spec.kind {
+		case kString:
+			return true
+		case kTimestamp, kTimestampMs:
+			t, problem := parseTimestamp(p.s, spec.kind == kTimestampMs)
+			if problem != "" {
+				return false
+			}
+			if f.nTimes == len(f.times) {
+				return false
+			}
+			f.times[f.nTimes] = namedTime{p.name, t}
+			f.nTimes++
+			return true
+		case kRef:
+			return refOK(p.s, spec)
+		case kEnum:
+			return slices.Contains(spec.enum, p.s)
+		}
+	case fvStrings:
+		return f.checkList(f.strs[p.lo:p.hi], spec)
+	case fvBool:
+		return spec.kind == kBool
+	case fvNumber:
+		switch spec.kind {
+		case kInt:
+			return checkInt(p.name, json.Number(p.s), spec.lo, spec.hi) == nil
+		case kNumber:
+			return checkNumber(p.name, json.Number(p.s), spec.lo, spec.hi) == nil
+		}
+	case fvOther:
+		switch spec.kind {
+		case kGranular, kObservables:
+			return false // they read the decoded object (selectors, embedded SCOs)
+		}
+		return checkGeneric(p.name, p.v) == nil && f.detached().checkValue(p.name, p.v, spec) == nil
+	}
+	return false
+}
+
+// detached returns a checker on the heap with the type, class and checked
+// timestamps of f's: the general checks that take a *checker keep it
+// (closures, function values), and handing them f.c would put all of f on
+// the heap for every object.
+func (f *fastParser) detached() *checker {
+	c := &f.c
+	return &checker{typ: c.typ, def: c.def, class: c.class, times: slices.Clone(f.checkedTimes())}
+}
+
+// checkList is checkValue for a non-empty list of strings.
+func (f *fastParser) checkList(items []string, spec prop) bool {
+	for _, s := range items {
+		switch spec.kind {
+		case kStrings:
+		case kLabels:
+			if s == "" {
+				return false
+			}
+		case kRefs:
+			if !refOK(s, spec) {
+				return false
+			}
+		case kEnums:
+			if !slices.Contains(spec.enum, s) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// refOK reports whether checkRef accepts the identifier s.
+func refOK(s string, spec prop) bool {
+	typ, problem := identifierProblem(s)
+	return problem == "" && (len(spec.types) == 0 || slices.Contains(spec.types, typ)) &&
+		!slices.Contains(spec.deny, typ)
+}
+
+// coConstraints applies the type's co-constraints (fastRules).
+func (f *fastParser) coConstraints() bool {
+	c := &f.c
+	if c.def == nil {
+		return true // custom types have none
+	}
+	switch fastRules[c.typ] {
+	case ruleNone:
+		return true
+	case ruleTimesOnly:
+		return c.def.check(f.detached()) == nil
+	case ruleIndicator:
+		if orderedIn(f.checkedTimes(), "valid_from", "valid_until", true) != nil {
+			return false
+		}
+		if f.strOf(wkPatternType) != "stix" {
+			return true
+		}
+		values, err := parsePattern(f.strOf(wkPattern))
+		c.patternValues = values
+		return err == nil
+	case ruleRelationship:
+		return relationshipType.MatchString(f.strOf(wkRelationshipType)) &&
+			orderedIn(f.checkedTimes(), "start_time", "stop_time", true) == nil
+	case ruleMalware:
+		p := f.prop(wkIsFamily)
+		return p == nil || p.kind != fvBool || !p.b || f.slots[wkName] != 0
+	}
+	return false
+}
