@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // This file is the fast path of Parse: it decodes a common top-level SDO or
@@ -34,6 +36,7 @@ const (
 // fastProp is one top-level property of an object on the fast path.
 type fastProp struct {
 	name   string
+	wk     int // its well-known slot, or -1
 	kind   fvKind
 	b      bool
 	s      string
@@ -63,6 +66,13 @@ const (
 	wkIsFamily
 	wkCount
 )
+
+// wkNames are the well-known property names by slot.
+var wkNames = [wkCount]string{
+	"type", "id", "spec_version", "created", "modified", "created_by_ref", "revoked", "labels",
+	"confidence", "name", "description", "object_marking_refs", "pattern", "pattern_type",
+	"valid_from", "valid_until", "relationship_type", "is_family",
+}
 
 // wellKnown returns the slot of a well-known property name, or -1.
 func wellKnown(name string) int {
@@ -131,6 +141,49 @@ var fastRules = map[string]fastRule{
 	"indicator": ruleIndicator, "relationship": ruleRelationship, "malware": ruleMalware,
 }
 
+// fastType is what the fast path knows of a type it handles.
+type fastType struct {
+	def   *typeDef // nil for a custom type
+	class class
+	rule  fastRule
+	// specs are the definitions of the well-known properties for the
+	// type, as checker.propSpec finds them (defined false: custom).
+	specs [wkCount]fastSpec
+}
+
+type fastSpec struct {
+	p       prop
+	defined bool
+}
+
+// fastTypes are the types of fastRules, and customFastType is a custom
+// object type with created or modified (an SDO to checker.classify).
+// makeFastTypes builds both from typeDefs, once at initialisation; they
+// are only read afterwards.
+var (
+	fastTypes      map[string]*fastType
+	customFastType *fastType
+)
+
+// makeFastTypes returns fastTypes and customFastType.
+func makeFastTypes() (map[string]*fastType, *fastType) {
+	build := func(def *typeDef, cl class, rule fastRule) *fastType {
+		ft := &fastType{def: def, class: cl, rule: rule}
+		c := checker{def: def, class: cl}
+		for wk, name := range wkNames {
+			ft.specs[wk].p, ft.specs[wk].defined = c.propSpec(name)
+		}
+		return ft
+	}
+	types := make(map[string]*fastType, len(fastRules))
+	for typ, rule := range fastRules {
+		if def := typeDefs[typ]; def != nil && (def.class == classSDO || def.class == classSRO) {
+			types[typ] = build(def, def.class, rule)
+		}
+	}
+	return types, build(nil, classSDO, ruleNone)
+}
+
 // fastParser holds one object on the fast path. It lives on the stack, so
 // it holds fixed arrays and counts rather than slices (a slice of its own
 // array would make it point at itself, which moves it to the heap): an
@@ -138,6 +191,7 @@ var fastRules = map[string]fastRule{
 // than the arrays hold is declined.
 type fastParser struct {
 	d      decoder
+	ft     *fastType
 	c      checker       // typ, def, class and patternValues; times are in f.times
 	slots  [wkCount]int8 // index+1 in props of each well-known property
 	nProps int
@@ -149,6 +203,26 @@ type fastParser struct {
 	custom [16]string
 	times  [4]namedTime
 	norms  [4]string // as checker.norms
+	// depth is the nesting depth of the object in its input: 1 alone, 3
+	// in a bundle's objects.
+	depth int
+	// text is the object's bytes, data[textStart:textEnd], as a string,
+	// made on first use: strings without escapes are slices of it, one
+	// allocation for all of them.
+	text               string
+	textStart, textEnd int
+	// last is the last timestamp parsed (a typical object repeats one),
+	// millis whether it was parsed requiring milliseconds.
+	last struct {
+		s      string
+		t      time.Time
+		millis bool
+	}
+	// lastNorm is the last normalised timestamp and its time.
+	lastNorm struct {
+		t    time.Time
+		text string
+	}
 }
 
 // parseFast runs the fast path on one top-level object: the Object the
@@ -156,6 +230,7 @@ type fastParser struct {
 func parseFast(data []byte) *Object {
 	var f fastParser
 	f.d = decoder{data: data}
+	f.depth, f.textEnd = 1, len(data)
 	f.d.skipSpace()
 	if f.d.pos >= len(data) || data[f.d.pos] != '{' || !f.object() {
 		return nil
@@ -171,14 +246,14 @@ func parseFast(data []byte) *Object {
 func (f *fastParser) object() bool {
 	d := &f.d
 	d.pos++
-	d.depth = 1
+	d.depth = f.depth
 	for {
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return false // also an empty object: it has no type
 		}
-		name, _, err := d.scanStr()
-		if err != nil || f.has(name) || name == "objects" {
+		name, wk, ok := f.key()
+		if !ok || f.has(name, wk) || name == "objects" {
 			return false // "objects": most likely a bundle, left at once
 		}
 		d.skipSpace()
@@ -191,12 +266,12 @@ func (f *fastParser) object() bool {
 			return false
 		}
 		p := &f.props[f.nProps]
-		p.name = name
+		p.name, p.wk = name, wk
 		if !f.value(p) {
 			return false
 		}
 		f.nProps++
-		if wk := wellKnown(name); wk >= 0 {
+		if wk >= 0 {
 			f.slots[wk] = int8(f.nProps)
 		}
 		d.skipSpace()
@@ -216,9 +291,60 @@ func (f *fastParser) object() bool {
 	}
 }
 
-// has reports whether the object has a property named name.
-func (f *fastParser) has(name string) bool {
-	if wk := wellKnown(name); wk >= 0 {
+// key decodes the property name at d.pos and finds its well-known slot.
+// A well-known name written plainly is matched in place, without the
+// interned lookup or a copy; any other goes through scanStr.
+func (f *fastParser) key() (name string, wk int, ok bool) {
+	d := &f.d
+	for i := d.pos + 1; i < len(d.data); i++ {
+		c := d.data[i]
+		if c == '"' {
+			if wk := wellKnown(string(d.data[d.pos+1 : i])); wk >= 0 {
+				d.pos = i + 1
+				return wkNames[wk], wk, true
+			}
+			break
+		}
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+	}
+	name, err := f.scanStr()
+	return name, wellKnown(name), err == nil
+}
+
+// scanStr decodes the string at d.pos as decoder.scanStr does. One without escapes is
+// a slice of the input's text.
+func (f *fastParser) scanStr() (string, error) {
+	d := &f.d
+	start := d.pos + 1
+	var high byte
+	for i := start; i < len(d.data); i++ {
+		c := d.data[i]
+		if c == '"' {
+			raw := d.data[start:i]
+			if (high >= 0x80 && !utf8.Valid(raw)) || start < f.textStart || i > f.textEnd {
+				break // scanStr reports it, or it lies outside the text
+			}
+			if f.text == "" {
+				f.text = string(d.data[f.textStart:f.textEnd])
+			}
+			d.pos = i + 1
+			return f.text[start-f.textStart : i-f.textStart], nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		high |= c
+	}
+	s, _, err := d.scanStr()
+	return s, err
+}
+
+// has reports whether the object has a property named name, whose
+// well-known slot is wk.
+func (f *fastParser) has(name string, wk int) bool {
+	if wk >= 0 {
 		return f.slots[wk] != 0
 	}
 	for i := range f.nProps {
@@ -239,13 +365,13 @@ func (f *fastParser) value(p *fastProp) bool {
 	switch c := d.data[d.pos]; {
 	case c == '"':
 		p.kind = fvString
-		p.s, _, err = d.scanStr()
+		p.s, err = f.scanStr()
 	case c == '[':
 		start, lo := d.pos, f.nStrs
 		if f.stringList(p) {
 			return true
 		}
-		d.pos, d.depth, f.nStrs = start, 1, lo
+		d.pos, d.depth, f.nStrs = start, f.depth, lo
 		p.kind = fvOther
 		p.v, err = d.value()
 	case c == 't' || c == 'f':
@@ -276,7 +402,7 @@ func (f *fastParser) stringList(p *fastProp) bool {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' || f.nStrs == len(f.strs) {
 			return false
 		}
-		s, _, err := d.scanStr()
+		s, err := f.scanStr()
 		if err != nil {
 			return false
 		}
@@ -321,12 +447,31 @@ func (f *fastParser) strOf(wk int) string {
 	return s
 }
 
-// listOf is stringsOf for a well-known property: a copy of its strings.
-func (f *fastParser) listOf(wk int) []string {
-	if p := f.prop(wk); p != nil && p.kind == fvStrings {
-		return slices.Clone(f.strs[p.lo:p.hi])
+// lists is stringsOf for two well-known properties: copies of their
+// strings, in one allocation.
+func (f *fastParser) lists(wk1, wk2 int) (l1, l2 []string) {
+	p1, p2 := f.prop(wk1), f.prop(wk2)
+	n := 0
+	if p1 != nil && p1.kind == fvStrings {
+		n += p1.hi - p1.lo
 	}
-	return nil
+	if p2 != nil && p2.kind == fvStrings {
+		n += p2.hi - p2.lo
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	all := make([]string, 0, n)
+	if p1 != nil && p1.kind == fvStrings {
+		all = append(all, f.strs[p1.lo:p1.hi]...)
+		l1 = all[:len(all):len(all)]
+	}
+	if p2 != nil && p2.kind == fvStrings {
+		start := len(all)
+		all = append(all, f.strs[p2.lo:p2.hi]...)
+		l2 = all[start:len(all):len(all)]
+	}
+	return l1, l2
 }
 
 // checkedTimes are the timestamps checked so far, as checker.times.
@@ -353,9 +498,8 @@ func (f *fastParser) build(data []byte) *Object {
 		Created:      f.normTime("created", wkCreated),
 		Modified:     f.normTime("modified", wkModified),
 		CreatedByRef: f.strOf(wkCreatedByRef),
-		Labels:       f.listOf(wkLabels),
-		Markings:     f.listOf(wkObjectMarkingRefs),
 	}
+	o.Labels, o.Markings = f.lists(wkLabels, wkObjectMarkingRefs)
 	if p := f.prop(wkConfidence); p != nil && p.kind == fvNumber {
 		o.Written.Confidence = p.s
 	}
@@ -383,11 +527,16 @@ func (f *fastParser) build(data []byte) *Object {
 // values is searchValues for the types of the fast path: an indicator's
 // pattern values, deduplicated, or none.
 func (f *fastParser) values() []string {
+	if f.c.typ != "indicator" {
+		return nil
+	}
+	pv := f.c.patternValues
+	if len(pv) == 1 && pv[0] != "" {
+		return pv // a list of one, as valueList makes it
+	}
 	var vs valueList
-	if f.c.typ == "indicator" {
-		for _, v := range f.c.patternValues {
-			vs.add(v)
-		}
+	for _, v := range pv {
+		vs.add(v)
 	}
 	return vs.list
 }
@@ -398,7 +547,25 @@ func (f *fastParser) normTime(name string, wk int) string {
 	if !ok {
 		return ""
 	}
-	return sharedNormTime(t, f.strOf(wk), &f.norms)
+	if f.lastNorm.text != "" && t.Equal(f.lastNorm.t) {
+		return f.lastNorm.text // the same text: it depends on t alone
+	}
+	f.lastNorm.t, f.lastNorm.text = t, sharedNormTime(t, f.strOf(wk), &f.norms)
+	return f.lastNorm.text
+}
+
+// parseTimestamp is parseTimestamp, reusing the last result for the same
+// text: one that parsed requiring milliseconds parses the same without.
+func (f *fastParser) parseTimestamp(s string, millis bool) (time.Time, bool) {
+	if s == f.last.s && (f.last.millis || !millis) && s != "" {
+		return f.last.t, true
+	}
+	t, problem := parseTimestamp(s, millis)
+	if problem != "" {
+		return time.Time{}, false
+	}
+	f.last.s, f.last.t, f.last.millis = s, t, millis
+	return t, true
 }
 
 // identify is checker.identify, checkSpecVersion and checkRequired for the
@@ -416,19 +583,16 @@ func (f *fastParser) identify() bool {
 	if idType, p := identifierProblem(id); p != "" || idType != typ {
 		return false
 	}
-	c.typ = typ
-	c.def = typeDefs[typ]
-	switch {
-	case c.def != nil:
-		if _, handled := fastRules[typ]; !handled || (c.def.class != classSDO && c.def.class != classSRO) {
+	f.ft = fastTypes[typ]
+	if f.ft == nil {
+		// Not a type the fast path handles, or a custom type: only a
+		// custom type with created or modified is classified an SDO.
+		if typeDefs[typ] != nil || !strings.HasPrefix(typ, "x-") || (f.slots[wkCreated] == 0 && f.slots[wkModified] == 0) {
 			return false
 		}
-		c.class = c.def.class
-	case strings.HasPrefix(typ, "x-") && (f.slots[wkCreated] != 0 || f.slots[wkModified] != 0):
-		c.class = classSDO
-	default:
-		return false
+		f.ft = customFastType
 	}
+	c.typ, c.def, c.class = typ, f.ft.def, f.ft.class
 	if sv, ok := f.str(wkSpecVersion); !ok || sv != "2.1" {
 		return false
 	}
@@ -440,7 +604,7 @@ func (f *fastParser) identify() bool {
 			return false
 		}
 		for _, name := range c.def.required {
-			if !f.has(name) {
+			if !f.has(name, wellKnown(name)) {
 				return false
 			}
 		}
@@ -460,7 +624,13 @@ func (f *fastParser) checkProperties() bool {
 		if propertyNameProblem(p.name) != "" || slices.Contains(reservedProps, p.name) {
 			return false
 		}
-		spec, defined := c.propSpec(p.name)
+		var spec prop
+		var defined bool
+		if p.wk >= 0 {
+			spec, defined = f.ft.specs[p.wk].p, f.ft.specs[p.wk].defined
+		} else {
+			spec, defined = c.propSpec(p.name)
+		}
 		if !defined {
 			if !f.customOK(p) {
 				return false
@@ -499,8 +669,8 @@ func (f *fastParser) checkValue(p *fastProp, spec prop) bool {
 		case kString:
 			return true
 		case kTimestamp, kTimestampMs:
-			t, problem := parseTimestamp(p.s, spec.kind == kTimestampMs)
-			if problem != "" {
+			t, ok := f.parseTimestamp(p.s, spec.kind == kTimestampMs)
+			if !ok {
 				return false
 			}
 			if f.nTimes == len(f.times) {
@@ -581,7 +751,7 @@ func (f *fastParser) coConstraints() bool {
 	if c.def == nil {
 		return true // custom types have none
 	}
-	switch fastRules[c.typ] {
+	switch f.ft.rule {
 	case ruleNone:
 		return true
 	case ruleTimesOnly:

@@ -3,6 +3,7 @@ package stix
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 
 	"os"
 	"path/filepath"
@@ -203,6 +204,7 @@ func hostileVariants(t testing.TB) [][]byte {
 func fastPathSeeds(t testing.TB, shared string, attackEvery int) [][]byte {
 	t.Helper()
 	seeds := append(datasetIndicators(t), hostileVariants(t)...)
+	seeds = append(seeds, bundleVariants(t)...)
 	seeds = append(seeds, []byte(benchIndicator), []byte(goodIndicator))
 	for _, text := range validObjects {
 		seeds = append(seeds, []byte(text))
@@ -368,7 +370,7 @@ func TestFastPathHandles(t *testing.T) {
 		"granular markings":      base + `,"granular_markings":[{"selectors":["name"],"marking_ref":"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"}]}`,
 		"a duplicate key":        base + `,"name":"again"}`,
 		"an SCO":                 `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"}`,
-		"a marking":              `{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9","created":"2017-01-20T00:00:00.000Z","definition_type":"statement","definition":{"statement":"x"}}`,
+		"a marking":              `{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--1f2e26aa-407d-48c7-9eca-b8e91df99dc9","created":"2017-01-20T00:00:00.000Z","definition_type":"statement","definition":{"statement":"x"}}`,
 		"a bad timestamp":        strings.Replace(base, "2026-11-01T00:00:00.000Z", "2026-11-01T00:00:00Z", 1) + "}",
 		"a location":             `{"type":"location","spec_version":"2.1","id":"location--a6e9345f-5a15-4c29-8bb3-7dcc5d168d64","created":"2016-04-06T20:03:00.000Z","modified":"2016-04-06T20:03:00.000Z","region":"europe"}`,
 		"a bundle":               bundle(goodIndicator),
@@ -460,4 +462,107 @@ func BenchmarkParseGeneral(b *testing.B) {
 			}
 		})
 	}
+}
+
+// bundleVariants are bundles aimed at the bundle fast path's edges: the
+// envelope's rules, objects the object fast path declines, an invalid
+// object before a JSON error, whitespace in some objects only, and nesting
+// that is too deep only inside a bundle.
+func bundleVariants(t testing.TB) [][]byte {
+	t.Helper()
+	ind := string(datasetIndicators(t)[0])
+	ind2 := string(datasetIndicators(t)[2])
+	var spaced bytes.Buffer
+	if err := json.Indent(&spaced, []byte(ind2), "", " "); err != nil {
+		t.Fatal(err)
+	}
+	sco := `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","value":"198.51.100.3"}`
+	marking := `{"type":"marking-definition","spec_version":"2.1","id":"marking-definition--1f2e26aa-407d-48c7-9eca-b8e91df99dc9","created":"2017-01-20T00:00:00.000Z","definition_type":"statement","definition":{"statement":"x"}}`
+	bad := strings.Replace(ind, `"spec_version":"2.1"`, `"spec_version":"2.0"`, 1)
+	deep := strings.TrimSuffix(ind, "}") + `,"x_deep":` + strings.Repeat("[", 98) + "1" + strings.Repeat("]", 98) + "}"
+	env := `{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[%s]}`
+	b := func(objs ...string) []byte { return []byte(fmt.Sprintf(env, strings.Join(objs, ","))) }
+	return [][]byte{
+		b(ind), b(ind, ind2, sco, marking), b(spaced.String(), ind), b(ind, spaced.String()),
+		b(bad, ind), b(bad, `{"type":`), b(ind, `"a string"`), b(ind, `{}`), b(), b(deep), []byte(deep),
+		b(ind, sco+" "), []byte(" " + string(b(ind, ind2)) + "\n"),
+		[]byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","spec_version":"2.0","objects":[` + ind + `]}`),
+		[]byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","spec_version":"3","objects":[` + ind + `]}`),
+		[]byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","spec_version":2.1,"objects":[` + ind + `]}`),
+		[]byte(`{"type":"bundle","id":"identity--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[` + ind + `]}`),
+		[]byte(`{"type":"bundle","objects":[` + ind + `]}`),
+		[]byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[` + ind + `],"objects":[]}`),
+		[]byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","x_note":"n","objects":[` + ind + `]}`),
+		[]byte(`{"objects":[` + ind + `],"id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","type":"bundle"}`),
+		[]byte(`{"objects":[` + ind + `],"id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","type":"indicator"}`),
+		[]byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":{}}`),
+		[]byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[` + ind + `]} x`),
+	}
+}
+
+// TestBundleFastPath checks ParseInput's bundle fast path against the
+// general path on whole ATT&CK and OASIS bundles and on bundleVariants,
+// and that it handles the ATT&CK bundles.
+func TestBundleFastPath(t *testing.T) {
+	t.Parallel()
+	for _, data := range bundleVariants(t) {
+		checkFastPath(t, data)
+	}
+	if parseBundleFast(bundleVariants(t)[1]) == nil {
+		t.Error("the bundle fast path declines a valid bundle of an indicator, an SCO and a marking")
+	}
+	shared := fuzzSeedDirT(t)
+	if shared == "" {
+		return
+	}
+	files, _ := filepath.Glob(filepath.Join(shared, "attack", "*-attack-*.json"))
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFastPath(t, data)
+		if parseBundleFast(data) == nil {
+			t.Errorf("the bundle fast path declines %s", filepath.Base(path))
+		}
+	}
+	for _, path := range exampleFiles(t, shared) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFastPath(t, data)
+	}
+}
+
+// TestStringEnd compares stringEnd with the byte-at-a-time loop it
+// replaced on every string of up to 8 bytes of a, \ and ".
+func TestStringEnd(t *testing.T) {
+	t.Parallel()
+	reference := func(data []byte, i int) int {
+		for i++; i < len(data); i++ {
+			switch data[i] {
+			case '\\':
+				i++
+			case '"':
+				return i
+			}
+		}
+		return len(data)
+	}
+	alphabet := []byte{'a', '\\', '"'}
+	var walk func(b []byte)
+	walk = func(b []byte) {
+		data := append([]byte{'"'}, b...)
+		if got, want := stringEnd(data, 0), reference(data, 0); got != want {
+			t.Fatalf("stringEnd(%q) = %d, want %d", data, got, want)
+		}
+		if len(b) == 8 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(append(b, c))
+		}
+	}
+	walk(nil)
 }

@@ -183,6 +183,9 @@ func ParseInput(data []byte) ([]*Object, error) {
 	if o := parseFast(data); o != nil {
 		return []*Object{o}, nil
 	}
+	if objs := parseBundleFast(data); objs != nil {
+		return objs, nil
+	}
 	return parseInputGeneral(data)
 }
 
@@ -272,17 +275,26 @@ func compacted(data []byte) []byte {
 }
 
 // stringEnd returns the index of the quote closing the string that opens
-// at data[i].
+// at data[i], or len(data) when it does not close. A quote closes it when
+// an even number of backslashes precedes it: a run of backslashes pairs
+// up from its start (each escaping the next), so an odd run escapes the
+// quote after it.
 func stringEnd(data []byte, i int) int {
-	for i++; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
+	for from := i + 1; ; {
+		q := bytes.IndexByte(data[from:], '"')
+		if q < 0 {
+			return len(data)
 		}
+		q += from
+		n := 0
+		for q-1-n > i && data[q-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		from = q + 1
 	}
-	return len(data)
 }
 
 // checkBundle validates the envelope of a bundle and returns its objects.
