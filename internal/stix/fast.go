@@ -699,6 +699,10 @@ func (f *fastParser) checkValue(p *fastProp, spec prop) bool {
 		switch spec.kind {
 		case kGranular, kObservables:
 			return false // they read the decoded object (selectors, embedded SCOs)
+		case kStrings, kLabels, kRefs, kEnums:
+			// Not a list of strings, or more strings than strs holds:
+			// build takes labels and markings from strs alone.
+			return false
 		}
 		return checkGeneric(p.name, p.v) == nil && f.detached().checkValue(p.name, p.v, spec) == nil
 	}

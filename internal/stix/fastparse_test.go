@@ -181,6 +181,15 @@ func hostileVariants(t testing.TB) [][]byte {
 		{`"pattern_type":"stix"`, `"pattern_type":"sigma"`},
 		{`"pattern_type":"stix"`, `"pattern_type":"sigma","pattern":"not a stix pattern"`},
 		{`"indicator_types":["malicious-activity"]`, `"indicator_types":["malicious-activity","unknown-type"]`},
+		// More list items, properties and custom properties than the fast
+		// path's arrays hold.
+		{`"labels":["ipv4","ipsum","malicious"]`, `"labels":["a"` + strings.Repeat(`,"l"`, 70) + `]`},
+		{`"labels":["ipv4","ipsum","malicious"]`, `"x_many":["a"` + strings.Repeat(`,"l"`, 70) + `],"labels":["a","b"]`},
+		{`"labels":["ipv4","ipsum","malicious"]`, `"labels":["a"],"object_marking_refs":["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"` +
+			strings.Repeat(`,"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"`, 70) + `]`},
+		{`"labels":["ipv4","ipsum","malicious"]`, `"labels":["a"]` + manyProps("x_p", 40)},
+		{`"labels":["ipv4","ipsum","malicious"]`, `"labels":["a"]` + manyProps("x_p", 20)},
+		{`"valid_from":"2026-11-01T00:00:00.000Z"`, `"valid_from":"2026-11-01T00:00:00.000Z","valid_until":"2027-11-01T00:00:00.000Z","x_t":"2026-11-01T00:00:00.000Z"`},
 	}
 	var out [][]byte
 	for _, e := range edits {
@@ -565,4 +574,13 @@ func TestStringEnd(t *testing.T) {
 		}
 	}
 	walk(nil)
+}
+
+// manyProps returns n custom properties ,"<prefix>0":0,... .
+func manyProps(prefix string, n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `,"%s%d":%d`, prefix, i, i)
+	}
+	return b.String()
 }
