@@ -2,6 +2,7 @@ package stix
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -296,17 +297,11 @@ func (f *fastParser) object() bool {
 // interned lookup or a copy; any other goes through scanStr.
 func (f *fastParser) key() (name string, wk int, ok bool) {
 	d := &f.d
-	for i := d.pos + 1; i < len(d.data); i++ {
-		c := d.data[i]
-		if c == '"' {
-			if wk := wellKnown(string(d.data[d.pos+1 : i])); wk >= 0 {
-				d.pos = i + 1
-				return wkNames[wk], wk, true
-			}
-			break
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
+	start := d.pos + 1
+	if i, high := plainRun(d.data, start); i < len(d.data) && d.data[i] == '"' && !high {
+		if wk := wellKnown(string(d.data[start:i])); wk >= 0 {
+			d.pos = i + 1
+			return wkNames[wk], wk, true
 		}
 	}
 	name, err := f.scanStr()
@@ -318,27 +313,46 @@ func (f *fastParser) key() (name string, wk int, ok bool) {
 func (f *fastParser) scanStr() (string, error) {
 	d := &f.d
 	start := d.pos + 1
-	var high byte
-	for i := start; i < len(d.data); i++ {
-		c := d.data[i]
-		if c == '"' {
-			raw := d.data[start:i]
-			if (high >= 0x80 && !utf8.Valid(raw)) || start < f.textStart || i > f.textEnd {
-				break // scanStr reports it, or it lies outside the text
-			}
-			if f.text == "" {
-				f.text = string(d.data[f.textStart:f.textEnd])
-			}
-			d.pos = i + 1
-			return f.text[start-f.textStart : i-f.textStart], nil
+	i, high := plainRun(d.data, start)
+	if i < len(d.data) && d.data[i] == '"' && start >= f.textStart && i <= f.textEnd &&
+		(!high || utf8.Valid(d.data[start:i])) {
+		if f.text == "" {
+			f.text = string(d.data[f.textStart:f.textEnd])
 		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-		high |= c
+		d.pos = i + 1
+		return f.text[start-f.textStart : i-f.textStart], nil
 	}
+	// An escape, a control character or invalid UTF-8 (which scanStr
+	// reports), or a string outside the text.
 	s, _, err := d.scanStr()
 	return s, err
+}
+
+// plainRun returns the index of the first '"', '\\' or control character
+// (< 0x20) in b at or after i (len(b) when there is none), and whether a
+// byte before it is 0x80 or above. It reads eight bytes at a time while
+// none of them is one of those.
+func plainRun(b []byte, i int) (int, bool) {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	var high uint64
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q, bs := w^(ones*'"'), w^(ones*'\\')
+		// A byte of x is zero (or, for w, below 0x20) when its high bit is
+		// set here: exact for "is there any", the word's only question.
+		if ((w-ones*0x20)&^w|(q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
+			break
+		}
+		high |= w
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c == '"' || c == '\\' || c < 0x20 {
+			break
+		}
+		high |= uint64(c)
+	}
+	return i, high&highs != 0
 }
 
 // has reports whether the object has a property named name, whose

@@ -584,3 +584,41 @@ func manyProps(prefix string, n int) string {
 	}
 	return b.String()
 }
+
+// TestPlainRun compares plainRun with a byte-at-a-time loop on strings of
+// bytes that matter to it, at every start offset.
+func TestPlainRun(t *testing.T) {
+	t.Parallel()
+	reference := func(b []byte, i int) (int, bool) {
+		high := false
+		for ; i < len(b); i++ {
+			if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			high = high || b[i] >= 0x80
+		}
+		return i, high
+	}
+	alphabet := []byte{'a', '"', '\\', 0x00, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xc3, 0xff}
+	state := uint32(1)
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, int(state%40))
+		for i := range b {
+			state = state*1664525 + 1013904223
+			// Mostly plain bytes, so runs are long enough for whole words.
+			if state>>28 < 13 {
+				b[i] = 'a' + byte(state>>8)%26
+			} else {
+				b[i] = alphabet[(state>>8)%uint32(len(alphabet))]
+			}
+		}
+		state = state*1664525 + 1013904223
+		for start := 0; start <= len(b); start++ {
+			gi, gh := plainRun(b, start)
+			wi, wh := reference(b, start)
+			if gi != wi || gh != wh {
+				t.Fatalf("plainRun(%q, %d) = %d, %v; want %d, %v", b, start, gi, gh, wi, wh)
+			}
+		}
+	}
+}
