@@ -299,30 +299,30 @@ func (d *decoder) strValue() (any, error) {
 func (d *decoder) scanStr() (s string, boxed any, err error) {
 	d.pos++ // opening quote
 	start := d.pos
-	for i := start; i < len(d.data); i++ {
-		switch c := d.data[i]; {
-		case c == '"':
-			raw := d.data[start:i]
-			if mayBeInterned(raw) {
-				if v, ok := interned[string(raw)]; ok {
-					d.pos = i + 1
-					return v.(string), v, nil
-				}
-			}
-			if !utf8.Valid(raw) {
-				return "", nil, d.fail("string is not valid UTF-8")
-			}
-			d.pos = i + 1
-			return string(raw), nil, nil
-		case c == '\\':
-			s, err := d.strEscaped(start)
-			return s, nil, err
-		case c < 0x20:
-			d.pos = i
-			return "", nil, d.fail("control character in string")
-		}
+	i, high := plainRun(d.data, start)
+	if i == len(d.data) {
+		return "", nil, d.fail("unterminated string")
 	}
-	return "", nil, d.fail("unterminated string")
+	switch c := d.data[i]; {
+	case c == '"':
+		raw := d.data[start:i]
+		if mayBeInterned(raw) {
+			if v, ok := interned[string(raw)]; ok {
+				d.pos = i + 1
+				return v.(string), v, nil
+			}
+		}
+		if high && !utf8.Valid(raw) { // ASCII is valid UTF-8
+			return "", nil, d.fail("string is not valid UTF-8")
+		}
+		d.pos = i + 1
+		return string(raw), nil, nil
+	case c == '\\':
+		s, err := d.strEscaped(start)
+		return s, nil, err
+	}
+	d.pos = i // a control character
+	return "", nil, d.fail("control character in string")
 }
 
 // strEscaped is the slow path of str for strings containing escapes.

@@ -157,6 +157,15 @@ func (e *ValidationError) objectField() string {
 // Parse parses and fully validates exactly one STIX 2.1 object (not a
 // bundle). Errors are *ValidationError with Index -1.
 func Parse(data []byte) (*Object, error) {
+	if o := parseFast(data); o != nil {
+		return o, nil
+	}
+	return parseGeneral(data)
+}
+
+// parseGeneral is Parse without the fast path: the single source of its
+// errors.
+func parseGeneral(data []byte) (*Object, error) {
 	top, err := decodeTop(data, "")
 	if err != nil {
 		return nil, err
@@ -175,6 +184,18 @@ func Parse(data []byte) (*Object, error) {
 // spec_version, which STIX 2.0 bundles carry, is tolerated; its objects are
 // still checked one by one.
 func ParseInput(data []byte) ([]*Object, error) {
+	if o := parseFast(data); o != nil {
+		return []*Object{o}, nil
+	}
+	if objs := parseBundleFast(data); objs != nil {
+		return objs, nil
+	}
+	return parseInputGeneral(data)
+}
+
+// parseInputGeneral is ParseInput without the fast path: the single source
+// of its errors.
+func parseInputGeneral(data []byte) ([]*Object, error) {
 	top, err := decodeTop(data, "objects")
 	if err != nil {
 		return nil, err
@@ -258,17 +279,26 @@ func compacted(data []byte) []byte {
 }
 
 // stringEnd returns the index of the quote closing the string that opens
-// at data[i].
+// at data[i], or len(data) when it does not close. A quote closes it when
+// an even number of backslashes precedes it: a run of backslashes pairs
+// up from its start (each escaping the next), so an odd run escapes the
+// quote after it.
 func stringEnd(data []byte, i int) int {
-	for i++; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
+	for from := i + 1; ; {
+		q := bytes.IndexByte(data[from:], '"')
+		if q < 0 {
+			return len(data)
 		}
+		q += from
+		n := 0
+		for q-1-n > i && data[q-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		from = q + 1
 	}
-	return len(data)
 }
 
 // checkBundle validates the envelope of a bundle and returns its objects.

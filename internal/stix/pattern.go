@@ -47,7 +47,11 @@ type token struct {
 
 // lexPattern splits a pattern into tokens.
 func lexPattern(p string) ([]token, *patternError) {
-	toks := make([]token, 0, 16)
+	return lexPatternInto(make([]token, 0, 16), p)
+}
+
+// lexPatternInto is lexPattern appending to toks.
+func lexPatternInto(toks []token, p string) ([]token, *patternError) {
 	for i := 0; i < len(p); {
 		c := p[i]
 		switch {
@@ -134,10 +138,13 @@ const maxPatternDepth = 100
 
 // patternParser walks the tokens of one pattern.
 type patternParser struct {
-	toks   []token
-	i      int
-	depth  int
-	values []string
+	toks  []token
+	i     int
+	depth int
+	// values is held by parseTokens: appending to a slice in the parser
+	// would put the tokens, which the caller may keep on its stack, on
+	// the heap.
+	values *[]string
 }
 
 // parsePattern checks a STIX pattern and returns the plain (unprefixed)
@@ -145,8 +152,12 @@ type patternParser struct {
 // except LIKE and MATCHES patterns. Hex literals compared with a path
 // through hashes are lowercased.
 func parsePattern(p string) ([]string, error) {
-	_, values, err := lexAndParsePattern(p)
-	return values, err
+	var buf [16]token // a typical pattern's tokens, kept off the heap
+	toks, lerr := lexPatternInto(buf[:0], p)
+	if lerr != nil {
+		return nil, fmt.Errorf("invalid STIX pattern: %w", lerr)
+	}
+	return parseTokens(toks)
 }
 
 // lexAndParsePattern is parsePattern that also returns the pattern's
@@ -162,7 +173,8 @@ func lexAndParsePattern(p string) ([]token, []string, error) {
 
 // parseTokens checks a lexed pattern (it only reads toks).
 func parseTokens(toks []token) ([]string, error) {
-	ps := &patternParser{toks: toks}
+	var values []string
+	ps := &patternParser{toks: toks, values: &values}
 	err := ps.observationExpr()
 	if err == nil && ps.peek().kind != tEOF {
 		err = ps.errorf("unexpected %s after the end of the pattern", ps.peek().describe())
@@ -170,7 +182,7 @@ func parseTokens(toks []token) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid STIX pattern: %w", err)
 	}
-	return ps.values, nil
+	return values, nil
 }
 
 func (ps *patternParser) peek() token { return ps.toks[ps.i] }
@@ -394,9 +406,9 @@ func (ps *patternParser) operatorAndValue(hashes bool) *patternError {
 	case t.kind == tWord && t.text == "IN":
 		return ps.set(hashes)
 	case t.kind == tWord && (t.text == "LIKE" || t.text == "MATCHES"):
-		n := len(ps.values)
+		n := len(*ps.values)
 		err := ps.literal(hashes)
-		ps.values = ps.values[:n]
+		*ps.values = (*ps.values)[:n]
 		return err
 	case t.kind == tWord && (t.text == "ISSUBSET" || t.text == "ISSUPERSET"):
 	default:
@@ -433,7 +445,7 @@ func (ps *patternParser) literal(hashes bool) *patternError {
 			if hashes {
 				v = normHash(v)
 			}
-			ps.values = append(ps.values, v)
+			*ps.values = append(*ps.values, v)
 		}
 	case t.kind == tNumber, t.kind == tWord && (t.text == "true" || t.text == "false"):
 	default:

@@ -153,6 +153,7 @@ var typeDefs map[string]*typeDef
 
 func init() {
 	typeDefs = makeTypeDefs()
+	fastTypes, customFastType = makeFastTypes()
 	interned = internTable()
 	setInternShapes(interned)
 }

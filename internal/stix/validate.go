@@ -552,8 +552,11 @@ func checkKillChainPhase(field string, m map[string]any) *ValidationError {
 
 // timeOf returns the value of a top-level timestamp property that has been
 // checked, and whether there is one.
-func (c *checker) timeOf(name string) (time.Time, bool) {
-	for _, nt := range c.times {
+func (c *checker) timeOf(name string) (time.Time, bool) { return timeIn(c.times, name) }
+
+// timeIn is timeOf on a list of checked timestamps.
+func timeIn(times []namedTime, name string) (time.Time, bool) {
+	for _, nt := range times {
 		if nt.name == name {
 			return nt.t, true
 		}
@@ -568,20 +571,34 @@ func (c *checker) timeOf(name string) (time.Time, bool) {
 // written, or to one returned before for this object, is that string, so
 // a typical object's timestamps cost no allocation.
 func (c *checker) normTime(name string) string {
+	written, _ := c.m[name].(string)
+	return c.normTimeWritten(name, written)
+}
+
+// normTimeWritten is normTime for a property whose value as written is
+// given (the fast path has no map to read it from).
+func (c *checker) normTimeWritten(name, written string) string {
 	t, ok := c.timeOf(name)
 	if !ok {
 		return ""
 	}
+	return sharedNormTime(t, written, &c.norms)
+}
+
+// sharedNormTime returns the normalised text of t: written when equal to
+// it, else a string of norms equal to it (recording it in norms when there
+// is room).
+func sharedNormTime(t time.Time, written string, norms *[4]string) string {
 	var buf [64]byte
 	b := appendNormTime(buf[:0], t)
-	if s, _ := c.m[name].(string); s == string(b) {
-		return s
+	if written == string(b) {
+		return written
 	}
-	for i, s := range c.norms {
+	for i, s := range norms {
 		switch {
 		case s == "":
-			c.norms[i] = string(b)
-			return c.norms[i]
+			norms[i] = string(b)
+			return norms[i]
 		case s == string(b):
 			return s
 		}
@@ -592,8 +609,13 @@ func (c *checker) normTime(name string) string {
 // orderedTimes requires later >= earlier (or later > earlier when strict)
 // when both properties are present.
 func (c *checker) orderedTimes(earlier, later string, strict bool) *ValidationError {
-	a, okA := c.timeOf(earlier)
-	b, okB := c.timeOf(later)
+	return orderedIn(c.times, earlier, later, strict)
+}
+
+// orderedIn is orderedTimes on a list of checked timestamps.
+func orderedIn(times []namedTime, earlier, later string, strict bool) *ValidationError {
+	a, okA := timeIn(times, earlier)
+	b, okB := timeIn(times, later)
 	if !okA || !okB {
 		return nil
 	}
