@@ -529,6 +529,7 @@ func (f *fastParser) build(data []byte) *Object {
 		o.PatternType = f.strOf(wkPatternType)
 		o.ValidFrom = f.normTime("valid_from", wkValidFrom)
 		o.ValidUntil = f.normTime("valid_until", wkValidUntil)
+		o.patternToks = f.c.patternToks
 	}
 	if f.d.spaced {
 		o.Raw = compacted(data)
@@ -781,8 +782,8 @@ func (f *fastParser) coConstraints() bool {
 		if f.strOf(wkPatternType) != "stix" {
 			return true
 		}
-		values, err := parsePattern(f.strOf(wkPattern))
-		c.patternValues = values
+		toks, values, err := lexAndParsePattern(f.strOf(wkPattern))
+		c.patternToks, c.patternValues = toks, values
 		return err == nil
 	case ruleRelationship:
 		return relationshipType.MatchString(f.strOf(wkRelationshipType)) &&
