@@ -47,11 +47,7 @@ type token struct {
 
 // lexPattern splits a pattern into tokens.
 func lexPattern(p string) ([]token, *patternError) {
-	return lexPatternInto(make([]token, 0, 16), p)
-}
-
-// lexPatternInto is lexPattern appending to toks.
-func lexPatternInto(toks []token, p string) ([]token, *patternError) {
+	toks := make([]token, 0, 16)
 	for i := 0; i < len(p); {
 		c := p[i]
 		switch {
@@ -138,13 +134,10 @@ const maxPatternDepth = 100
 
 // patternParser walks the tokens of one pattern.
 type patternParser struct {
-	toks  []token
-	i     int
-	depth int
-	// values is held by parseTokens: appending to a slice in the parser
-	// would put the tokens, which the caller may keep on its stack, on
-	// the heap.
-	values *[]string
+	toks   []token
+	i      int
+	depth  int
+	values []string
 }
 
 // parsePattern checks a STIX pattern and returns the plain (unprefixed)
@@ -152,12 +145,8 @@ type patternParser struct {
 // except LIKE and MATCHES patterns. Hex literals compared with a path
 // through hashes are lowercased.
 func parsePattern(p string) ([]string, error) {
-	var buf [16]token // a typical pattern's tokens, kept off the heap
-	toks, lerr := lexPatternInto(buf[:0], p)
-	if lerr != nil {
-		return nil, fmt.Errorf("invalid STIX pattern: %w", lerr)
-	}
-	return parseTokens(toks)
+	_, values, err := lexAndParsePattern(p)
+	return values, err
 }
 
 // lexAndParsePattern is parsePattern that also returns the pattern's
@@ -173,8 +162,7 @@ func lexAndParsePattern(p string) ([]token, []string, error) {
 
 // parseTokens checks a lexed pattern (it only reads toks).
 func parseTokens(toks []token) ([]string, error) {
-	var values []string
-	ps := &patternParser{toks: toks, values: &values}
+	ps := &patternParser{toks: toks}
 	err := ps.observationExpr()
 	if err == nil && ps.peek().kind != tEOF {
 		err = ps.errorf("unexpected %s after the end of the pattern", ps.peek().describe())
@@ -182,7 +170,7 @@ func parseTokens(toks []token) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid STIX pattern: %w", err)
 	}
-	return values, nil
+	return ps.values, nil
 }
 
 func (ps *patternParser) peek() token { return ps.toks[ps.i] }
@@ -406,9 +394,9 @@ func (ps *patternParser) operatorAndValue(hashes bool) *patternError {
 	case t.kind == tWord && t.text == "IN":
 		return ps.set(hashes)
 	case t.kind == tWord && (t.text == "LIKE" || t.text == "MATCHES"):
-		n := len(*ps.values)
+		n := len(ps.values)
 		err := ps.literal(hashes)
-		*ps.values = (*ps.values)[:n]
+		ps.values = ps.values[:n]
 		return err
 	case t.kind == tWord && (t.text == "ISSUBSET" || t.text == "ISSUPERSET"):
 	default:
@@ -445,7 +433,7 @@ func (ps *patternParser) literal(hashes bool) *patternError {
 			if hashes {
 				v = normHash(v)
 			}
-			*ps.values = append(*ps.values, v)
+			ps.values = append(ps.values, v)
 		}
 	case t.kind == tNumber, t.kind == tWord && (t.text == "true" || t.text == "false"):
 	default:
