@@ -65,6 +65,7 @@ func (b *block) deliver(raw []byte) *abci.ExecTxResult {
 		b.included = append(b.included, authorNonce{in.t.Body.Author, in.t.Body.Nonce})
 	}
 	d, rej := b.a.validate(in, b, b.height)
+	b.a.forget(hash)
 	if rej != nil {
 		b.txs = append(b.txs, TxResult{Hash: hash[:], Code: rej.code, Log: rej.log})
 		return &abci.ExecTxResult{Code: rej.code, Log: rej.log, Codespace: "phalanx"}

@@ -47,6 +47,18 @@ func (c *parseCache) put(k [32]byte, l parseLimits, objs []*stix.Object) {
 	c.fifo.put(k, parsedTx{objs: objs, limits: l}, len(objs))
 }
 
+// forget drops what the caches hold of the transaction with hash k, once
+// a block has delivered it: CometBFT takes a transaction in a block out of
+// the mempool, so it is not checked again, and the caches then hold only
+// transactions waiting for a block instead of staying full of committed
+// ones (up to 50,000 parsed objects and 32 MiB of decoded transactions
+// the collector would otherwise scan on every cycle). Should the same bytes
+// come again, they are decoded and parsed again, to the same outcome.
+func (a *App) forget(k [32]byte) {
+	a.parsed.fifo.take(k)
+	a.envelopes.fifo.take(k)
+}
+
 // Preparse parses and validates the STIX payloads of publish transactions
 // ahead of FinalizeBlock and keeps the results in the parse cache, so a
 // replay (audit, reindex) can parse a block's transactions on another core

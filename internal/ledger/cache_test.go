@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
 )
 
 // TestPreparseSameOutcome: a block whose transactions were pre-parsed
@@ -56,5 +58,38 @@ func TestPreparseStopsWhenDone(t *testing.T) {
 	a.Preparse(ctx, [][]byte{raw})
 	if _, ok := a.parsed.get(sha256.Sum256(raw), limitsOf(a.Params())); ok {
 		t.Fatal("Preparse parsed after its context was cancelled")
+	}
+}
+
+// TestDeliveredTransactionsLeaveTheCaches: CheckTx caches a publish's
+// decoding and parse; once a block has delivered it neither cache holds
+// it, while a transaction still waiting stays cached.
+func TestDeliveredTransactionsLeaveTheCaches(t *testing.T) {
+	alice := newMember("alice")
+	a, _ := newApp(t, alice)
+	first := publishTx(t, alice, testChain, 1, indicator(1, "2026-01-01T00:00:00.000Z"))
+	waiting := publishTx(t, alice, testChain, 2, indicator(3, "2026-01-01T00:00:00.000Z"))
+	cached := func(raw []byte) (parsed, envelope bool) {
+		_, parsed = a.parsed.get(sha256.Sum256(raw), limitsOf(a.Params()))
+		got, _ := a.envelopes.get(sha256.Sum256(raw))
+		return parsed, got != nil
+	}
+	for _, raw := range [][]byte{first, waiting} {
+		res, err := a.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+		if err != nil || res.Code != CodeOK {
+			t.Fatalf("CheckTx: %+v %v", res, err)
+		}
+		if p, e := cached(raw); !p || !e {
+			t.Fatalf("after CheckTx: parse cached %v, envelope cached %v", p, e)
+		}
+	}
+	if res := finalize(t, a, 1, first); res.TxResults[0].Code != CodeOK {
+		t.Fatalf("verdict %+v", res.TxResults[0])
+	}
+	if p, e := cached(first); p || e {
+		t.Errorf("committed transaction still cached after its block: parse %v, envelope %v", p, e)
+	}
+	if p, e := cached(waiting); !p || !e {
+		t.Errorf("the waiting transaction left the caches: parse %v, envelope %v", p, e)
 	}
 }
