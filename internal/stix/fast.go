@@ -275,21 +275,32 @@ func (f *fastParser) object() bool {
 		if wk >= 0 {
 			f.slots[wk] = int8(f.nProps)
 		}
-		d.skipSpace()
-		if d.pos >= len(d.data) {
+		more, ok := afterItem(d, '}')
+		if !ok {
 			return false
 		}
+		if !more {
+			d.depth--
+			return true
+		}
+	}
+}
+
+// afterItem moves d past the ',' or the closer that follows an object
+// member or a list item: more says a ',' came, ok that either did.
+func afterItem(d *decoder, closer byte) (more, ok bool) {
+	d.skipSpace()
+	if d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ',':
 			d.pos++
-		case '}':
+			return true, true
+		case closer:
 			d.pos++
-			d.depth--
-			return true
-		default:
-			return false
+			return false, true
 		}
 	}
+	return false, false
 }
 
 // key decodes the property name at d.pos and finds its well-known slot.
@@ -422,19 +433,13 @@ func (f *fastParser) stringList(p *fastProp) bool {
 		}
 		f.strs[f.nStrs] = s
 		f.nStrs++
-		d.skipSpace()
-		if d.pos >= len(d.data) {
+		more, ok := afterItem(d, ']')
+		if !ok {
 			return false
 		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
+		if !more {
 			p.kind, p.hi = fvStrings, f.nStrs
 			return true
-		default:
-			return false
 		}
 	}
 }
