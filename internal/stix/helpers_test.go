@@ -98,3 +98,10 @@ func mustMarshal(t testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// parsePattern checks a STIX pattern and returns its literals
+// (lexAndParsePattern without the tokens).
+func parsePattern(p string) ([]string, error) {
+	_, values, err := lexAndParsePattern(p)
+	return values, err
+}

@@ -140,17 +140,11 @@ type patternParser struct {
 	values []string
 }
 
-// parsePattern checks a STIX pattern and returns the plain (unprefixed)
-// string literals on the right-hand side of its comparisons, in order,
-// except LIKE and MATCHES patterns. Hex literals compared with a path
-// through hashes are lowercased.
-func parsePattern(p string) ([]string, error) {
-	_, values, err := lexAndParsePattern(p)
-	return values, err
-}
-
-// lexAndParsePattern is parsePattern that also returns the pattern's
-// tokens, for a caller that goes on to build its tree.
+// lexAndParsePattern checks a STIX pattern and returns its tokens (for a
+// caller that goes on to build its tree) and the plain (unprefixed) string
+// literals on the right-hand side of its comparisons, in order, except LIKE
+// and MATCHES patterns. Hex literals compared with a path through hashes
+// are lowercased.
 func lexAndParsePattern(p string) ([]token, []string, error) {
 	toks, lerr := lexPattern(p)
 	if lerr != nil {

@@ -2,7 +2,7 @@ package stix
 
 // This file turns a checked STIX pattern into a syntax tree for consumers
 // that evaluate patterns (the detection matcher). It reuses the lexer of
-// pattern.go and runs after parsePattern has accepted the pattern, so it
+// pattern.go and runs after lexAndParsePattern has accepted the pattern, so it
 // never reports errors of its own and cannot change what validation accepts.
 
 // PatternNodeKind says what a PatternNode is.
@@ -77,7 +77,7 @@ func (o *Object) PatternTree() (*PatternNode, error) {
 	return b.observationExpr(), nil
 }
 
-// treeBuilder builds the tree of a pattern parsePattern has accepted.
+// treeBuilder builds the tree of a pattern lexAndParsePattern has accepted.
 type treeBuilder struct {
 	toks []token
 	i    int
